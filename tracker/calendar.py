@@ -1,0 +1,97 @@
+"""Working days: weekends, public holidays, swapped days, and deadline shifting.
+
+Pure: the holiday table comes from the ``holidays`` package (data, not I/O)
+plus what the operator lists in config (days the government adds or swaps).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+from typing import Iterable
+
+# No real deadline is more than a few weeks of consecutive days off away; the
+# bound only stops a misconfigured calendar (every day off) from looping.
+_MAX_SEARCH_DAYS = 366
+
+
+@lru_cache(maxsize=32)
+def _country_holidays(country: str, year: int) -> tuple[frozenset[date], frozenset[date]]:
+    import holidays
+
+    table = holidays.country_holidays(country, years=[year])
+    workdays = frozenset(d for d in getattr(table, "weekend_workdays", ()) if d.year == year)
+    return frozenset(table.keys()), workdays
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    country: str | None = "VN"
+    weekend: frozenset[int] = frozenset({5, 6})  # Monday is 0
+    extra_days_off: frozenset[date] = field(default_factory=frozenset)
+    extra_working_days: frozenset[date] = field(default_factory=frozenset)
+
+    @classmethod
+    def from_settings(cls, settings) -> "WorkCalendar":
+        c = settings.calendar
+        return cls(
+            country=c.country or None,
+            weekend=settings.weekend_days,
+            extra_days_off=frozenset(c.extra_days_off),
+            extra_working_days=frozenset(c.extra_working_days),
+        )
+
+    def holidays_in(self, year: int) -> frozenset[date]:
+        if not self.country:
+            return frozenset()
+        return _country_holidays(self.country, year)[0]
+
+    def is_working_day(self, day: date) -> bool:
+        if day in self.extra_working_days:
+            return True
+        if day in self.extra_days_off:
+            return False
+        if self.country:
+            off, swapped_in = _country_holidays(self.country, day.year)
+            if day in off:
+                return False
+            if day in swapped_in:
+                return True
+        return day.weekday() not in self.weekend
+
+    def next_working_day(self, day: date, *, inclusive: bool = True) -> date:
+        """The first working day on or after ``day`` (after it when not inclusive)."""
+        return self._walk(day if inclusive else day + timedelta(days=1), 1)
+
+    def previous_working_day(self, day: date, *, inclusive: bool = True) -> date:
+        """The last working day on or before ``day`` (before it when not inclusive)."""
+        return self._walk(day if inclusive else day - timedelta(days=1), -1)
+
+    def add_working_days(self, day: date, n: int) -> date:
+        """The n-th working day after ``day`` (n >= 1); ``day`` itself does not count."""
+        current = day
+        for _ in range(n):
+            current = self.next_working_day(current, inclusive=False)
+        return current
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """Working days in (start, end]: how many working days ``end`` is after ``start``."""
+        if end <= start:
+            return 0
+        return sum(1 for d in _days(start + timedelta(days=1), end) if self.is_working_day(d))
+
+    def _walk(self, day: date, step: int) -> date:
+        current = day
+        for _ in range(_MAX_SEARCH_DAYS):
+            if self.is_working_day(current):
+                return current
+            current += timedelta(days=step)
+        raise ValueError(f"no working day within {_MAX_SEARCH_DAYS} days of {day}: check the calendar config")
+
+
+def _days(start: date, end: date) -> Iterable[date]:
+    current = start
+    while current <= end:
+        yield current
+        current += timedelta(days=1)

@@ -1,0 +1,94 @@
+"""The ``tracker`` command: a thin shell that parses, calls one service, prints.
+
+Errors of ours (``TrackerError``) become one line on stderr and exit 1;
+usage errors exit 2 (click); anything else is a bug, reported on one line
+(set TRACKER_DEBUG=1 for the traceback).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import click
+
+from tracker.cli.common import Env
+
+# name -> "module:attribute"; modules are imported only when their command runs
+# (or when --help lists them: they import nothing heavy at module level).
+COMMANDS = {
+    "init": "tracker.cli.admin:init",
+    "units": "tracker.cli.units:units",
+    "plan": "tracker.cli.plan:plan",
+    "status": "tracker.cli.status:status",
+    "upcoming": "tracker.cli.status:upcoming",
+    "submit": "tracker.cli.records:submit",
+    "waive": "tracker.cli.records:waive",
+    "extend": "tracker.cli.records:extend",
+}
+
+
+class TrackerGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module, attr = target.split(":")
+        return getattr(importlib.import_module(module), attr)
+
+    def invoke(self, ctx: click.Context):
+        from tracker.errors import TrackerError
+
+        try:
+            return super().invoke(ctx)
+        except TrackerError as exc:
+            for line in str(exc).splitlines() or [type(exc).__name__]:
+                click.echo(f"error: {line}", err=True)
+            ctx.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # a bug: say so on one line, traceback on request
+            if os.environ.get("TRACKER_DEBUG"):
+                raise
+            detail = str(exc).splitlines()[0] if str(exc) else ""
+            click.echo(f"error: internal error ({type(exc).__name__}: {detail}); "
+                       "rerun with TRACKER_DEBUG=1 for details", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=TrackerGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--config", "config", metavar="PATH",
+              help="Config file (else $TRACKER_CONFIG, else ./config/tracker.toml, else built-in defaults).")
+@click.option("--db", "db", metavar="URL",
+              help="SQLAlchemy database URL (else $TRACKER_DATABASE_URL, else the config's).")
+@click.option("--now", "now", metavar="DATETIME",
+              help="Act as if it were this instant (ISO 8601; no offset = the configured time zone).")
+@click.version_option(package_name="tracker", prog_name="tracker")
+@click.pass_context
+def cli(ctx: click.Context, config: str | None, db: str | None, now: str | None) -> None:
+    """Compliance deadline tracker: reminds each responsible unit before its
+    deadlines and escalates what is overdue.
+
+    \b
+    Example:
+      tracker init
+      tracker units import examples/units.csv
+      tracker plan import examples/hn-2021-43.yaml
+      tracker status --state overdue
+    """
+    ctx.obj = Env(config, db, now)
+
+
+def main() -> None:
+    cli(prog_name="tracker")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

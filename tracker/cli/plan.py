@@ -1,0 +1,58 @@
+"""tracker plan import|list|extract."""
+
+from __future__ import annotations
+
+import click
+
+from tracker.cli.common import Env, emit_json, pass_env, table
+
+
+@click.group()
+def plan() -> None:
+    """Plans: the annual documents that assign obligations to units.
+
+    \b
+    Example:
+      tracker plan import examples/hn-2021-43.yaml
+      tracker plan list
+    """
+
+
+@plan.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@pass_env
+def import_(env: Env, file: str) -> None:
+    """Import or update a plan file (YAML). Re-importing the same file changes
+    nothing; a changed file updates what changed and keeps every submission.
+
+    \b
+    Example:
+      tracker plan import examples/hn-2021-43.yaml
+    """
+    from tracker.services.imports import import_plan
+
+    result = import_plan(env.runtime(), file, env.now())
+    click.echo(f"{file}: {result.summary('plans')}")
+
+
+@plan.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@pass_env
+def list_(env: Env, as_json: bool) -> None:
+    """List plans with their obligation and assignment counts.
+
+    \b
+    Example:
+      tracker plan list --json
+    """
+    from tracker.services.catalog import list_plans
+
+    rows = list_plans(env.runtime())
+    if as_json:
+        emit_json([r.to_json() for r in rows])
+        return
+    click.echo(table(
+        ["id", "number", "year", "coordinator", "obligations", "assignments", "title"],
+        [(r.id, r.number or "", r.year, r.coordinator, r.obligations, r.assignments, r.title) for r in rows],
+        max_width={6: 60},
+    ))

@@ -1,0 +1,73 @@
+"""tracker status, tracker upcoming."""
+
+from __future__ import annotations
+
+import click
+
+from tracker.cli.common import Env, emit_json, fmt_local, pass_env, table
+
+_STATE_LABEL = {"pending": "pending", "overdue": "OVERDUE", "submitted": "submitted", "late": "late",
+                "waived": "waived"}
+
+
+@click.command()
+@click.option("--plan", "plan", metavar="ID", help="Only this plan.")
+@click.option("--unit", "unit", metavar="CODE", help="Only this unit.")
+@click.option("--state", "state", type=click.Choice(["pending", "overdue", "submitted", "late", "waived"]),
+              help="Only assignments in this state.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per assignment).")
+@pass_env
+def status(env: Env, plan: str | None, unit: str | None, state: str | None, as_json: bool) -> None:
+    """Every assignment of deadline obligations, with its state as of now:
+    pending, overdue, submitted (on time), late, waived.
+
+    \b
+    Example:
+      tracker status --state overdue
+      tracker --now 2021-06-03 status --unit so-ldtbxh --json
+    """
+    from tracker.services.status import status as run, summarise
+
+    rows = run(env.runtime(), env.now(), plan=plan, unit=unit, state=state)
+    if as_json:
+        emit_json([r.to_json() for r in rows])
+        return
+    if rows:
+        click.echo(table(
+            ["plan", "obligation", "unit", "period", "due", "state", "submitted", "days late"],
+            [(r.plan, r.obligation, r.unit, r.period, fmt_local(r.due, with_time=False), _STATE_LABEL[r.state],
+              fmt_local(r.submitted_at), r.days_late or "") for r in rows],
+        ))
+    counts = summarise(rows)
+    click.echo(f"{len(rows)} assignments: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+
+
+@click.command()
+@click.option("--days", default=30, show_default=True, type=click.IntRange(min=0), help="How far ahead to look.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per obligation and period).")
+@pass_env
+def upcoming(env: Env, days: int, as_json: bool) -> None:
+    """Deadlines, windows and events in the next N days, with the units that
+    still owe each deadline.
+
+    \b
+    Example:
+      tracker upcoming --days 14
+    """
+    from tracker.services.status import upcoming as run
+
+    items = run(env.runtime(), env.now(), days)
+    if as_json:
+        emit_json([i.to_json() for i in items])
+        return
+    if not items:
+        click.echo(f"nothing in the next {days} days")
+        return
+    rows = []
+    for i in items:
+        when = fmt_local(i.start, with_time=False)
+        if i.end:
+            when += " – " + fmt_local(i.end, with_time=False)
+        who = f"{len(i.units)} open" if i.kind == "deadline" else f"{len(i.units)} units"
+        rows.append((when, i.kind, i.plan, i.obligation, i.period, who, i.title))
+    click.echo(table(["date", "kind", "plan", "obligation", "period", "units", "title"], rows, max_width={6: 60}))

@@ -1,0 +1,254 @@
+"""Frozen settings: built-in defaults < config file < TRACKER_* environment.
+
+Lookup order of the file (spec/cli.md): ``--config PATH``, ``$TRACKER_CONFIG``,
+``./config/tracker.toml``, else built-in defaults only. Unknown keys are an
+error naming the key, so a typo never passes silently. Secrets (the SMTP
+password) are never read from the file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from tracker.errors import ConfigError
+
+DEFAULT_CONFIG_PATH = Path("config/tracker.toml")
+_WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+_EMAIL = re.compile(r"^[^@\s<>,;\"']+@[^@\s<>,;\"']+\.[^@\s<>,;\"']+$")
+
+
+@dataclass(frozen=True)
+class TrackerSection:
+    database_url: str = "sqlite:///var/tracker.db"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    language: str = "vi"
+
+
+@dataclass(frozen=True)
+class CalendarSection:
+    country: str = "VN"
+    weekend: tuple[str, ...] = ("sat", "sun")
+    extra_days_off: tuple[date, ...] = ()
+    extra_working_days: tuple[date, ...] = ()
+    shift: str = "next_working_day"
+
+
+@dataclass(frozen=True)
+class ScheduleSection:
+    send_at: str = "08:00"
+    tick_minutes: int = 5
+    horizon_days: int = 400
+    reminders: tuple[int, ...] = (14, 7, 3, 1, 0)
+    escalation: tuple[int, ...] = (1, 3, 7)
+    window_reminders: tuple[int, ...] = (7, 1)
+    event_reminders: tuple[int, ...] = (7, 1)
+
+
+@dataclass(frozen=True)
+class EscalationSection:
+    leadership: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MailSection:
+    transport: str = "file"
+    outbox_dir: str = "var/outbox"
+    sender: str = "tracker@example.vn"
+    smtp_host: str = "localhost"
+    smtp_port: int = 587
+    smtp_security: str = "starttls"
+    smtp_user: str = ""
+    smtp_timeout: int = 30
+    max_attempts: int = 8
+    templates_dir: str = ""  # operator overrides; empty = the shipped config/templates
+
+
+@dataclass(frozen=True)
+class Settings:
+    tracker: TrackerSection = field(default_factory=TrackerSection)
+    calendar: CalendarSection = field(default_factory=CalendarSection)
+    schedule: ScheduleSection = field(default_factory=ScheduleSection)
+    escalation: EscalationSection = field(default_factory=EscalationSection)
+    mail: MailSection = field(default_factory=MailSection)
+    source: str = "built-in defaults"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.tracker.timezone)
+
+    @property
+    def send_time(self) -> time:
+        hour, minute = self.schedule.send_at.split(":")
+        return time(int(hour), int(minute))
+
+    @property
+    def weekend_days(self) -> frozenset[int]:
+        return frozenset(_WEEKDAYS[d] for d in self.calendar.weekend)
+
+
+_SECTIONS: dict[str, type] = {
+    "tracker": TrackerSection,
+    "calendar": CalendarSection,
+    "schedule": ScheduleSection,
+    "escalation": EscalationSection,
+    "mail": MailSection,
+}
+
+
+def resolve_config_path(explicit: str | Path | None) -> Path | None:
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("TRACKER_CONFIG")
+    if env:
+        return Path(env)
+    return DEFAULT_CONFIG_PATH if DEFAULT_CONFIG_PATH.exists() else None
+
+
+def load_settings(path: str | Path | None = None, environ: dict[str, str] | None = None) -> Settings:
+    """Read settings from ``path`` (see the lookup order) and the environment."""
+    environ = dict(os.environ if environ is None else environ)
+    cfg_path = resolve_config_path(path)
+    raw: dict[str, Any] = {}
+    source = "built-in defaults"
+    if cfg_path is not None:
+        try:
+            text = cfg_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(f"{cfg_path}: config file not found") from None
+        except OSError as exc:
+            raise ConfigError(f"{cfg_path}: cannot read config file: {exc.strerror}") from None
+        try:
+            raw = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{cfg_path}: invalid TOML: {exc}") from None
+        source = str(cfg_path)
+    where = str(cfg_path) if cfg_path else "config"
+    sections: dict[str, Any] = {}
+    for name, value in raw.items():
+        if name not in _SECTIONS:
+            raise ConfigError(f"{where}: unknown section [{name}] (known: {', '.join(_SECTIONS)})")
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: [{name}] must be a table")
+        sections[name] = _build_section(name, value, where)
+    settings = Settings(**{n: sections.get(n, cls()) for n, cls in _SECTIONS.items()}, source=source)
+    settings = _apply_environment(settings, environ)
+    _validate(settings, where)
+    return settings
+
+
+def _build_section(name: str, values: dict[str, Any], where: str) -> Any:
+    cls = _SECTIONS[name]
+    known = {f.name: f for f in fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in known:
+            raise ConfigError(f"{where}: unknown key {name}.{key}")
+        kwargs[key] = _coerce(value, known[key].type, f"{where}: {name}.{key}")
+    return cls(**kwargs)
+
+
+def _coerce(value: Any, type_name: Any, where: str) -> Any:
+    type_name = str(type_name)
+    if type_name == "str":
+        if not isinstance(value, str):
+            raise ConfigError(f"{where} must be a string")
+        return value
+    if type_name == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            try:
+                return int(str(value))
+            except ValueError:
+                raise ConfigError(f"{where} must be a whole number, not {value!r}") from None
+        return value
+    if type_name.startswith("tuple["):
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, list):
+            raise ConfigError(f"{where} must be a list")
+        if "int" in type_name:
+            return tuple(_coerce(v, "int", where) for v in value)
+        if "date" in type_name:
+            out = []
+            for v in value:
+                if isinstance(v, date):
+                    out.append(v)
+                    continue
+                try:
+                    out.append(date.fromisoformat(str(v)))
+                except ValueError:
+                    raise ConfigError(f"{where}: {v!r} is not a date (yyyy-mm-dd)") from None
+            return tuple(out)
+        return tuple(str(v) for v in value)
+    return value
+
+
+def _apply_environment(settings: Settings, environ: dict[str, str]) -> Settings:
+    """TRACKER_<SECTION>_<KEY> overrides a key; TRACKER_DATABASE_URL is the short form."""
+    updated = {}
+    for name, cls in _SECTIONS.items():
+        section = getattr(settings, name)
+        changes = {}
+        for f in fields(cls):
+            env_key = f"TRACKER_{name.upper()}_{f.name.upper()}"
+            if env_key in environ:
+                changes[f.name] = _coerce(environ[env_key], f.type, env_key)
+        if changes:
+            section = replace(section, **changes)
+        updated[name] = section
+    if environ.get("TRACKER_DATABASE_URL"):
+        updated["tracker"] = replace(updated["tracker"], database_url=environ["TRACKER_DATABASE_URL"])
+    return replace(settings, **updated)
+
+
+def _validate(s: Settings, where: str) -> None:
+    try:
+        ZoneInfo(s.tracker.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{where}: tracker.timezone: unknown time zone {s.tracker.timezone!r}") from None
+    if s.tracker.language not in ("vi", "en"):
+        raise ConfigError(f"{where}: tracker.language must be vi or en, not {s.tracker.language!r}")
+    for day in s.calendar.weekend:
+        if day not in _WEEKDAYS:
+            raise ConfigError(f"{where}: calendar.weekend: {day!r} is not one of {', '.join(_WEEKDAYS)}")
+    if s.calendar.shift not in ("next_working_day", "none"):
+        raise ConfigError(f"{where}: calendar.shift must be next_working_day or none")
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", s.schedule.send_at):
+        raise ConfigError(f"{where}: schedule.send_at must be HH:MM, not {s.schedule.send_at!r}")
+    if s.schedule.tick_minutes < 1:
+        raise ConfigError(f"{where}: schedule.tick_minutes must be at least 1")
+    if s.schedule.horizon_days < 1:
+        raise ConfigError(f"{where}: schedule.horizon_days must be at least 1")
+    for key in ("reminders", "window_reminders", "event_reminders", "escalation"):
+        if any(n < 0 for n in getattr(s.schedule, key)):
+            raise ConfigError(f"{where}: schedule.{key} must hold days >= 0")
+    if any(n < 1 for n in s.schedule.escalation):
+        raise ConfigError(f"{where}: schedule.escalation must hold working days >= 1")
+    for addr in s.escalation.leadership:
+        if not is_email(addr):
+            raise ConfigError(f"{where}: escalation.leadership: {addr!r} is not an e-mail address")
+    if s.mail.transport not in ("file", "smtp", "none"):
+        raise ConfigError(f"{where}: mail.transport must be file, smtp or none")
+    if s.mail.smtp_security not in ("starttls", "ssl", "none"):
+        raise ConfigError(f"{where}: mail.smtp_security must be starttls, ssl or none")
+    if not is_email(s.mail.sender):
+        raise ConfigError(f"{where}: mail.sender: {s.mail.sender!r} is not an e-mail address")
+    if s.mail.max_attempts < 1:
+        raise ConfigError(f"{where}: mail.max_attempts must be at least 1")
+
+
+def is_email(value: str) -> bool:
+    """A deliberately plain check: one @, a dot in the domain, no spaces or header punctuation."""
+    return bool(_EMAIL.match(value)) and "\n" not in value and "\r" not in value
+
+
+def smtp_password(environ: dict[str, str] | None = None) -> str | None:
+    """The SMTP password from the environment; the keyring is the mail layer's fallback."""
+    environ = os.environ if environ is None else environ
+    return environ.get("TRACKER_SMTP_PASSWORD") or None

@@ -1,0 +1,62 @@
+"""What one recipient gets at one time: a digest of stage items. Pure data.
+
+The scheduler builds digests from its decisions; the mail layer renders them;
+the outbox stores the rendered message with the items as JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    plan: str
+    plan_title: str
+    obligation: str
+    title: str
+    kind: str  # deadline | window | event
+    unit: str  # the unit the item is about
+    unit_name: str
+    period: str
+    stage: str  # before:N | after:L | window:before:N | window:start | event:before:N | resolved
+    due_at: datetime  # UTC: the deadline instant, or the start of a window/event
+    ends_at: datetime | None = None  # windows
+    source: str | None = None  # the plan's own phrase
+    strict_before: bool = False
+    submitted_at: datetime | None = None  # for `resolved`
+
+    def to_json(self, tz: ZoneInfo) -> dict:
+        """The item shape of spec/cli.md (simulate --json, outbox items)."""
+        return {
+            "plan": self.plan, "obligation": self.obligation, "unit": self.unit, "period": self.period,
+            "stage": self.stage, "due": self.due_at.astimezone(tz).isoformat(),
+        }
+
+    def urgency(self, now: datetime) -> int:
+        """0 overdue, 1 due today (or starting), 2 upcoming, 3 resolved: the order of a digest."""
+        if self.stage == "resolved":
+            return 3
+        if self.stage.startswith("after:"):
+            return 0
+        if self.stage in ("before:0", "window:start"):
+            return 1
+        return 2
+
+
+@dataclass(frozen=True)
+class Digest:
+    key: str  # unique in the outbox: recipient and send time
+    at: datetime  # UTC: when it is (or would be) sent
+    recipient_unit: str | None  # None: the leadership list
+    recipient_name: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    reply_to: tuple[str, ...]
+    items: tuple[DigestItem, ...]
+
+    def ordered(self) -> list[DigestItem]:
+        """Grouped by plan; overdue first, then due today, then upcoming, then resolved."""
+        return sorted(self.items, key=lambda i: (i.plan, i.urgency(self.at), i.due_at, i.obligation, i.unit))

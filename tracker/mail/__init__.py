@@ -1,0 +1,1 @@
+"""Mail: rendering digests (pure) and transports (file, SMTP via yagmail, none)."""

@@ -1,0 +1,366 @@
+"""Read and validate plan files (spec/plan-file.md). Pure: text in, specs out.
+
+Every problem in a file is collected before anything is written, each naming
+the file and line, so the coordinator fixes a file in one round.
+Cross-references to the store (units defined elsewhere) are checked by the
+import service, which knows the store.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from tracker.config import is_email
+from tracker.errors import InputError, ValidationErrors
+from tracker.schedule import DateError, parse_date
+
+CODE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+KINDS = ("deadline", "window", "event")
+CATEGORIES = ("report", "plan_submission", "window", "event", "quarterly_item", "other")
+
+_PLAN_KEYS = {"id", "number", "issuer", "place", "issued_on", "year", "title", "coordinator"}
+_UNIT_KEYS = {"code", "name", "email", "head_email", "kind", "parent"}
+_OBLIGATION_KEYS = {
+    "id", "title", "kind", "due", "start", "end", "date", "strict_before", "recurrence",
+    "responsible", "report_to", "shift", "reminders", "escalation", "source", "source_line", "category",
+}
+_TOP_KEYS = {"plan", "units", "obligations", "review"}
+
+
+@dataclass(frozen=True)
+class UnitSpec:
+    code: str
+    name: str
+    emails: tuple[str, ...]
+    head_email: str | None = None
+    kind: str | None = None
+    parent: str | None = None
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class ObligationSpec:
+    id: str
+    title: str
+    kind: str
+    first: date  # deadline: due; window: start; event: date
+    last: date | None
+    due_text: str
+    strict_before: bool
+    recurrence: str
+    responsible: str | tuple[str, ...]  # "all" or unit codes
+    report_to: str | None
+    shift: str | None
+    reminders: tuple[int, ...] | None
+    escalation: tuple[int, ...] | None
+    source: str | None
+    source_line: int | None
+    category: str | None
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class PlanSpec:
+    id: str
+    number: str | None
+    issuer: str
+    place: str | None
+    issued_on: date | None
+    year: int
+    title: str
+    coordinator: str
+    units: tuple[UnitSpec, ...] = ()
+    obligations: tuple[ObligationSpec, ...] = ()
+    review: tuple[str, ...] = ()
+    where: str = ""
+    coordinator_where: str = ""
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def load_yaml(text: str, filename: str) -> Any:
+    """YAML 1.2 with line numbers kept (ruamel round-trip nodes)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    yaml = YAML(typ="rt")
+    try:
+        return yaml.load(nfc(text))
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else "?"
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        raise InputError(f"invalid YAML: {problem}", f"{filename}:{line}") from None
+    except YAMLError as exc:
+        raise InputError(f"invalid YAML: {str(exc).splitlines()[0]}", filename) from None
+
+
+class Collector:
+    """Gathers problems with their locations; raises them all at once."""
+
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+        self.errors: list[InputError] = []
+
+    def at(self, node: Any, key: Any = None) -> str:
+        line = line_of(node, key)
+        return f"{self.filename}:{line}" if line else self.filename
+
+    def add(self, message: str, node: Any = None, key: Any = None) -> None:
+        self.errors.append(InputError(message, self.at(node, key)))
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise ValidationErrors(self.errors)
+
+
+def line_of(node: Any, key: Any = None) -> int | None:
+    lc = getattr(node, "lc", None)
+    if lc is None:
+        return None
+    try:
+        if key is None:
+            return lc.line + 1
+        if isinstance(key, int):
+            return lc.item(key)[0] + 1
+        return lc.key(key)[0] + 1
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return lc.line + 1
+
+
+def check_keys(c: Collector, node: dict, allowed: set[str], what: str) -> None:
+    for key in node:
+        if key not in allowed:
+            c.add(f"unknown key {key!r} in {what} (allowed: {', '.join(sorted(allowed))})", node, key)
+
+
+def text_field(c: Collector, node: dict, key: str, what: str, *, required: bool = True) -> str | None:
+    value = node.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            c.add(f"{what}: missing {key}", node, key if key in node else None)
+        return None
+    if isinstance(value, (dict, list)):
+        c.add(f"{what}: {key} must be text", node, key)
+        return None
+    return nfc(str(value)).strip()
+
+
+def code_field(c: Collector, node: dict, key: str, what: str, *, required: bool = True) -> str | None:
+    value = text_field(c, node, key, what, required=required)
+    if value is not None and not CODE.match(value):
+        c.add(f"{what}: {key} {value!r} must be lowercase letters, digits and hyphens", node, key)
+        return None
+    return value
+
+
+def emails_field(c: Collector, node: dict, key: str, what: str) -> tuple[str, ...]:
+    value = node.get(key)
+    if value is None or value == "" or value == []:
+        return ()
+    items = value if isinstance(value, list) else [value]
+    out = []
+    for item in items:
+        for addr in re.split(r"[;,]", str(item)):
+            addr = addr.strip()
+            if not addr:
+                continue
+            if not is_email(addr):
+                c.add(f"{what}: {addr!r} is not a valid e-mail address", node, key)
+            else:
+                out.append(addr)
+    return tuple(out)
+
+
+def unit_spec(c: Collector, node: Any, what: str) -> UnitSpec | None:
+    if not isinstance(node, dict):
+        c.add(f"{what} must be a mapping with code, name and email", node)
+        return None
+    check_keys(c, node, _UNIT_KEYS, what)
+    code = code_field(c, node, "code", what)
+    label = f"unit {code!r}" if code else what
+    name = text_field(c, node, "name", label)
+    emails = emails_field(c, node, "email", label)
+    head = node.get("head_email")
+    head_email = None
+    if head not in (None, ""):
+        head_email = str(head).strip()
+        if not is_email(head_email):
+            c.add(f"{label}: head_email {head_email!r} is not a valid e-mail address", node, "head_email")
+    kind = text_field(c, node, "kind", label, required=False)
+    parent = code_field(c, node, "parent", label, required=False)
+    if code is None or name is None:
+        return None
+    return UnitSpec(code, name, emails, head_email, kind, parent, c.at(node))
+
+
+def _int_list(c: Collector, node: dict, key: str, label: str, minimum: int) -> tuple[int, ...] | None:
+    if key not in node or node[key] is None:
+        return None
+    value = node[key]
+    if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        c.add(f"{label}: {key} must be a list of whole numbers of days", node, key)
+        return None
+    if any(v < minimum for v in value):
+        c.add(f"{label}: {key} must hold numbers >= {minimum}", node, key)
+        return None
+    return tuple(sorted(set(value), reverse=(key == "reminders")))
+
+
+def _date(c: Collector, node: dict, key: str, label: str, year: int | None) -> date | None:
+    if node.get(key) in (None, ""):
+        c.add(f"{label}: missing {key}", node, key if key in node else None)
+        return None
+    try:
+        return parse_date(node[key], year)
+    except DateError as exc:
+        c.add(f"{label}: {key}: {exc}", node, key)
+        return None
+
+
+def obligation_spec(c: Collector, node: Any, what: str, year: int | None) -> ObligationSpec | None:
+    if not isinstance(node, dict):
+        c.add(f"{what} must be a mapping", node)
+        return None
+    check_keys(c, node, _OBLIGATION_KEYS, what)
+    oid = code_field(c, node, "id", what)
+    label = f"obligation {oid!r}" if oid else what
+    title = text_field(c, node, "title", label)
+    kind = text_field(c, node, "kind", label) or "deadline"
+    if kind not in KINDS:
+        c.add(f"{label}: kind must be one of {', '.join(KINDS)}, not {kind!r}", node, "kind")
+        return None
+    first = last = None
+    due_text = ""
+    if kind == "deadline":
+        first = _date(c, node, "due", label, year)
+        due_text = str(node.get("due", ""))
+    elif kind == "window":
+        first = _date(c, node, "start", label, year)
+        last = _date(c, node, "end", label, year)
+        due_text = f"{node.get('start', '')} - {node.get('end', '')}"
+        if first and last and last < first:
+            c.add(f"{label}: window ends ({last}) before it starts ({first})", node, "end")
+    else:
+        first = _date(c, node, "date", label, year)
+        due_text = str(node.get("date", ""))
+    strict = node.get("strict_before", False)
+    if not isinstance(strict, bool):
+        c.add(f"{label}: strict_before must be true or false", node, "strict_before")
+        strict = False
+    if strict and kind != "deadline":
+        c.add(f"{label}: strict_before applies to deadlines only", node, "strict_before")
+    recurrence = text_field(c, node, "recurrence", label, required=False) or "none"
+    if recurrence not in ("none", "yearly"):
+        c.add(f"{label}: recurrence must be none or yearly, not {recurrence!r}", node, "recurrence")
+    responsible: str | tuple[str, ...] = "all"
+    raw = node.get("responsible", "all")
+    if isinstance(raw, list):
+        codes = []
+        for i, item in enumerate(raw):
+            if not isinstance(item, str) or not CODE.match(item):
+                c.add(f"{label}: responsible[{i}] {item!r} is not a unit code", raw, i)
+            else:
+                codes.append(item)
+        if not raw:
+            c.add(f"{label}: responsible is empty", node, "responsible")
+        responsible = tuple(codes)
+    elif raw != "all":
+        c.add(f"{label}: responsible must be all or a list of unit codes", node, "responsible")
+    report_to = code_field(c, node, "report_to", label, required=False)
+    shift = text_field(c, node, "shift", label, required=False)
+    if shift not in (None, "next_working_day", "none"):
+        c.add(f"{label}: shift must be next_working_day or none, not {shift!r}", node, "shift")
+    reminders = _int_list(c, node, "reminders", label, 0)
+    escalation = _int_list(c, node, "escalation", label, 1)
+    if escalation is not None and len(escalation) > 3:
+        c.add(f"{label}: escalation has at most three levels", node, "escalation")
+    source_line = node.get("source_line")
+    if source_line is not None and not isinstance(source_line, int):
+        c.add(f"{label}: source_line must be a line number", node, "source_line")
+        source_line = None
+    category = text_field(c, node, "category", label, required=False)
+    if category is not None and category not in CATEGORIES:
+        c.add(f"{label}: category must be one of {', '.join(CATEGORIES)}", node, "category")
+    if oid is None or title is None or first is None or (kind == "window" and last is None):
+        return None
+    return ObligationSpec(
+        oid, title, kind, first, last, due_text, bool(strict), recurrence, responsible, report_to, shift,
+        reminders, escalation, text_field(c, node, "source", label, required=False), source_line, category,
+        c.at(node),
+    )
+
+
+def parse_plan(text: str, filename: str) -> PlanSpec:
+    """Validate a whole plan file; raise ValidationErrors listing every problem."""
+    doc = load_yaml(text, filename)
+    c = Collector(filename)
+    if not isinstance(doc, dict):
+        raise InputError("a plan file is a mapping with plan:, units: and obligations:", filename)
+    check_keys(c, doc, _TOP_KEYS, "the plan file")
+    plan = doc.get("plan")
+    if not isinstance(plan, dict):
+        c.add("missing plan: section", doc, "plan" if "plan" in doc else None)
+        c.raise_if_any()
+    check_keys(c, plan, _PLAN_KEYS, "plan")
+    pid = code_field(c, plan, "id", "plan")
+    year = plan.get("year")
+    if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2200:
+        c.add(f"plan: year must be a four-digit year, not {year!r}", plan, "year" if "year" in plan else None)
+        year = None
+    issued_on = None
+    if plan.get("issued_on") not in (None, ""):
+        try:
+            issued_on = parse_date(plan["issued_on"], year)
+        except DateError as exc:
+            c.add(f"plan: issued_on: {exc}", plan, "issued_on")
+    issuer = text_field(c, plan, "issuer", "plan")
+    title = text_field(c, plan, "title", "plan")
+    coordinator = code_field(c, plan, "coordinator", "plan")
+
+    units: list[UnitSpec] = []
+    raw_units = doc.get("units") or []
+    if not isinstance(raw_units, list):
+        c.add("units: must be a list", doc, "units")
+        raw_units = []
+    seen: dict[str, str] = {}
+    for i, node in enumerate(raw_units):
+        u = unit_spec(c, node, f"units[{i}]")
+        if u is None:
+            continue
+        if u.code in seen:
+            c.add(f"duplicate unit code {u.code!r} (first at {seen[u.code]})", node, "code")
+            continue
+        seen[u.code] = u.where
+        units.append(u)
+
+    obligations: list[ObligationSpec] = []
+    raw_obs = doc.get("obligations") or []
+    if not isinstance(raw_obs, list):
+        c.add("obligations: must be a list", doc, "obligations")
+        raw_obs = []
+    seen_ob: dict[str, str] = {}
+    for i, node in enumerate(raw_obs):
+        o = obligation_spec(c, node, f"obligations[{i}]", year)
+        if o is None:
+            continue
+        if o.id in seen_ob:
+            c.add(f"duplicate obligation id {o.id!r} (first at {seen_ob[o.id]})", node, "id")
+            continue
+        seen_ob[o.id] = o.where
+        obligations.append(o)
+    review = doc.get("review") or []
+    c.raise_if_any()
+    assert pid and issuer and title and coordinator and year
+    return PlanSpec(
+        pid, text_field(c, plan, "number", "plan", required=False), issuer,
+        text_field(c, plan, "place", "plan", required=False), issued_on, year, title, coordinator,
+        tuple(units), tuple(obligations), tuple(str(r) for r in review) if isinstance(review, list) else (),
+        c.at(plan), c.at(plan, "coordinator"),
+    )

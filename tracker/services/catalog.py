@@ -1,0 +1,93 @@
+"""Create or upgrade the database, and list what it holds (units, plans)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from tracker.db.models import Assignment, Obligation, Plan, Unit
+from tracker.services.runtime import Runtime
+
+REPO_ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def alembic_config(url: str):
+    from alembic.config import Config
+
+    cfg = Config(str(REPO_ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(REPO_ROOT / "migrations"))
+    cfg.attributes["url"] = url
+    return cfg
+
+
+def init_db(rt: Runtime) -> tuple[str | None, str]:
+    """Upgrade to the newest migration; returns (revision before, revision after)."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+
+    with rt.store.engine.connect() as conn:
+        before = MigrationContext.configure(conn).get_current_revision()
+    cfg = alembic_config(rt.store.url)
+    with rt.store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    with rt.store.engine.connect() as conn:
+        after = MigrationContext.configure(conn).get_current_revision()
+    return before, after or ""
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    code: str
+    name: str
+    emails: tuple[str, ...]
+    head_email: str | None
+    kind: str | None
+    parent: str | None
+    status: str
+    merged_into: str | None
+
+    def to_json(self) -> dict:
+        return {"code": self.code, "name": self.name, "email": list(self.emails), "head_email": self.head_email,
+                "kind": self.kind, "parent": self.parent, "status": self.status, "merged_into": self.merged_into}
+
+
+def list_units(rt: Runtime) -> list[UnitRow]:
+    with rt.store.read() as session:
+        return [
+            UnitRow(u.code, u.name, tuple(u.emails or ()), u.head_email, u.kind, u.parent_code, u.status,
+                    u.merged_into)
+            for u in session.scalars(select(Unit).order_by(Unit.code))
+        ]
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    id: str
+    number: str | None
+    issuer: str
+    year: int
+    title: str
+    coordinator: str
+    obligations: int
+    assignments: int
+
+    def to_json(self) -> dict:
+        return dict(self.__dict__)
+
+
+def list_plans(rt: Runtime) -> list[PlanRow]:
+    with rt.store.read() as session:
+        ob_counts = dict(session.execute(
+            select(Obligation.plan_id, func.count()).where(Obligation.retired.is_(False)).group_by(Obligation.plan_id)
+        ).tuples().all())
+        as_counts = dict(session.execute(
+            select(Obligation.plan_id, func.count(Assignment.id)).join(Assignment).group_by(Obligation.plan_id)
+        ).tuples().all())
+        return [
+            PlanRow(p.code, p.number, p.issuer, p.year, p.title, p.coordinator_code, ob_counts.get(p.id, 0),
+                    as_counts.get(p.id, 0))
+            for p in session.scalars(select(Plan).order_by(Plan.year, Plan.code))
+        ]

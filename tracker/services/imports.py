@@ -1,0 +1,267 @@
+"""Import units and plans: validate everything, then write in one transaction.
+
+Re-importing the same file changes nothing; a changed file updates what
+changed, recomputes open assignments and keeps every submission.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.db.models import Assignment, Obligation, Plan, Unit, Waiver
+from tracker.errors import InputError, ValidationErrors
+from tracker.planfile import ObligationSpec, PlanSpec, UnitSpec, parse_plan
+from tracker.services import audit
+from tracker.services.materialise import materialise, occurrence_for
+from tracker.services.runtime import Runtime
+from tracker.unitfile import parse_units
+
+UNIT_FIELDS = ("name", "emails", "head_email", "kind", "parent_code")
+PLAN_FIELDS = ("number", "issuer", "place", "issued_on", "year", "title", "coordinator_code", "unit_codes")
+OBLIGATION_FIELDS = (
+    "title", "kind", "due_text", "first_date", "last_date", "strict_before", "recurrence", "responsible",
+    "report_to", "shift", "reminders", "escalation", "source", "source_line", "category", "position", "retired",
+)
+# A change to these moves the dates of open assignments.
+_DATE_FIELDS = {"kind", "first_date", "last_date", "strict_before", "shift", "recurrence"}
+
+
+@dataclass
+class ImportResult:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    assignments_created: int = 0
+    assignments_changed: int = 0
+
+    def summary(self, noun: str) -> str:
+        parts = [f"{len(self.created)} {noun} created", f"{len(self.updated)} updated", f"{self.unchanged} unchanged"]
+        if self.assignments_created or self.assignments_changed:
+            parts.append(f"{self.assignments_created} assignments created")
+            if self.assignments_changed:
+                parts.append(f"{self.assignments_changed} rescheduled")
+        return ", ".join(parts)
+
+
+def read_text(path: str | Path) -> str:
+    p = Path(path)
+    try:
+        return p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("file not found", str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})", str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", str(path)) from None
+
+
+def import_units(rt: Runtime, path: str | Path, now: datetime) -> ImportResult:
+    specs = parse_units(read_text(path), str(path))
+    with rt.store.write() as session:
+        _check_parents(session, specs, str(path))
+        result = ImportResult()
+        _upsert_units(session, specs, now, rt.actor, result)
+        if result.created:
+            # New units join "all" obligations: give them their assignments.
+            result.assignments_created = materialise(rt, session, now, force=True)
+        return result
+
+
+def _check_parents(session: Session, specs: tuple[UnitSpec, ...], filename: str) -> None:
+    codes = {u.code for u in specs}
+    wanted = {u.parent for u in specs if u.parent and u.parent not in codes}
+    known = set(session.scalars(select(Unit.code).where(Unit.code.in_(wanted)))) if wanted else set()
+    errors = [
+        InputError(f"unit {u.code!r}: unknown parent unit {u.parent!r}", u.where)
+        for u in specs if u.parent and u.parent not in codes and u.parent not in known
+    ]
+    if errors:
+        raise ValidationErrors(errors)
+
+
+def _upsert_units(session: Session, specs, now: datetime, actor: str, result: ImportResult) -> None:
+    existing = {u.code: u for u in session.scalars(select(Unit).where(Unit.code.in_([s.code for s in specs])))}
+    for spec in specs:
+        values = {"name": spec.name, "emails": list(spec.emails), "head_email": spec.head_email,
+                  "kind": spec.kind, "parent_code": spec.parent}
+        unit = existing.get(spec.code)
+        if unit is None:
+            session.add(Unit(code=spec.code, status="active", created_at=now, updated_at=now, **values))
+            audit.record(session, at=now, actor=actor, action="create", entity="unit", entity_id=spec.code,
+                         after=values)
+            result.created.append(spec.code)
+            continue
+        before = audit.snapshot(unit, UNIT_FIELDS)
+        if before == audit.jsonable(values):
+            result.unchanged += 1
+            continue
+        for k, v in values.items():
+            setattr(unit, k, v)
+        unit.updated_at = now
+        audit.record(session, at=now, actor=actor, action="update", entity="unit", entity_id=spec.code,
+                     before=before, after=audit.jsonable(values))
+        result.updated.append(spec.code)
+    session.flush()
+
+
+def import_plan(rt: Runtime, path: str | Path, now: datetime) -> ImportResult:
+    text = read_text(path)
+    spec = parse_plan(text, str(path))
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    with rt.store.write() as session:
+        _check_plan_references(session, spec)
+        result = ImportResult()
+        _upsert_units(session, spec.units, now, rt.actor, ImportResult())
+        plan = session.scalar(select(Plan).where(Plan.code == spec.id))
+        if plan is not None and plan.content_hash == digest:
+            result.unchanged = 1
+            return result
+        values = {"number": spec.number, "issuer": spec.issuer, "place": spec.place, "issued_on": spec.issued_on,
+                  "year": spec.year, "title": spec.title, "coordinator_code": spec.coordinator,
+                  "unit_codes": [u.code for u in spec.units]}
+        if plan is None:
+            plan = Plan(code=spec.id, timezone=rt.settings.tracker.timezone, source_file=str(path),
+                        content_hash=digest, imported_at=now, updated_at=now, **values)
+            session.add(plan)
+            session.flush()
+            audit.record(session, at=now, actor=rt.actor, action="create", entity="plan", entity_id=spec.id,
+                         after=values)
+            result.created.append(spec.id)
+        else:
+            before = audit.snapshot(plan, PLAN_FIELDS)
+            for k, v in values.items():
+                setattr(plan, k, v)
+            plan.content_hash, plan.source_file, plan.updated_at = digest, str(path), now
+            if before != audit.jsonable(values):
+                audit.record(session, at=now, actor=rt.actor, action="update", entity="plan",
+                             entity_id=spec.id, before=before, after=audit.jsonable(values))
+                result.updated.append(spec.id)
+        changed_obligations = _upsert_obligations(rt, session, plan, spec, now, result)
+        session.flush()
+        result.assignments_created = materialise(rt, session, now, obligation_ids=changed_obligations)
+        if not result.created and not result.updated:
+            result.unchanged = 1
+        return result
+
+
+def _check_plan_references(session: Session, spec: PlanSpec) -> None:
+    file_units = {u.code for u in spec.units}
+    wanted = {spec.coordinator} | {o.report_to for o in spec.obligations if o.report_to}
+    for o in spec.obligations:
+        if o.responsible != "all":
+            wanted.update(o.responsible)
+    wanted |= {u.parent for u in spec.units if u.parent}
+    missing = wanted - file_units
+    known = set(session.scalars(select(Unit.code).where(Unit.code.in_(missing)))) if missing else set()
+    errors: list[InputError] = []
+    for u in spec.units:
+        if not u.emails:
+            errors.append(InputError(f"unit {u.code!r} ({u.name}) has no e-mail address: fill in its email", u.where))
+        if u.parent and u.parent not in file_units and u.parent not in known:
+            errors.append(InputError(f"unit {u.code!r}: unknown parent unit {u.parent!r}", u.where))
+    if spec.coordinator not in file_units and spec.coordinator not in known:
+        errors.append(InputError(f"plan: coordinator {spec.coordinator!r} is not a known unit", spec.coordinator_where))
+    for o in spec.obligations:
+        if o.report_to and o.report_to not in file_units and o.report_to not in known:
+            errors.append(InputError(f"obligation {o.id!r}: report_to {o.report_to!r} is not a known unit", o.where))
+        if o.responsible != "all":
+            for code in o.responsible:
+                if code not in file_units and code not in known:
+                    errors.append(InputError(f"obligation {o.id!r}: unknown unit {code!r} in responsible", o.where))
+    if errors:
+        raise ValidationErrors(errors)
+
+
+def _obligation_values(o: ObligationSpec, position: int) -> dict:
+    return {
+        "title": o.title, "kind": o.kind, "due_text": o.due_text, "first_date": o.first, "last_date": o.last,
+        "strict_before": o.strict_before, "recurrence": o.recurrence,
+        "responsible": o.responsible if o.responsible == "all" else list(o.responsible),
+        "report_to": o.report_to, "shift": o.shift,
+        "reminders": list(o.reminders) if o.reminders is not None else None,
+        "escalation": list(o.escalation) if o.escalation is not None else None,
+        "source": o.source, "source_line": o.source_line, "category": o.category, "position": position,
+        "retired": False,
+    }
+
+
+def _upsert_obligations(rt: Runtime, session: Session, plan: Plan, spec: PlanSpec, now: datetime,
+                        result: ImportResult) -> list[int]:
+    """Returns the ids of obligations whose assignments must be (re)materialised."""
+    existing = {o.code: o for o in session.scalars(select(Obligation).where(Obligation.plan_id == plan.id))}
+    touched: list[int] = []
+    for position, o in enumerate(spec.obligations):
+        values = _obligation_values(o, position)
+        ob = existing.pop(o.id, None)
+        if ob is None:
+            ob = Obligation(plan_id=plan.id, code=o.id, **values)
+            session.add(ob)
+            session.flush()
+            audit.record(session, at=now, actor=rt.actor, action="create", entity="obligation",
+                         entity_id=f"{plan.code}/{o.id}", after=values)
+            touched.append(ob.id)
+            continue
+        before = audit.snapshot(ob, OBLIGATION_FIELDS)
+        after = audit.jsonable(values)
+        if before == after:
+            continue
+        for k, v in values.items():
+            setattr(ob, k, v)
+        audit.record(session, at=now, actor=rt.actor, action="update", entity="obligation",
+                     entity_id=f"{plan.code}/{o.id}", before=before, after=after)
+        if plan.code not in result.updated and plan.code not in result.created:
+            result.updated.append(plan.code)
+        session.flush()
+        if any(before[f] != after[f] for f in _DATE_FIELDS):
+            result.assignments_changed += _reschedule(rt, session, ob, plan, now)
+        result.assignments_changed += _drop_units(rt, session, ob, plan, now)
+        ob.materialised_until = None
+        touched.append(ob.id)
+    for ob in existing.values():  # gone from the file: retire, keep history
+        if ob.retired:
+            continue
+        ob.retired = True
+        audit.record(session, at=now, actor=rt.actor, action="retire", entity="obligation",
+                     entity_id=f"{plan.code}/{ob.code}", before={"retired": False}, after={"retired": True})
+        _waive_open(rt, session, select(Assignment).where(Assignment.obligation_id == ob.id), now,
+                    "obligation removed from the plan file")
+        if plan.code not in result.updated:
+            result.updated.append(plan.code)
+    return touched
+
+
+def _reschedule(rt: Runtime, session: Session, ob: Obligation, plan: Plan, now: datetime) -> int:
+    """New dates for open assignments; submitted ones keep theirs (and their lateness)."""
+    count = 0
+    for a in session.scalars(select(Assignment).where(Assignment.obligation_id == ob.id,
+                                                      Assignment.state == "open")):
+        occ = occurrence_for(rt, ob, plan, a.period)
+        a.kind, a.base_due_at, a.ends_at = ob.kind, occ.due_at, occ.ends_at
+        a.due_at = a.extended_until or occ.due_at
+        a.next_action_at, a.updated_at = now, now
+        count += 1
+    return count
+
+
+def _drop_units(rt: Runtime, session: Session, ob: Obligation, plan: Plan, now: datetime) -> int:
+    """Open assignments of units no longer responsible are waived, not deleted."""
+    from tracker.services.materialise import responsible_units
+
+    keep = [u.id for u in responsible_units(session, ob, plan)]
+    query = select(Assignment).where(Assignment.obligation_id == ob.id, Assignment.unit_id.not_in(keep))
+    return _waive_open(rt, session, query, now, "unit no longer responsible in the plan file")
+
+
+def _waive_open(rt: Runtime, session: Session, query, now: datetime, reason: str) -> int:
+    count = 0
+    for a in session.scalars(query.where(Assignment.state == "open")):
+        a.state, a.waived_at, a.next_action_at, a.updated_at = "waived", now, None, now
+        session.add(Waiver(assignment_id=a.id, reason=reason, waived_at=now, recorded_by=rt.actor))
+        count += 1
+    return count

@@ -1,0 +1,130 @@
+"""What coordinators record about one assignment: a submission, a waiver, an
+extension. Each change is audited and hands the assignment back to the
+scheduler (``next_action_at = now``), which decides what follows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.db.models import Assignment, Obligation, Plan, Submission, Unit, Waiver
+from tracker.errors import Ambiguous, InputError, NotFound, TrackerError
+from tracker.schedule import is_late
+from tracker.services import audit
+from tracker.services.runtime import Runtime
+from tracker.services.status import unit_or_fail
+
+_FIELDS = ("state", "due_at", "extended_until", "submitted_at", "waived_at")
+
+
+@dataclass(frozen=True)
+class Recorded:
+    plan: str
+    obligation: str
+    unit: str
+    period: str
+    due: datetime  # local
+    state: str  # as users see it: submitted | late | waived | pending | overdue
+    at: datetime | None  # local: submitted/waived at, or the new deadline
+
+
+def find_assignment(session: Session, rt: Runtime, now: datetime, unit_code: str, obligation_code: str,
+                    plan_code: str | None, period: str | None, *, open_only: bool = True) -> Assignment:
+    unit = unit_or_fail(session, unit_code)
+    query = select(Obligation).join(Plan).where(Obligation.code == obligation_code)
+    if plan_code:
+        query = query.where(Plan.code == plan_code)
+    obligations = list(session.scalars(query))
+    if not obligations:
+        where = f" in plan {plan_code!r}" if plan_code else ""
+        raise NotFound(f"unknown obligation {obligation_code!r}{where} (see `tracker plan list`)")
+    if len(obligations) > 1:
+        plans = ", ".join(sorted(o.plan.code for o in obligations))
+        raise Ambiguous(f"obligation {obligation_code!r} is in several plans ({plans}): pick one with --plan")
+    ob = obligations[0]
+    if ob.kind != "deadline":
+        raise InputError(f"obligation {obligation_code!r} is a {ob.kind}: it expects no submission", "OBLIGATION")
+    query = select(Assignment).where(Assignment.obligation_id == ob.id, Assignment.unit_id == unit.id)
+    if period:
+        a = session.scalar(query.where(Assignment.period == period))
+        if a is None:
+            raise NotFound(f"unit {unit_code!r} has no assignment of {obligation_code!r} for period {period!r}")
+        return a
+    candidates = list(session.scalars(query.where(Assignment.state == "open"))) if open_only else \
+        list(session.scalars(query))
+    if not candidates:
+        raise NotFound(f"unit {unit_code!r} has no open assignment of {obligation_code!r} "
+                       f"(is it responsible? see `tracker status --unit {unit_code}`)")
+    # The open period whose deadline is nearest to now, earlier first on a tie.
+    return min(candidates, key=lambda a: (abs((a.due_at - now).total_seconds()), a.due_at))
+
+
+def _result(rt: Runtime, a: Assignment, at: datetime | None, now: datetime) -> Recorded:
+    from tracker.services.status import derive_state
+
+    state, _ = derive_state(a.state, a.due_at, a.submitted_at, now, rt.tz)
+    return Recorded(a.obligation.plan.code, a.obligation.code, a.unit.code, a.period, a.due_at.astimezone(rt.tz),
+                    state, at.astimezone(rt.tz) if at else None)
+
+
+def submit(rt: Runtime, now: datetime, unit: str, obligation: str, *, plan: str | None = None,
+           period: str | None = None, at: datetime | None = None, note: str | None = None) -> Recorded:
+    at = at or now
+    if at > now:
+        raise InputError("a submission cannot be recorded in the future", "--at")
+    with rt.store.write() as session:
+        a = find_assignment(session, rt, now, unit, obligation, plan, period)
+        if a.state == "submitted":
+            raise TrackerError(f"{unit} already submitted {obligation} ({a.period}) at "
+                               f"{a.submitted_at.astimezone(rt.tz):%Y-%m-%d %H:%M}")
+        if a.state == "waived":
+            raise TrackerError(f"{unit} was excused from {obligation} ({a.period}): nothing to submit")
+        before = audit.snapshot(a, _FIELDS)
+        late = is_late(at, a.due_at)
+        a.state, a.submitted_at, a.next_action_at, a.updated_at = "submitted", at, now, now
+        session.add(Submission(assignment_id=a.id, submitted_at=at, recorded_at=now, recorded_by=rt.actor,
+                               note=note, late=late))
+        audit.record(session, at=now, actor=rt.actor, action="submit", entity="assignment",
+                     entity_id=_ref(a), before=before, after={**audit.snapshot(a, _FIELDS), "note": note})
+        return _result(rt, a, at, now)
+
+
+def waive(rt: Runtime, now: datetime, unit: str, obligation: str, *, reason: str, plan: str | None = None,
+          period: str | None = None) -> Recorded:
+    if not reason or not reason.strip():
+        raise InputError("a reason is required", "--reason")
+    with rt.store.write() as session:
+        a = find_assignment(session, rt, now, unit, obligation, plan, period)
+        if a.state != "open":
+            raise TrackerError(f"{unit} {obligation} ({a.period}) is already {a.state}: nothing to waive")
+        before = audit.snapshot(a, _FIELDS)
+        a.state, a.waived_at, a.next_action_at, a.updated_at = "waived", now, now, now
+        session.add(Waiver(assignment_id=a.id, reason=reason.strip(), waived_at=now, recorded_by=rt.actor))
+        audit.record(session, at=now, actor=rt.actor, action="waive", entity="assignment", entity_id=_ref(a),
+                     before=before, after={**audit.snapshot(a, _FIELDS), "reason": reason.strip()})
+        return _result(rt, a, now, now)
+
+
+def extend(rt: Runtime, now: datetime, unit: str, obligation: str, *, until: datetime, reason: str,
+           plan: str | None = None, period: str | None = None) -> Recorded:
+    if not reason or not reason.strip():
+        raise InputError("a reason is required", "--reason")
+    with rt.store.write() as session:
+        a = find_assignment(session, rt, now, unit, obligation, plan, period)
+        if a.state != "open":
+            raise TrackerError(f"{unit} {obligation} ({a.period}) is already {a.state}: nothing to extend")
+        if until <= a.base_due_at:
+            raise InputError(f"the new deadline must be after the plan's deadline "
+                             f"{a.base_due_at.astimezone(rt.tz):%Y-%m-%d}", "--until")
+        before = audit.snapshot(a, _FIELDS)
+        a.extended_until, a.due_at, a.next_action_at, a.updated_at = until, until, now, now
+        audit.record(session, at=now, actor=rt.actor, action="extend", entity="assignment", entity_id=_ref(a),
+                     before=before, after={**audit.snapshot(a, _FIELDS), "reason": reason.strip()})
+        return _result(rt, a, until, now)
+
+
+def _ref(a: Assignment) -> str:
+    return f"{a.obligation.plan.code}/{a.obligation.code}/{a.unit.code}/{a.period}"

@@ -1,0 +1,59 @@
+"""What every service needs: settings, the store, the calendar, who acts."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+from tracker.calendar import WorkCalendar
+from tracker.config import Settings
+from tracker.db.engine import Store
+from tracker.errors import InputError
+from tracker.schedule import DateError, parse_date
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    store: Store
+    actor: str = field(default_factory=lambda: current_user())
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.settings.tz
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        return WorkCalendar.from_settings(self.settings)
+
+    def local_date(self, instant: datetime) -> date:
+        return instant.astimezone(self.tz).date()
+
+
+def current_user() -> str:
+    """The OS user, recorded with every change (who recorded a submission)."""
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry in some containers
+        return os.environ.get("USER", "unknown")
+
+
+def parse_instant(text: str, tz: ZoneInfo, what: str = "--now") -> datetime:
+    """ISO 8601 date or datetime; without an offset it is local time in ``tz``.
+
+    A bare date means the end of that day for deadlines is the caller's business;
+    here it means the start of the day.
+    """
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        try:
+            value = datetime.combine(parse_date(text, None), datetime.min.time())
+        except DateError:
+            raise InputError(f"{text!r} is not an ISO 8601 date or time (e.g. 2021-05-24T08:00)", what) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=tz)
+    return value.astimezone(timezone.utc)

@@ -1,0 +1,174 @@
+"""Status of assignments as of ``now``, and what is coming up."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from tracker.db.models import Assignment, Obligation, Plan, Unit
+from tracker.errors import InputError, NotFound
+from tracker.schedule import is_late
+from tracker.services.runtime import Runtime
+
+STATES = ("pending", "overdue", "submitted", "late", "waived")
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    plan: str
+    obligation: str
+    title: str
+    unit: str
+    unit_name: str
+    period: str
+    due: datetime  # local time
+    state: str
+    submitted_at: datetime | None  # local time
+    days_late: int
+
+    def to_json(self) -> dict:
+        """The contract shape of spec/cli.md (extra keys may follow)."""
+        return {
+            "plan": self.plan, "obligation": self.obligation, "unit": self.unit, "period": self.period,
+            "due": self.due.isoformat(), "state": self.state,
+            "submitted_at": self.submitted_at.isoformat() if self.submitted_at else None,
+            "days_late": self.days_late, "title": self.title, "unit_name": self.unit_name,
+        }
+
+
+def derive_state(a_state: str, due_at: datetime, submitted_at: datetime | None, now: datetime,
+                 tz: ZoneInfo) -> tuple[str, int]:
+    """(state users see, days late) from the stored state; pure."""
+    due_day = due_at.astimezone(tz).date()
+    if a_state == "waived":
+        return "waived", 0
+    if a_state == "submitted" and submitted_at is not None:
+        if is_late(submitted_at, due_at):
+            return "late", (submitted_at.astimezone(tz).date() - due_day).days
+        return "submitted", 0
+    if now > due_at:
+        return "overdue", (now.astimezone(tz).date() - due_day).days
+    return "pending", 0
+
+
+def state_filter(state: str, now: datetime):
+    """SQL for one derived state, so filtering happens in the (indexed) query."""
+    if state == "pending":
+        return and_(Assignment.state == "open", Assignment.due_at >= now)
+    if state == "overdue":
+        return and_(Assignment.state == "open", Assignment.due_at < now)
+    if state == "waived":
+        return Assignment.state == "waived"
+    if state == "submitted":
+        return and_(Assignment.state == "submitted", Assignment.submitted_at <= Assignment.due_at)
+    if state == "late":
+        return and_(Assignment.state == "submitted", Assignment.submitted_at > Assignment.due_at)
+    raise InputError(f"unknown state {state!r} (one of {', '.join(STATES)})", "--state")
+
+
+def plan_or_fail(session: Session, code: str) -> Plan:
+    plan = session.scalar(select(Plan).where(Plan.code == code))
+    if plan is None:
+        known = ", ".join(session.scalars(select(Plan.code).order_by(Plan.code).limit(10))) or "none imported"
+        raise NotFound(f"unknown plan {code!r} (plans: {known})")
+    return plan
+
+
+def unit_or_fail(session: Session, code: str) -> Unit:
+    unit = session.scalar(select(Unit).where(Unit.code == code))
+    if unit is None:
+        raise NotFound(f"unknown unit {code!r} (see `tracker units list`)")
+    return unit
+
+
+def status(rt: Runtime, now: datetime, *, plan: str | None = None, unit: str | None = None,
+           state: str | None = None, include_all_kinds: bool = False) -> list[StatusRow]:
+    tz = rt.tz
+    with rt.store.read() as session:
+        query = (
+            select(Assignment, Obligation.code, Obligation.title, Plan.code, Unit.code, Unit.name)
+            .join(Obligation, Assignment.obligation_id == Obligation.id)
+            .join(Plan, Obligation.plan_id == Plan.id)
+            .join(Unit, Assignment.unit_id == Unit.id)
+        )
+        if not include_all_kinds:
+            query = query.where(Assignment.kind == "deadline")
+        if plan:
+            query = query.where(Obligation.plan_id == plan_or_fail(session, plan).id)
+        if unit:
+            query = query.where(Assignment.unit_id == unit_or_fail(session, unit).id)
+        if state:
+            query = query.where(state_filter(state, now))
+        query = query.order_by(Assignment.due_at, Plan.code, Obligation.position, Unit.code)
+        rows = []
+        for a, ob_code, title, plan_code, unit_code, unit_name in session.execute(query):
+            shown, days = derive_state(a.state, a.due_at, a.submitted_at, now, tz)
+            rows.append(StatusRow(
+                plan_code, ob_code, title, unit_code, unit_name, a.period, a.due_at.astimezone(tz), shown,
+                a.submitted_at.astimezone(tz) if a.submitted_at else None, days,
+            ))
+        return rows
+
+
+def summarise(rows: list[StatusRow]) -> dict[str, int]:
+    counts = {s: 0 for s in STATES}
+    for r in rows:
+        counts[r.state] += 1
+    return counts
+
+
+@dataclass(frozen=True)
+class UpcomingItem:
+    plan: str
+    obligation: str
+    title: str
+    kind: str
+    period: str
+    start: datetime  # local: the deadline instant, or the first moment of a window/event
+    end: datetime | None  # windows: the end of the last day
+    units: tuple[str, ...]  # units with the assignment still open
+    source: str | None
+
+    def to_json(self) -> dict:
+        return {
+            "plan": self.plan, "obligation": self.obligation, "title": self.title, "kind": self.kind,
+            "period": self.period,
+            "due": self.start.isoformat() if self.kind == "deadline" else None,
+            "start": self.start.isoformat() if self.kind != "deadline" else None,
+            "end": self.end.isoformat() if self.end else None,
+            "date": self.start.date().isoformat(), "units": list(self.units), "source": self.source,
+        }
+
+
+def upcoming(rt: Runtime, now: datetime, days: int) -> list[UpcomingItem]:
+    """Deadlines still open, windows and events that fall in the next ``days`` days."""
+    if days < 0:
+        raise InputError("must be 0 or more", "--days")
+    until = now + timedelta(days=days)
+    tz = rt.tz
+    with rt.store.read() as session:
+        query = (
+            select(Assignment.period, Assignment.kind, Assignment.due_at, Assignment.ends_at, Unit.code,
+                   Obligation.code, Obligation.title, Obligation.source, Obligation.position, Plan.code)
+            .join(Obligation, Assignment.obligation_id == Obligation.id)
+            .join(Plan, Obligation.plan_id == Plan.id)
+            .join(Unit, Assignment.unit_id == Unit.id)
+            .where(Assignment.state == "open", Assignment.due_at <= until)
+            .where(or_(Assignment.due_at >= now, and_(Assignment.kind == "window", Assignment.ends_at >= now)))
+            .order_by(Assignment.due_at, Plan.code, Obligation.position, Unit.code)
+        )
+        grouped: dict[tuple, dict] = {}
+        for period, kind, due_at, ends_at, unit_code, ob_code, title, source, _pos, plan_code in session.execute(query):
+            key = (plan_code, ob_code, period)
+            g = grouped.setdefault(key, {"kind": kind, "due_at": due_at, "ends_at": ends_at, "title": title,
+                                         "source": source, "units": []})
+            g["units"].append(unit_code)
+    return [
+        UpcomingItem(plan, ob, g["title"], g["kind"], period, g["due_at"].astimezone(tz),
+                     g["ends_at"].astimezone(tz) if g["ends_at"] else None, tuple(g["units"]), g["source"])
+        for (plan, ob, period), g in grouped.items()
+    ]
