@@ -82,10 +82,10 @@ def list_plans(rt: Runtime) -> list[PlanRow]:
     with rt.store.read() as session:
         ob_counts = dict(session.execute(
             select(Obligation.plan_id, func.count()).where(Obligation.retired.is_(False)).group_by(Obligation.plan_id)
-        ).tuples().all())
+        ).all())
         as_counts = dict(session.execute(
             select(Obligation.plan_id, func.count(Assignment.id)).join(Assignment).group_by(Obligation.plan_id)
-        ).tuples().all())
+        ).all())
         return [
             PlanRow(p.code, p.number, p.issuer, p.year, p.title, p.coordinator_code, ob_counts.get(p.id, 0),
                     as_counts.get(p.id, 0))

@@ -65,7 +65,7 @@ def materialise(rt: Runtime, session: Session, now: datetime, *, force: bool = F
         if occs and units:
             existing = set(session.execute(
                 select(Assignment.unit_id, Assignment.period).where(Assignment.obligation_id == ob.id)
-            ).tuples())
+            ))
             rows = [
                 _row(ob, unit.id, occ, now)
                 for occ in occs for unit in units if (unit.id, occ.period) not in existing
