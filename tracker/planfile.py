@@ -61,6 +61,8 @@ class ObligationSpec:
     source_line: int | None
     category: str | None
     where: str = ""
+    responsible_where: str = ""
+    report_to_where: str = ""
 
 
 @dataclass(frozen=True)
@@ -186,7 +188,9 @@ def unit_spec(c: Collector, node: Any, what: str) -> UnitSpec | None:
     code = code_field(c, node, "code", what)
     label = f"unit {code!r}" if code else what
     name = text_field(c, node, "name", label)
+    errors_before = len(c.errors)
     emails = emails_field(c, node, "email", label)
+    bad_email = len(c.errors) > errors_before
     head = node.get("head_email")
     head_email = None
     if head not in (None, ""):
@@ -195,7 +199,7 @@ def unit_spec(c: Collector, node: Any, what: str) -> UnitSpec | None:
             c.add(f"{label}: head_email {head_email!r} is not a valid e-mail address", node, "head_email")
     kind = text_field(c, node, "kind", label, required=False)
     parent = code_field(c, node, "parent", label, required=False)
-    if code is None or name is None:
+    if code is None or name is None or bad_email:
         return None
     return UnitSpec(code, name, emails, head_email, kind, parent, c.at(node))
 
@@ -232,7 +236,7 @@ def obligation_spec(c: Collector, node: Any, what: str, year: int | None) -> Obl
     oid = code_field(c, node, "id", what)
     label = f"obligation {oid!r}" if oid else what
     title = text_field(c, node, "title", label)
-    kind = text_field(c, node, "kind", label) or "deadline"
+    kind = text_field(c, node, "kind", label, required=False) or "deadline"
     if kind not in KINDS:
         c.add(f"{label}: kind must be one of {', '.join(KINDS)}, not {kind!r}", node, "kind")
         return None
@@ -293,7 +297,8 @@ def obligation_spec(c: Collector, node: Any, what: str, year: int | None) -> Obl
     return ObligationSpec(
         oid, title, kind, first, last, due_text, bool(strict), recurrence, responsible, report_to, shift,
         reminders, escalation, text_field(c, node, "source", label, required=False), source_line, category,
-        c.at(node),
+        c.at(node), c.at(node, "responsible" if "responsible" in node else None),
+        c.at(node, "report_to" if "report_to" in node else None),
     )
 
 

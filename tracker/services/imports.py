@@ -169,11 +169,13 @@ def _check_plan_references(session: Session, spec: PlanSpec) -> None:
         errors.append(InputError(f"plan: coordinator {spec.coordinator!r} is not a known unit", spec.coordinator_where))
     for o in spec.obligations:
         if o.report_to and o.report_to not in file_units and o.report_to not in known:
-            errors.append(InputError(f"obligation {o.id!r}: report_to {o.report_to!r} is not a known unit", o.where))
+            errors.append(InputError(f"obligation {o.id!r}: report_to {o.report_to!r} is not a known unit",
+                                     o.report_to_where))
         if o.responsible != "all":
             for code in o.responsible:
                 if code not in file_units and code not in known:
-                    errors.append(InputError(f"obligation {o.id!r}: unknown unit {code!r} in responsible", o.where))
+                    errors.append(InputError(f"obligation {o.id!r}: unknown unit {code!r} in responsible",
+                                             o.responsible_where))
     if errors:
         raise ValidationErrors(errors)
 
