@@ -59,8 +59,10 @@ class Found:
     written: str  # the date as written, for review messages
 
 
-def make_date(y: int, m: int, d: int) -> date | None:
+def make_date(y: int | None, m: int, d: int) -> date | None:
     """A real date or None: never emit 31/2 or 29/2 of a common year."""
+    if y is None:
+        return None  # no year written and the plan's year is unknown
     if not (1 <= m <= 12 and 1 <= d <= 31 and 1900 <= y <= 2200):
         return None
     if d > calendar.monthrange(y, m)[1]:
@@ -68,7 +70,7 @@ def make_date(y: int, m: int, d: int) -> date | None:
     return date(y, m, d)
 
 
-def _year(text: str | None, default: int) -> int:
+def _year(text: str | None, default: int | None) -> int | None:
     if not text:
         return default
     y = int(text)
@@ -88,11 +90,13 @@ def single(m: re.Match[str], year: int, offset: int = 0) -> Found:
 
 
 def resolve_range(d1: int, m1: int, y1: str | None, d2: int, m2: int, y2: str | None,
-                  year: int) -> tuple[date | None, date | None, bool]:
+                  year: int | None) -> tuple[date | None, date | None, bool]:
     """A range's bounds; a start without a year takes the end's year."""
     end_y = _year(y2, _year(y1, year))
     if y1:
         start_y = _year(y1, year)
+    elif end_y is None:
+        start_y = None
     else:
         start_y = end_y if (m1, d1) <= (m2, d2) else end_y - 1
     return make_date(start_y, m1, d1), make_date(end_y, m2, d2), bool(y1 or y2)

@@ -1,0 +1,293 @@
+"""Assembling the draft plan file from header, units and dated mentions.
+
+This is where mentions get their responsible units (the unit heading whose
+block they sit in, else "all"), their recipient (`report_to`), their ids, and
+where everything the extractor is unsure of is gathered into `review`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from .clauses import sentence_span
+from .header import Header, parse_header
+from .names import ascii_fold, name_key, org_start_pattern, slug, starts_org
+from .obligations import Mention, find_obligations
+from .text import Doc, collapse
+from .units import OrgSection, Unit, UnitBook, parse_org_section
+
+_VIA = re.compile(r"\(\s*qua\s+(?P<to>[^)]{3,120})\)")
+_SEND = re.compile(r"(?:gửi|nộp)\s+(?:về\s+|cho\s+|lên\s+|tới\s+|đến\s+)?(?=" + org_start_pattern() + ")")
+_ABOUT = re.compile(r"(?:báo cáo|kết quả)[^.;]{0,80}?\svề\s+(?=" + org_start_pattern() + ")", re.I)
+_NAME_STOP = re.compile(
+    r"\s+(?:để|tổng hợp|trước|chậm nhất|theo|trong|cụ thể|định kỳ|và báo cáo)(?![\wÀ-ỹ])|[,;:.()]|\s+-\s+[a-zđ]"
+)
+
+
+def extract_plan(text: str, *, plan_id: str | None = None) -> dict:
+    """Draft a plan file (a plain dict in the plan-file shape) from a plan document."""
+    doc = Doc.from_text(text)
+    header = parse_header(doc)
+    review: list[tuple[int, str]] = [(_line_of_msg(m), m) for m in header.review]
+    year = header.year or _guess_year(doc)
+    if header.year is None:
+        review.append((1, f"line 1: the plan's year is not written in the header; {year} guessed "
+                          "from the years in the text" if year else
+                          "line 1: the plan's year is not written anywhere; fill plan.year"))
+    book = UnitBook()
+    org = parse_org_section(doc, book)
+    review += [(_line_of_msg(m), m) for m in org.review]
+    found = find_obligations(doc, year, header.spans)
+    review += [(line, f"line {line}: {msg}") for line, msg in found.review]
+
+    standing = _standing_unit(doc, org, book)
+    obligations = []
+    ids: set[str] = set()
+    report_codes: Counter[str] = Counter()
+    for m in sorted(found.mentions, key=lambda x: (x.pos, x.kind)):
+        ob = _obligation(m, ids)
+        codes = org.codes_at(m.pos)
+        ob["responsible"] = codes if codes else "all"
+        if m.kind == "deadline":
+            to = _recipient(doc, m.pos)
+            if to:
+                unit = _resolve(to, book, standing)
+                if unit is None:
+                    unit = book.add(to, m.line)
+                    review.append((m.line, f"line {m.line}: reports go to \"{to}\", not a unit of the "
+                                   f"organisation section; added as unit {unit.code}"))
+                ob["report_to"] = unit.code
+                report_codes[unit.code] += 1
+        ob["category"] = m.category
+        ob["source"] = m.source
+        ob["source_line"] = m.line
+        obligations.append(ob)
+
+    if not report_codes:
+        report_codes = _undated_recipients(doc, book, standing)
+    coordinator = _coordinator(report_codes, standing, book, review)
+    if book.units:
+        review.append((0, "line 1: unit e-mail addresses are not in the document; fill `email` "
+                          "for every unit before import"))
+    review += _undated_reports(doc, found.mentions)
+
+    pid = plan_id or _plan_id(header, year)
+    plan = {
+        "id": pid,
+        "number": header.number,
+        "issuer": header.issuer,
+        "place": header.place,
+        "issued_on": header.issued_on,
+        "year": year,
+        "title": header.title,
+        "coordinator": coordinator,
+    }
+    if header.issuer is None:
+        review.append((1, "line 1: the issuing body was not recognised; fill plan.issuer"))
+    units = [_unit_dict(u) for u in book.units]
+    seen: set[str] = set()
+    ordered = []
+    for msg in sorted((m for _, m in review), key=_line_of_msg):
+        if msg not in seen:
+            seen.add(msg)
+            ordered.append(msg)
+    return {"plan": plan, "units": units, "obligations": obligations, "review": ordered}
+
+
+def _line_of_msg(msg: str) -> int:
+    m = re.match(r"line (\d+)", msg)
+    return int(m.group(1)) if m else 0
+
+
+def _guess_year(doc: Doc) -> int | None:
+    years = Counter(int(y) for y in re.findall(r"(?i:năm)\s+(\d{4})|/(\d{4})(?!\d)", doc.clean)
+                    for y in y if y)
+    return years.most_common(1)[0][0] if years else None
+
+
+def _unit_dict(u: Unit) -> dict:
+    d: dict = {"code": u.code, "name": u.name, "email": []}
+    if u.kind:
+        d["kind"] = u.kind
+    return d
+
+
+def _obligation(m: Mention, ids: set[str]) -> dict:
+    ob: dict = {"id": _unique(_ob_id(m), ids), "title": m.title, "kind": m.kind}
+    if m.kind == "deadline":
+        ob["due"] = m.first.isoformat()
+        ob["strict_before"] = m.strict
+    elif m.kind == "window":
+        ob["start"] = m.first.isoformat()
+        ob["end"] = m.last.isoformat()
+    else:
+        ob["date"] = m.first.isoformat()
+    ob["recurrence"] = m.recurrence
+    return ob
+
+
+def _ob_id(m: Mention) -> str:
+    t = m.title.lower()
+    if m.category == "report":
+        if re.search(r"\b0?6 tháng|sáu tháng|sơ kết", t):
+            return "bao-cao-6-thang"
+        if re.search(r"\bquý", t):
+            return "bao-cao-quy"
+        if re.search(r"\bnăm\b|tổng kết", t):
+            return "bao-cao-nam"
+        return "bao-cao-" + slug(m.title, 24)
+    if m.category == "plan_submission":
+        return "ke-hoach-don-vi"
+    if m.category == "quarterly_item":
+        q = (m.first.month - 1) // 3 + 1
+        return f"quy-{q}-" + slug(m.title, 28)
+    if "tháng hành động" in t:
+        return "thang-hanh-dong-" + f"{m.first.month:02d}" if m.category == "event" else "thang-hanh-dong"
+    if m.kind == "event":
+        return slug(m.title, 36)
+    return slug(m.title, 36)
+
+
+def _unique(base: str, ids: set[str]) -> str:
+    base = slug(base, 48)
+    out, n = base, 2
+    while out in ids:
+        out = f"{base}-{n}"
+        n += 1
+    ids.add(out)
+    return out
+
+
+def _recipient(doc: Doc, pos: int) -> str | None:
+    """Who the report is sent to: the clause, its sentence, or the list's lead-in."""
+    para = doc.para_at(pos)
+    if para is None:
+        return None
+    s, e = sentence_span(doc, para, pos)
+    spans = [(s, e), (para.start, para.end)]
+    i = doc.paras.index(para)
+    for j in range(i - 1, max(-1, i - 6), -1):
+        prev = doc.paras[j]
+        if doc.clean[prev.start:prev.end].rstrip().endswith(":"):
+            spans.append((prev.start, prev.end))
+            break
+    for a, b in spans:
+        name = _recipient_in(doc.clean[a:b].replace("\n", " "))
+        if name:
+            return name
+    return None
+
+
+def _recipient_in(text: str) -> str | None:
+    m = _VIA.search(text)
+    if m:
+        return collapse(m.group("to")).strip(" .,;:")
+    for pat in (_SEND, _ABOUT):
+        for m in pat.finditer(text):
+            rest = text[m.end():]
+            stop = _NAME_STOP.search(rest)
+            name = collapse(rest[:stop.start()] if stop else rest[:120]).strip(" .,;:")
+            if name and starts_org(name) and len(name.split()) <= 16:
+                return name
+    return None
+
+
+def _resolve(name: str, book: UnitBook, standing: Unit | None) -> Unit | None:
+    unit = book.find(name)
+    if unit:
+        return unit
+    if standing and re.match(r"(?:Thường trực|Cơ quan thường trực)", name):
+        return standing
+    return None
+
+
+def _standing_unit(doc: Doc, org: OrgSection, book: UnitBook) -> Unit | None:
+    """The unit named the standing office ("Cơ quan thường trực") of the plan."""
+    for u in book.units:
+        if "thường trực" in u.note.lower():
+            return u
+    for s, e, codes in org.blocks:
+        if len(codes) == 1 and "cơ quan thường trực" in doc.text(s, min(e, s + 400)).lower():
+            return next(u for u in book.units if u.code == codes[0])
+    return None
+
+
+def _coordinator(report_codes: Counter[str], standing: Unit | None, book: UnitBook,
+                 review: list[tuple[int, str]]) -> str | None:
+    if report_codes:
+        return report_codes.most_common(1)[0][0]
+    if standing:
+        review.append((0, f"line {standing.line}: no dated report names its recipient; coordinator "
+                          f"set to the standing office {standing.code}"))
+        return standing.code
+    if book.units:
+        first = book.units[0]
+        review.append((0, f"line {first.line}: the coordinator is not stated; {first.code} "
+                          "(first unit of the section) guessed"))
+        return first.code
+    review.append((0, "line 1: no coordinator found; fill plan.coordinator"))
+    return None
+
+
+def _undated_recipients(doc: Doc, book: UnitBook, standing: Unit | None) -> Counter[str]:
+    """Where undated report duties are sent, counted by unit (known units only)."""
+    counts: Counter[str] = Counter()
+    for m in _REPORT_DUTY.finditer(doc.clean):
+        para = doc.para_at(m.start())
+        if para is None:
+            continue
+        s, e = sentence_span(doc, para, m.start())
+        to = _recipient_in(doc.clean[s:e].replace("\n", " "))
+        unit = _resolve(to, book, standing) if to else None
+        if unit:
+            counts[unit.code] += 1
+    return counts
+
+
+_REPORT_DUTY = re.compile(
+    r"(?:chế độ (?:thông tin,? )?báo cáo|báo cáo định kỳ|định kỳ báo cáo|báo cáo kết quả|"
+    r"gửi [^.;]{0,60}báo cáo|tổng hợp,? báo cáo)", re.I)
+
+
+def _undated_reports(doc: Doc, mentions: list[Mention]) -> list[tuple[int, str]]:
+    """Duties to report that carry no date (corpus class b): listed for the reviewer."""
+    dated = [m.pos for m in mentions]
+    out: list[tuple[int, str]] = []
+    seen: set[tuple[int, int]] = set()
+    for m in _REPORT_DUTY.finditer(doc.clean):
+        para = doc.para_at(m.start())
+        if para is None:
+            continue
+        s, e = sentence_span(doc, para, m.start())
+        if doc.clean[para.start:para.end].rstrip().endswith(":"):
+            continue  # a lead-in to a list ("…, cụ thể:"): the list items carry the dates
+        if (s, e) in seen or any(s <= p < e for p in dated):
+            continue
+        seen.add((s, e))
+        text = collapse(doc.clean[s:e])
+        if len(text) > 140:
+            text = text[:140].rsplit(" ", 1)[0] + " …"
+        line = doc.line_of(m.start())
+        out.append((line, f"line {line}: a duty to report without a date: \"{text}\"; "
+                          "add an obligation if it should be tracked"))
+    return out
+
+
+def _plan_id(header: Header, year: int | None) -> str:
+    place = header.place or (header.issuer or "plan")
+    words = re.findall(r"[\wÀ-ỹ]+", ascii_fold(place).lower())
+    abbr = "".join(w if w.isdigit() else w[0] for w in words) if header.place or header.issuer else "plan"
+    if re.fullmatch(r"quan\s*\d+", " ".join(words)):
+        abbr = "q" + words[-1]
+    parts = [abbr]
+    if year:
+        parts.append(str(year))
+    if header.number:
+        num = re.match(r"\d+", header.number)
+        if num:
+            parts.append(num.group(0))
+    return slug("-".join(parts), 40)
+
+
+__all__ = ["extract_plan", "name_key"]

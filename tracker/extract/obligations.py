@@ -1,0 +1,318 @@
+"""Finding dated obligations: deadlines, windows, events and quarterly items.
+
+Every date in the text is looked at once and put in exactly one bin:
+- a range ("15/11-15/12/2021", "từ ngày … đến ngày …")      -> window
+- after "trước / chậm nhất / hạn …"                          -> deadline
+- after a document number ("Quyết định số … ngày 28/12/2020") -> citation, dropped
+- after the name of a day ("ngày Quốc tế phụ nữ 8/3")         -> yearly event
+- anything else                                                -> review, never guessed
+Months ("(tháng 6)") and quarter headings ("Quý I/2022:") are handled apart.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from . import dates as D
+from .clauses import (clause_start, deadline_subject, deadline_title, extend_markup,
+                      make_title, sentence_span, skip_bullet)
+from .text import ENUMERATOR, Doc, Para, collapse
+
+
+@dataclass
+class Mention:
+    kind: str  # deadline | window | event
+    category: str  # report | plan_submission | window | event | quarterly_item | other
+    first: date
+    last: date
+    title: str
+    source: str
+    line: int
+    pos: int  # offset of the date in the text (for unit attribution)
+    strict: bool = False
+    recurrence: str = "none"
+
+
+@dataclass
+class Findings:
+    mentions: list[Mention]
+    review: list[tuple[int, str]]  # (line, message)
+
+
+_DEADLINE_KW = re.compile(
+    r"(?<![\wÀ-ỹ])(?P<kw>trước|chậm nhất|muộn nhất|không muộn hơn|không quá|hạn chót|hạn cuối|"
+    r"hạn nộp|thời hạn|hạn|đến hết)\s*(?:là|vào)?\s*:?\s*(?:ngày)?\s*$",
+    re.I,
+)
+_DOC_REF = re.compile(
+    r"(?:\bsố\s*\d|\d+\s*/\s*(?:\d{4}\s*/\s*)?[A-ZĐ]|\d+-[A-ZĐ]+/[A-ZĐ]|"
+    r"\b(?:Quyết định|Chỉ thị|Nghị quyết|Nghị định|Thông tư|Công văn|Kết luận|Thông báo|Hướng dẫn)\b)"
+)
+_NAMED_DAY = re.compile(r"(?:[Nn]gày|NGÀY)\s+(?![\d\s])(?P<name>[^\d;:/]{2,100}?)\s*\(?\s*$")
+_OCCASION = re.compile(r"(?:nhân dịp|nhân|dịp|kỷ niệm|hưởng ứng)\s*\(?\s*$", re.I)
+_ACTIVITY_DAY = re.compile(r"(?:vào|diễn ra|tổ chức|Lễ[^.;]{0,60})\s+ngày\s*$|\(\s*ngày\s*$")
+_TIMESTAMP = re.compile(r"^\s*\d{1,2}:\d{2}")
+_YEARLY = re.compile(r"hàng năm|hằng năm", re.I)
+_ACTION_MONTH = re.compile(r"[Tt]háng\s+(?:hành động|cao điểm)", re.I)
+
+
+def find_obligations(doc: Doc, year: int, header_spans: list[tuple[int, int]]) -> Findings:
+    out = Findings([], [])
+    text = doc.clean
+    skip: list[tuple[int, int]] = list(header_spans)
+
+    for f in D.ranges(text, year):
+        if _inside(f.start, f.end, header_spans):
+            continue
+        skip.append((f.start, f.end))
+        _window(doc, f, year, out)
+    for f in D.singles(text, year, skip):
+        _single(doc, f, year, out)
+        skip.append((f.start, f.end))
+    _months(doc, year, skip, out)
+    _quarters(doc, year, out)
+    return out
+
+
+def _inside(s: int, e: int, spans: list[tuple[int, int]]) -> bool:
+    return any(not (e <= a or s >= b) for a, b in spans)
+
+
+def _para(doc: Doc, pos: int) -> Para:
+    p = doc.para_at(pos)
+    return p if p is not None else Para(0, len(doc.clean), 1)
+
+
+def _bad_date(doc: Doc, f: D.Found, out: Findings, year: int | None = 0) -> bool:
+    if f.first is None or f.last is None:
+        why = ("has no year and the plan's year is unknown" if year is None and not f.explicit_year
+               else "is not a real date")
+        out.review.append((doc.line_of(f.start), f"\"{collapse(f.written)}\" {why}; "
+                           "no obligation was made from it"))
+        return True
+    return False
+
+
+def _close_paren(doc: Doc, start: int, end: int) -> int:
+    """Include a ")" that closes a "(" opened inside the phrase."""
+    seg = doc.clean[start:end]
+    if seg.count("(") > seg.count(")"):
+        m = re.match(r"\s*\)", doc.clean[end:end + 4])
+        if m:
+            return end + m.end()
+    return end
+
+
+def _year_note(doc: Doc, f: D.Found, year: int, out: Findings) -> None:
+    if f.explicit_year and f.first and f.last and year not in (f.first.year, f.last.year):
+        out.review.append((doc.line_of(f.start), f"\"{collapse(f.written)}\" is in {f.last.year}, "
+                           f"not the plan's year {year}; kept as written"))
+
+
+def _window(doc: Doc, f: D.Found, year: int, out: Findings) -> None:
+    if _bad_date(doc, f, out, year):
+        return
+    assert f.first and f.last
+    para = _para(doc, f.start)
+    if f.last < f.first:
+        out.review.append((doc.line_of(f.start), f"range \"{collapse(f.written)}\" ends before it starts"))
+        return
+    start = clause_start(doc, para, f.start, stops=";:")
+    seg = doc.clean[start:f.start]
+    marks = list(_ACTION_MONTH.finditer(seg))
+    am = marks[-1] if marks else None
+    title_from = start + am.start() if am else start
+    title = make_title(re.sub(r"\s*\(?\s*từ\s*(?:ngày)?\s*$", "", doc.clean[title_from:f.start]))
+    end = extend_markup(doc, f.end)
+    if doc.clean[end:end + 2].strip().startswith(")"):
+        end = doc.clean.index(")", end) + 1
+    yearly = bool(am or _YEARLY.search(doc.text(*sentence_span(doc, para, f.start))))
+    _year_note(doc, f, year, out)
+    out.mentions.append(Mention(
+        kind="window", category="window", first=f.first, last=f.last,
+        title=title or "Khoảng thời gian", source=doc.phrase(start, end),
+        line=doc.line_of(f.start), pos=f.start, recurrence="yearly" if yearly else "none"))
+
+
+def _single(doc: Doc, f: D.Found, year: int, out: Findings) -> None:
+    para = _para(doc, f.start)
+    s_start, _ = sentence_span(doc, para, f.start)
+    base = max(s_start, f.start - 160)
+    before = doc.clean[base:f.start]
+    written = doc.clean[f.start:f.end]
+    if written.lower().startswith("ngày"):
+        before = before + "ngày "
+    line = doc.line_of(f.start)
+
+    kw = _DEADLINE_KW.search(before)
+    if kw:
+        if _bad_date(doc, f, out, year):
+            return
+        _deadline(doc, para, f, kw.group("kw").lower(), base + kw.start(), year, out)
+        return
+    if _citation(before):
+        return
+    named = _named_day(before)
+    if named is not None:
+        if _bad_date(doc, f, out, year):
+            return
+        _event(doc, para, f, base + named, "yearly", year, out)
+        return
+    if _OCCASION.search(before):
+        if _bad_date(doc, f, out, year):
+            return
+        _event(doc, para, f, clause_start(doc, para, f.start, stops=";:,"), "yearly", year, out)
+        return
+    if _TIMESTAMP.match(doc.clean[f.end:f.end + 8]):
+        return  # a web page's posting time, not part of the plan
+    if _ACTIVITY_DAY.search(before):
+        if _bad_date(doc, f, out, year):
+            return
+        _event(doc, para, f, clause_start(doc, para, f.start, stops=";:"), "none", year, out)
+        out.review.append((line, f"\"{doc.phrase(f.start, f.end)}\" taken as a one-off event; check it"))
+        return
+    if re.search(r"^\s*,", doc.clean[f.end:f.end + 3]) and re.search(r"(?:^|\n)\s*[Nn]gày\s*$", before):
+        return  # "Ngày 09/3/2020, UBND tỉnh ban hành ..." — a news or issue date
+    out.review.append((line, f"date \"{collapse(written)}\" not understood "
+                       f"(\"…{collapse(before[-60:])} {collapse(written)}\"); ignored"))
+
+
+def _named_day(before: str) -> int | None:
+    """Offset in `before` of "ngày <Name>" directly naming the date that follows.
+
+    The *last* "ngày" wins: in "ngày thành lập Hội LHPN Việt Nam và ngày Phụ nữ
+    Việt Nam 20/10" the date belongs to the second name.
+    """
+    for m in reversed(list(re.finditer(r"(?:[Nn]gày|NGÀY)\s+", before))):
+        m2 = _NAMED_DAY.match(before, m.start())
+        if m2 is None:
+            return None  # the nearest "ngày" is followed by digits: not a name
+        name = m2.group("name")
+        if len(name.split()) <= 14 and not _DOC_REF.search(name):
+            return m.start()
+        return None
+    return None
+
+
+def _citation(before: str) -> bool:
+    """True for "Quyết định số 2232/QĐ-TTg ngày 28/12/2020" and the like."""
+    if not re.search(r"(?:ngày|,)\s*$", before):
+        return False
+    tail = before[-110:]
+    tail = tail[tail.rfind(";") + 1:]
+    return bool(_DOC_REF.search(tail))
+
+
+def _deadline(doc: Doc, para: Para, f: D.Found, kw: str, kw_pos: int, year: int,
+              out: Findings) -> None:
+    assert f.first
+    subject = deadline_subject(doc, para, kw_pos)
+    clause = doc.clean[subject:kw_pos]
+    title = deadline_title(clause)
+    lowered = clause.lower()
+    sentence = doc.text(*sentence_span(doc, para, f.start)).lower()
+    if "báo cáo" in lowered:
+        category = "report"
+    elif "kế hoạch" in lowered:
+        category = "plan_submission"
+    elif "báo cáo" in sentence:
+        category = "report"
+    else:
+        category = "other"
+    if not title:
+        title = {"report": "Báo cáo", "plan_submission": "Gửi kế hoạch"}.get(category, "Hạn")
+    end = _close_paren(doc, subject, extend_markup(doc, f.end))
+    _year_note(doc, f, year, out)
+    out.mentions.append(Mention(
+        kind="deadline", category=category, first=f.first, last=f.first, title=title,
+        source=doc.phrase(subject, end), line=doc.line_of(f.start), pos=f.start,
+        strict=kw == "trước",
+        recurrence="yearly" if _YEARLY.search(sentence) else "none"))
+
+
+def _event(doc: Doc, para: Para, f: D.Found, name_start: int, recurrence: str, year: int,
+           out: Findings) -> None:
+    assert f.first
+    end = extend_markup(doc, f.end)
+    if doc.clean[end:end + 2].strip().startswith(")"):
+        end = doc.clean.index(")", end) + 1
+    title = make_title(doc.clean[name_start:f.start])
+    written = collapse(doc.clean[f.start:f.end])
+    title = f"{title} {written}" if title else written
+    _year_note(doc, f, year, out)
+    out.mentions.append(Mention(
+        kind="event", category="event", first=f.first, last=f.first, title=title,
+        source=doc.phrase(name_start, end), line=doc.line_of(f.start), pos=f.start,
+        recurrence=recurrence))
+
+
+def _months(doc: Doc, year: int, skip: list[tuple[int, int]], out: Findings) -> None:
+    """"Tháng hành động … (tháng 6)" -> the month as a yearly event window."""
+    text = doc.clean
+    for m in D.MONTH.finditer(text):
+        if _inside(m.start(), m.end(), skip) or re.search(r"\d\s*$", text[max(0, m.start() - 4):m.start()]):
+            continue
+        month = int(m.group(1))
+        y = int(m.group(2)) if m.group(2) else year
+        bounds = D.month_bounds(y, month)
+        line = doc.line_of(m.start())
+        if bounds is None:
+            out.review.append((line, f"\"{collapse(m.group(0))}\" is not a month; ignored"))
+            continue
+        para = _para(doc, m.start())
+        start = clause_start(doc, para, m.start(), stops=";:")
+        seg = text[start:m.start()]
+        in_parens = re.search(r"\(\s*$", text[max(0, m.start() - 3):m.start()]) is not None
+        marks = [x for x in _ACTION_MONTH.finditer(seg) if not D.ANY_DATE.search(seg[x.end():])]
+        named = marks[-1] if marks else None
+        if named is None and in_parens:
+            start = clause_start(doc, para, m.start(), stops=";:,")
+        if not (in_parens or named):
+            out.review.append((line, f"month \"{doc.phrase(m.start(), m.end())}\" mentioned "
+                               f"(\"{doc.phrase(start, m.end())}\"); no obligation made"))
+            continue
+        title_from = start + named.start() if named else start
+        end = m.end()
+        if in_parens and ")" in text[end:end + 3]:
+            end = text.index(")", end) + 1
+        out.mentions.append(Mention(
+            kind="window", category="event", first=bounds[0], last=bounds[1],
+            title=make_title(text[title_from:m.start()]) or f"Tháng {month}",
+            source=doc.phrase(title_from, end), line=line, pos=m.start(),
+            recurrence="yearly"))
+
+
+_QUARTER_HEAD = re.compile(
+    r"^(?:\d{1,2}[.)]\s*|[IVX]{1,4}[.)]\s*|[-+]\s*)?[Qq]uý\s+(IV|III|II|I|[1-4])"
+    r"(?:\s*(?:/|năm)\s*(\d{4}))?\s*[:.]?\s*(.*)$", re.S)
+
+
+def _quarters(doc: Doc, year: int, out: Findings) -> None:
+    """A quarter heading and the bullets under it -> one window per bullet."""
+    current: tuple[date, date] | None = None
+    for p in doc.paras:
+        raw = doc.clean[p.start:p.end]
+        text = collapse(raw)
+        m = _QUARTER_HEAD.match(text)
+        if m:
+            y = int(m.group(2)) if m.group(2) else year
+            current = D.quarter_bounds(y, D.quarter_number(m.group(1)))
+            if m.group(3).strip():
+                rest = p.start + raw.find(m.group(3).strip()[:10])
+                _quarter_item(doc, p, rest, current, out)
+            continue
+        if current is None:
+            continue
+        if raw.lstrip().startswith(("-", "+", "•")) or re.match(r"^\s*[a-zđ]\)", raw):
+            _quarter_item(doc, p, skip_bullet(doc, p.start, p.end), current, out)
+        elif ENUMERATOR.match(raw) or len(text) < 120:
+            current = None  # the next heading ends the quarter's list
+
+
+def _quarter_item(doc: Doc, p: Para, start: int, bounds: tuple[date, date], out: Findings) -> None:
+    out.mentions.append(Mention(
+        kind="window", category="quarterly_item", first=bounds[0], last=bounds[1],
+        title=make_title(doc.clean[start:p.end]), source=doc.phrase(start, p.end),
+        line=doc.line_of(start), pos=start, recurrence="none"))
