@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if args.check else 0
 
     totals = {k: [0, 0, 0] for k in KINDS}
-    header = f"{'document':<24}" + "".join(f"{k + ' P/R':>17}" for k in KINDS)
+    header = f"{'document':<24}" + "".join(f"{k + ' P/R':>22}" for k in KINDS)
     print(header)
     print("-" * len(header))
     for path in docs:

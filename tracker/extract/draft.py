@@ -186,11 +186,25 @@ def _recipient_in(text: str) -> str | None:
     for pat in (_SEND, _ABOUT):
         for m in pat.finditer(text):
             rest = text[m.end():]
-            stop = _NAME_STOP.search(rest)
-            name = collapse(rest[:stop.start()] if stop else rest[:120]).strip(" .,;:")
+            name = collapse(rest[:_name_end(rest)]).strip(" .,;:")
             if name and starts_org(name) and len(name.split()) <= 16:
                 return name
     return None
+
+
+def _name_end(rest: str) -> int:
+    """Where a unit name written in running text ends.
+
+    A comma followed by a capitalised word that does not open another unit is
+    part of the name: "Sở Lao động, Thương binh và Xã hội".
+    """
+    for stop in _NAME_STOP.finditer(rest):
+        if stop.group(0) == ",":
+            after = rest[stop.end():].lstrip()
+            if after[:1].isupper() and not starts_org(after):
+                continue
+        return stop.start()
+    return min(len(rest), 120)
 
 
 def _resolve(name: str, book: UnitBook, standing: Unit | None) -> Unit | None:

@@ -159,7 +159,7 @@ def _issuer(doc: Doc, head_end: int, h: Header) -> str | None:
         if p.start < head_end and (is_upper_line(doc.text(p.start, p.end))
                                    or doc.text(p.start, p.end) in ("ỦY", "UỶ"))
     ))
-    caps = caps.split("CỘNG HÒA")[0].split("CỘNG HOÀ")[0]
+    caps = re.split(r"CỘNG HÒA|CỘNG HOÀ|KẾ HOẠCH|\bSố\b", caps)[0]
     m = _ISSUER_CAPS.search(caps)
     if m:
         body, loc = m.group(1), m.group(2)

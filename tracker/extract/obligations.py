@@ -46,6 +46,10 @@ _DEADLINE_KW = re.compile(
     r"hạn nộp|thời hạn|hạn|đến hết)\s*(?:là|vào)?\s*:?\s*(?:ngày)?\s*$",
     re.I,
 )
+# "Hạn nộp báo cáo năm: 15/12" — a label, its object, a colon, the date.
+_DEADLINE_LABEL = re.compile(
+    r"(?<![\wÀ-ỹ])(?P<kw>thời hạn|hạn chót|hạn cuối|hạn nộp|hạn gửi|hạn)\s+(?P<what>[^.;:\d]{3,80}?)"
+    r"\s*:\s*(?:ngày\s*)?$", re.I)
 _DOC_REF = re.compile(
     r"(?:\bsố\s*\d|\d+\s*/\s*(?:\d{4}\s*/\s*)?[A-ZĐ]|\d+-[A-ZĐ]+/[A-ZĐ]|"
     r"\b(?:Quyết định|Chỉ thị|Nghị quyết|Nghị định|Thông tư|Công văn|Kết luận|Thông báo|Hướng dẫn)\b)"
@@ -146,6 +150,12 @@ def _single(doc: Doc, f: D.Found, year: int, out: Findings) -> None:
         before = before + "ngày "
     line = doc.line_of(f.start)
 
+    label = _DEADLINE_LABEL.search(before)
+    if label and not _DEADLINE_KW.search(before):
+        if _bad_date(doc, f, out, year):
+            return
+        _labelled_deadline(doc, f, base + label.start(), label.group("what"), year, out)
+        return
     kw = _DEADLINE_KW.search(before)
     if kw:
         if _bad_date(doc, f, out, year):
@@ -230,6 +240,19 @@ def _deadline(doc: Doc, para: Para, f: D.Found, kw: str, kw_pos: int, year: int,
         source=doc.phrase(subject, end), line=doc.line_of(f.start), pos=f.start,
         strict=kw == "trước",
         recurrence="yearly" if _YEARLY.search(sentence) else "none"))
+
+
+def _labelled_deadline(doc: Doc, f: D.Found, start: int, what: str, year: int,
+                       out: Findings) -> None:
+    assert f.first
+    low = what.lower()
+    category = "report" if "báo cáo" in low else "plan_submission" if "kế hoạch" in low else "other"
+    _year_note(doc, f, year, out)
+    out.mentions.append(Mention(
+        kind="deadline", category=category, first=f.first, last=f.first,
+        title=make_title(what), source=doc.phrase(start, extend_markup(doc, f.end)),
+        line=doc.line_of(f.start), pos=f.start, strict=False,
+        recurrence="yearly" if _YEARLY.search(what) else "none"))
 
 
 def _event(doc: Doc, para: Para, f: D.Found, name_start: int, recurrence: str, year: int,
