@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from tracker.db.models import Assignment, Obligation, Plan, Unit
 from tracker.errors import InputError, NotFound
-from tracker.schedule import is_late
+from tracker.schedule import end_of_day, is_late
 from tracker.services.runtime import Runtime
 
 STATES = ("pending", "overdue", "submitted", "late", "waived")
@@ -29,6 +29,10 @@ class StatusRow:
     state: str
     submitted_at: datetime | None  # local time
     days_late: int
+    # With include_all_kinds: windows and events too (``due`` is then their first
+    # moment, ``ends`` a window's last); not part of the JSON contract.
+    kind: str = "deadline"
+    ends: datetime | None = None  # local time
 
     def to_json(self) -> dict:
         """The contract shape of spec/cli.md (extra keys may follow)."""
@@ -110,6 +114,7 @@ def status(rt: Runtime, now: datetime, *, plan: str | None = None, unit: str | N
             rows.append(StatusRow(
                 plan_code, ob_code, title, unit_code, unit_name, a.period, a.due_at.astimezone(tz), shown,
                 a.submitted_at.astimezone(tz) if a.submitted_at else None, days,
+                a.kind, a.ends_at.astimezone(tz) if a.ends_at else None,
             ))
         return rows
 
@@ -148,8 +153,9 @@ def upcoming(rt: Runtime, now: datetime, days: int) -> list[UpcomingItem]:
     """Deadlines still open, windows and events that fall in the next ``days`` days."""
     if days < 0:
         raise InputError("must be 0 or more", "--days")
-    until = now + timedelta(days=days)
     tz = rt.tz
+    # Whole local days: "the next 30 days" includes the whole 30th day.
+    until = end_of_day(now.astimezone(tz).date() + timedelta(days=days), tz)
     with rt.store.read() as session:
         query = (
             select(Assignment.period, Assignment.kind, Assignment.due_at, Assignment.ends_at, Unit.code,
