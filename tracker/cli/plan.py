@@ -56,3 +56,32 @@ def list_(env: Env, as_json: bool) -> None:
         [(r.id, r.number or "", r.year, r.coordinator, r.obligations, r.assignments, r.title) for r in rows],
         max_width={6: 60},
     ))
+
+
+@plan.command("extract")
+@click.argument("doc", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", "output", metavar="FILE", help="Write the draft here instead of stdout.")
+@click.option("--id", "plan_id", metavar="ID", help="The plan id to use (default: derived from the document).")
+def extract(doc: str, output: str | None, plan_id: str | None) -> None:
+    """Draft a plan file from a plan document (plain text, Vietnamese) for a
+    person to review: header, deadlines, windows, events, quarterly items and
+    responsible units. What the extractor is unsure of is listed under
+    review:. Unit e-mail addresses are left empty: fill them in, then import.
+
+    \b
+    Example:
+      tracker plan extract ke-hoach-43.txt -o hn-2021-43.yaml
+    """
+    from tracker.extract import extract_plan, render_yaml
+    from tracker.services.imports import read_text
+    from tracker.services.files import write_atomic
+
+    draft = extract_plan(read_text(doc), plan_id=plan_id)
+    text = render_yaml(draft)
+    if output in (None, "-"):
+        click.echo(text, nl=False)
+        return
+    write_atomic(output, text.encode("utf-8"))
+    counts = {k: len(draft.get(k) or []) for k in ("obligations", "units", "review")}
+    click.echo(f"{output}: draft with {counts['obligations']} obligations, {counts['units']} units, "
+               f"{counts['review']} points to review")
