@@ -78,6 +78,10 @@ def parse_header(doc: Doc) -> Header:
             lead = len(seg) - len(seg.lstrip())
             at = p.start + lead + m.start()
             h.place = collapse(m.group("place"))
+            # "Hải\nPhòng, ngày ...": a place name broken over two lines.
+            prev_line = doc.lines()[p.first_line - 2][2].strip() if p.first_line >= 2 else ""
+            if re.fullmatch(r"(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*\s?){1,2}", prev_line) and prev_line[:1].isupper():
+                h.place = f"{prev_line} {h.place}"
             h.spans.append((at, p.start + lead + m.end()))
             h.year = int(m.group("y"))
             shown = doc.phrase(at, p.start + lead + m.end())
