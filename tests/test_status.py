@@ -103,3 +103,26 @@ def test_upcoming_lists_deadlines_windows_and_events(cli):
         ("deadline", "bao-cao-nam", "2021-11-29"),
     ]
     assert items[2]["due"] == "2021-11-29T23:59:59+07:00" and len(items[2]["units"]) == 14
+
+
+def test_retired_unit_hands_open_assignments_to_its_successor_and_keeps_history(cli):
+    setup_sample(cli)
+    cli("--now", "2021-05-20T09:00", "submit", "snv", "bao-cao-6-thang")
+    result = cli("--now", "2021-05-21T09:00", "units", "retire", "snv", "--merged-into", "sldtbxh")
+    # Open work (including the overdue plan and the Action Month window) moves; the submission stays.
+    assert result.out == "snv retired into sldtbxh: 4 open assignments handed over, 0 waived\n"
+    rows = json.loads(cli("--now", "2021-05-21T09:00", "status", "--json").out)
+    assert [(r["obligation"], r["period"], r["state"]) for r in rows if r["unit"] == "snv"] == [
+        ("bao-cao-6-thang", "2021", "submitted")]
+    assert [(r["obligation"], r["period"]) for r in rows if r["unit"] == "sldtbxh"] == [
+        ("ke-hoach-don-vi", "2021"), ("bao-cao-nam", "2021"), ("ke-hoach-don-vi", "2022")]
+    units = {u["code"]: u for u in json.loads(cli("units", "list", "--json").out)}
+    assert (units["snv"]["status"], units["snv"]["merged_into"]) == ("retired", "sldtbxh")
+
+
+def test_retiring_without_successor_waives_open_assignments(cli):
+    setup_sample(cli)
+    result = cli("--now", "2021-05-21T09:00", "units", "retire", "ctk")
+    assert result.out == "ctk retired: 0 open assignments handed over, 5 waived\n"
+    again = cli("--now", "2021-05-21T09:00", "units", "retire", "ctk")
+    assert (again.exit_code, again.err) == (1, "error: unit 'ctk' is already retired\n")

@@ -58,3 +58,24 @@ def list_(env: Env, as_json: bool) -> None:
         [(r.code, r.name, "; ".join(r.emails), r.head_email or "", r.status) for r in rows],
         max_width={1: 48},
     ))
+
+
+@units.command("retire")
+@click.argument("code")
+@click.option("--merged-into", "merged_into", metavar="CODE", help="The unit that absorbed it.")
+@click.option("--waive", "waive_open", is_flag=True,
+              help="Waive its open assignments instead of handing them to --merged-into.")
+@pass_env
+def retire(env: Env, code: str, merged_into: str | None, waive_open: bool) -> None:
+    """Retire unit CODE (merged, dissolved) without losing its history. Its open
+    assignments go to the unit it merged into, or are waived.
+
+    \b
+    Example:
+      tracker units retire phong-ldtbxh-quan --merged-into phong-noi-vu-quan
+    """
+    from tracker.services.units import retire as run
+
+    r = run(env.runtime(), env.now(), code, merged_into=merged_into, hand_over=not waive_open)
+    target = f" into {r.merged_into}" if r.merged_into else ""
+    click.echo(f"{r.unit} retired{target}: {r.handed_over} open assignments handed over, {r.waived} waived")

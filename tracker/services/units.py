@@ -1,0 +1,61 @@
+"""Units change: administrative units merge, are renamed, or end. A retired
+unit keeps its history; its open assignments are waived, or handed to the
+unit that absorbed it. (A rename is a units import with a new name.)"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from tracker.db.models import Assignment, Unit, Waiver
+from tracker.errors import InputError, TrackerError
+from tracker.services import audit
+from tracker.services.runtime import Runtime
+from tracker.services.status import unit_or_fail
+
+
+@dataclass(frozen=True)
+class RetireResult:
+    unit: str
+    merged_into: str | None
+    handed_over: int
+    waived: int
+
+
+def retire(rt: Runtime, now: datetime, code: str, *, merged_into: str | None = None,
+           hand_over: bool = True) -> RetireResult:
+    with rt.store.write() as session:
+        unit = unit_or_fail(session, code)
+        if unit.status == "retired":
+            raise TrackerError(f"unit {code!r} is already retired")
+        successor = None
+        if merged_into:
+            if merged_into == code:
+                raise InputError("a unit cannot merge into itself", "--merged-into")
+            successor = unit_or_fail(session, merged_into)
+            if successor.status != "active":
+                raise InputError(f"unit {merged_into!r} is retired", "--merged-into")
+        before = audit.snapshot(unit, ("status", "merged_into"))
+        unit.status, unit.merged_into, unit.updated_at = "retired", merged_into, now
+        handed = waived = 0
+        taken = set()
+        if successor is not None and hand_over:
+            taken = set(session.execute(select(Assignment.obligation_id, Assignment.period)
+                                        .where(Assignment.unit_id == successor.id)).all())
+        for a in session.scalars(select(Assignment).where(Assignment.unit_id == unit.id,
+                                                          Assignment.state == "open")):
+            if successor is not None and hand_over and (a.obligation_id, a.period) not in taken:
+                a.unit_id, a.next_action_at, a.updated_at = successor.id, now, now
+                handed += 1
+                continue
+            reason = (f"unit retired; {merged_into} already has this assignment" if successor is not None
+                      and hand_over else "unit retired")
+            a.state, a.waived_at, a.next_action_at, a.updated_at = "waived", now, now, now
+            session.add(Waiver(assignment_id=a.id, reason=reason, waived_at=now, recorded_by=rt.actor))
+            waived += 1
+        audit.record(session, at=now, actor=rt.actor, action="retire", entity="unit", entity_id=code,
+                     before=before, after={"status": "retired", "merged_into": merged_into,
+                                           "handed_over": handed, "waived": waived})
+        return RetireResult(code, merged_into, handed, waived)
