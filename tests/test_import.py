@@ -231,3 +231,18 @@ def test_extension_and_waiver_need_an_open_assignment(cli, tmp_path):
     assert cli("--now", "2021-06-02T09:00", "waive", "stc", "bao-cao-6-thang", "--reason", "sáp nhập").exit_code == 0
     again = cli("--now", "2021-06-02T09:00", "waive", "stc", "bao-cao-6-thang", "--period", "2021", "--reason", "x")
     assert again.err == "error: stc bao-cao-6-thang (2021) is already waived: nothing to waive\n"
+
+
+def test_unit_dropped_from_the_plan_units_is_waived_for_all_obligations(cli, tmp_path):
+    path = write(tmp_path, "p.yaml", PLAN.format(due="30/5") + "")
+    extra = PLAN.format(due="30/5").replace("obligations:", """\
+  - code: syt
+    name: Sở Y tế
+    email: syt@example.vn
+obligations:""")
+    write(tmp_path, "p.yaml", extra)
+    cli("--now", "2021-03-01T09:00", "plan", "import", path)
+    write(tmp_path, "p.yaml", PLAN.format(due="30/5"))
+    cli("--now", "2021-03-02T09:00", "plan", "import", path)
+    rows = json.loads(cli("--now", "2021-03-02T09:00", "status", "--json").out)
+    assert [(r["unit"], r["state"]) for r in rows] == [("hlhpn", "pending"), ("syt", "waived")]

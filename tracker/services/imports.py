@@ -133,8 +133,10 @@ def import_plan(rt: Runtime, path: str | Path, now: datetime) -> ImportResult:
             audit.record(session, at=now, actor=rt.actor, action="create", entity="plan", entity_id=spec.id,
                          after=values)
             result.created.append(spec.id)
+            units_changed = False
         else:
             before = audit.snapshot(plan, PLAN_FIELDS)
+            units_changed = before["unit_codes"] != values["unit_codes"]
             for k, v in values.items():
                 setattr(plan, k, v)
             plan.content_hash, plan.source_file, plan.updated_at = digest, str(path), now
@@ -143,6 +145,12 @@ def import_plan(rt: Runtime, path: str | Path, now: datetime) -> ImportResult:
                              entity_id=spec.id, before=before, after=audit.jsonable(values))
                 result.updated.append(spec.id)
         changed_obligations = _upsert_obligations(rt, session, plan, spec, now, result)
+        if units_changed:  # "responsible: all" now means another set of units
+            for ob in session.scalars(select(Obligation).where(Obligation.plan_id == plan.id,
+                                                               Obligation.retired.is_(False))):
+                result.assignments_changed += _drop_units(rt, session, ob, plan, now)
+                if ob.id not in changed_obligations:
+                    changed_obligations.append(ob.id)
         session.flush()
         result.assignments_created = materialise(rt, session, now, obligation_ids=changed_obligations)
         if not result.created and not result.updated:
