@@ -42,13 +42,13 @@ class Findings:
 
 
 _DEADLINE_KW = re.compile(
-    r"(?<![\wÀ-ỹ])(?P<kw>trước|chậm nhất|muộn nhất|không muộn hơn|không quá|hạn chót|hạn cuối|"
-    r"hạn nộp|thời hạn|hạn|đến hết)\s*(?:là|vào)?\s*:?\s*(?:ngày)?\s*$",
+    r"(?<![\wÀ-ỹ])(?P<kw>trước|chậm\s+nhất|muộn\s+nhất|không\s+muộn\s+hơn|không\s+quá|hạn\s+chót|"
+    r"hạn\s+cuối|hạn\s+nộp|thời\s+hạn|hạn|đến\s+hết)\s*(?:là|vào)?\s*:?\s*(?:ngày)?\s*$",
     re.I,
 )
 # "Hạn nộp báo cáo năm: 15/12" — a label, its object, a colon, the date.
 _DEADLINE_LABEL = re.compile(
-    r"(?<![\wÀ-ỹ])(?P<kw>thời hạn|hạn chót|hạn cuối|hạn nộp|hạn gửi|hạn)\s+(?P<what>[^.;:\d]{3,80}?)"
+    r"(?<![\wÀ-ỹ])(?P<kw>thời\s+hạn|hạn\s+chót|hạn\s+cuối|hạn\s+nộp|hạn\s+gửi|hạn)\s+(?P<what>[^.;:\d]{3,80}?)"
     r"\s*:\s*(?:ngày\s*)?$", re.I)
 _DOC_REF = re.compile(
     r"(?:\bsố\s*\d|\d+\s*/\s*(?:\d{4}\s*/\s*)?[A-ZĐ]|\d+-[A-ZĐ]+/[A-ZĐ]|"
@@ -238,7 +238,7 @@ def _deadline(doc: Doc, para: Para, f: D.Found, kw: str, kw_pos: int, year: int,
     out.mentions.append(Mention(
         kind="deadline", category=category, first=f.first, last=f.first, title=title,
         source=doc.phrase(subject, end), line=doc.line_of(f.start), pos=f.start,
-        strict=kw == "trước",
+        strict=kw == "trước",  # "chậm nhất", "hạn", "đến hết" include the day
         recurrence="yearly" if _YEARLY.search(sentence) else "none"))
 
 

@@ -36,10 +36,19 @@ _VERBS = (
     "đẩy mạnh", "tăng cường", "quan tâm", "bố trí", "là cơ quan",
 )
 _VERB_CUT = re.compile(r"\s(?:" + "|".join(_VERBS) + r")(?![\wÀ-ỹ])")
+# Body verbs that, at the start of a line, end a heading broken over lines.
+_LINE_VERBS = _VERBS + (
+    "trong", "là", "giám sát", "duy trì", "tổ chức", "đảm bảo", "bảo đảm", "cấp", "thu thập",
+    "nâng cao", "ưu tiên", "hỗ trợ", "kiểm tra", "vận động", "phổ biến", "lồng ghép",
+    "tuyên truyền", "cung cấp", "kịp thời", "thường xuyên", "nghiên cứu", "phát huy",
+)
 _LINE_VERB_CUT = re.compile(
-    r"\n\s*(?:" + "|".join(v[0].upper() + v[1:] for v in _VERBS + ("trong", "là", "giám sát", "duy trì"))
+    r"\n\s*(?:[-+]\s*|[a-zđ]\)\s*)?(?:" + "|".join(v[0].upper() + v[1:] for v in _LINE_VERBS)
     + r")(?![\wÀ-ỹ])"
 )
+# "\n- <a full bullet>" ends a heading; "1. Sở Lao động\n- Thương binh và Xã hội"
+# (a short dash line without final punctuation) is the hyphen of the name.
+_LINE_BULLET = re.compile(r"\n\s*[-+]\s+(?P<rest>[^\n]*)")
 _CLOSING = re.compile(
     r"^(?:Trên đây|Đề nghị|Yêu cầu|Căn cứ|Trong quá trình|Giao\s|Các (?:cơ quan|đơn vị|sở)[^.]{0,80}"
     r"(?:căn cứ|triển khai)|[A-ZĐÀ-Ỹ][^.]{0,40}\sđề nghị\s)",
@@ -189,6 +198,11 @@ def heading_names(text: str) -> list[tuple[str, str]] | None:
     m = _LINE_VERB_CUT.search(t)
     if m:
         t = t[:m.start()]
+    for b in _LINE_BULLET.finditer(t):
+        rest = b.group("rest").strip()
+        if len(rest.split()) > 8 or re.search(r"[.;:]$", rest):
+            t = t[:b.start()]
+            break
     flat = collapse(t)
     pre, colon, post = flat.partition(":")
     if colon and post.strip() and _ELLIPTICAL.match(pre.strip()):
@@ -227,7 +241,9 @@ _SPLIT_AND = re.compile(r"\s+và\s+(?=" + org_start_pattern() + ")")
 def split_names(s: str, elliptical: bool = False) -> list[str]:
     """Split "A, B và các C" into names, without splitting "UBND các quận, huyện"."""
     out: list[str] = []
-    for part in s.split(";"):
+    for i, part in enumerate(s.split(";")):
+        if i and not starts_org(part.strip()):
+            break  # "…; Thông tư số 56/2012 …" is not a unit
         pieces = [x.strip() for x in part.split(",")]
         merged: list[str] = []
         for piece in pieces:
