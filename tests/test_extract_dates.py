@@ -174,3 +174,21 @@ def test_decomposed_unicode_is_normalised() -> None:
     assert ob["strict_before"] is True
     assert ob["title"] == unicodedata.normalize("NFC", "Báo cáo 06 tháng")
     assert d["plan"]["place"] == "Hà Nội"
+
+
+def test_second_date_after_và_shares_the_deadline_keyword() -> None:
+    d = plan("- Báo cáo sơ kết gửi trước ngày 20/6/2021 và 20/12/2021.\n")
+    assert [(o["due"], o["strict_before"]) for o in kinds(d, "deadline")] == [
+        ("2021-06-20", True), ("2021-12-20", True)]
+
+
+def test_month_range_is_a_window_over_whole_months() -> None:
+    d = plan("- Tổ chức các lớp tập huấn từ tháng 3 đến tháng 5.\n")
+    (ob,) = kinds(d, "window")
+    assert (ob["start"], ob["end"]) == ("2021-03-01", "2021-05-31")
+
+
+def test_quarter_in_running_text_is_reviewed_not_guessed() -> None:
+    d = plan("- Hoàn thành trong Quý II/2021 việc kiện toàn Ban.\n")
+    assert d["obligations"] == []
+    assert any("Quý II/2021" in r for r in d["review"])

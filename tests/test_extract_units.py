@@ -118,3 +118,11 @@ def test_missing_organisation_section_is_reviewed() -> None:
     d = extract_plan(HEAD + "- Báo cáo năm trước ngày 15/11/2021.\n")
     assert d["units"] == []
     assert any("organisation section" in r for r in d["review"])
+
+
+def test_lettered_units_under_a_group_heading() -> None:
+    d = plan("1. Trách nhiệm của các sở, ngành\n\na) Sở Y tế:\n\n- Truyền thông.\n\n"
+             "b) Sở Tư pháp: chủ trì tuyên truyền, báo cáo trước ngày 30/6/2021.\n")
+    assert [u["code"] for u in d["units"]][-2:] == ["so-y-te", "so-tu-phap"]
+    (ob,) = d["obligations"]
+    assert ob["responsible"] == ["so-tu-phap"]

@@ -50,6 +50,10 @@ _DEADLINE_KW = re.compile(
 _DEADLINE_LABEL = re.compile(
     r"(?<![\wÀ-ỹ])(?P<kw>thời\s+hạn|hạn\s+chót|hạn\s+cuối|hạn\s+nộp|hạn\s+gửi|hạn)\s+(?P<what>[^.;:\d]{3,80}?)"
     r"\s*:\s*(?:ngày\s*)?$", re.I)
+# "trước ngày 20/6/2023 và 20/12/2023": the second date shares the keyword.
+_CHAINED = re.compile(
+    r"(?<![\wÀ-ỹ])(?P<kw>trước|chậm\s+nhất)\s*(?:là|vào)?\s*(?:ngày)?\s*\d{1,2}/\d{1,2}(?:/\d{2,4})?"
+    r"\s*(?:và|hoặc|,)\s*(?:ngày\s*)?$", re.I)
 _DOC_REF = re.compile(
     r"(?:\bsố\s*\d|\d+\s*/\s*(?:\d{4}\s*/\s*)?[A-ZĐ]|\d+-[A-ZĐ]+/[A-ZĐ]|"
     r"\b(?:Quyết định|Chỉ thị|Nghị quyết|Nghị định|Thông tư|Công văn|Kết luận|Thông báo|Hướng dẫn)\b)"
@@ -75,6 +79,7 @@ def find_obligations(doc: Doc, year: int, header_spans: list[tuple[int, int]]) -
     for f in D.singles(text, year, skip):
         _single(doc, f, year, out)
         skip.append((f.start, f.end))
+    _month_ranges(doc, year, skip, out)
     _months(doc, year, skip, out)
     _quarters(doc, year, out)
     return out
@@ -156,7 +161,7 @@ def _single(doc: Doc, f: D.Found, year: int, out: Findings) -> None:
             return
         _labelled_deadline(doc, f, base + label.start(), label.group("what"), year, out)
         return
-    kw = _DEADLINE_KW.search(before)
+    kw = _DEADLINE_KW.search(before) or _CHAINED.search(before)
     if kw:
         if _bad_date(doc, f, out, year):
             return
@@ -271,6 +276,34 @@ def _event(doc: Doc, para: Para, f: D.Found, name_start: int, recurrence: str, y
         recurrence=recurrence))
 
 
+_MONTH_RANGE = re.compile(
+    r"[Tt]ừ\s+tháng\s+(\d{1,2})(?:\s*(?:/|năm)\s*(\d{4}))?\s+(?:đến|tới)\s+(?:hết\s+)?tháng\s+(\d{1,2})"
+    r"(?:\s*(?:/|năm)\s*(\d{4}))?(?![\d/])")
+
+
+def _month_ranges(doc: Doc, year: int, skip: list[tuple[int, int]], out: Findings) -> None:
+    """"từ tháng 3 đến tháng 5/2023" -> a window from 1/3 to 31/5."""
+    for m in _MONTH_RANGE.finditer(doc.clean):
+        if _inside(m.start(), m.end(), skip):
+            continue
+        skip.append((m.start(), m.end()))
+        y2 = int(m.group(4)) if m.group(4) else (int(m.group(2)) if m.group(2) else year)
+        y1 = int(m.group(2)) if m.group(2) else y2
+        a, b = D.month_bounds(y1, int(m.group(1))), D.month_bounds(y2, int(m.group(3)))
+        line = doc.line_of(m.start())
+        if a is None or b is None or b[1] < a[0]:
+            out.review.append((line, f"month range \"{doc.phrase(m.start(), m.end())}\" is not valid; ignored"))
+            continue
+        para = _para(doc, m.start())
+        start = clause_start(doc, para, m.start(), stops=";:")
+        seg = doc.clean[start:m.start()]
+        yearly = bool(_ACTION_MONTH.search(seg) or _YEARLY.search(seg))
+        out.mentions.append(Mention(
+            kind="window", category="window", first=a[0], last=b[1],
+            title=make_title(seg) or "Khoảng thời gian", source=doc.phrase(start, m.end()),
+            line=line, pos=m.start(), recurrence="yearly" if yearly else "none"))
+
+
 def _months(doc: Doc, year: int, skip: list[tuple[int, int]], out: Findings) -> None:
     """"Tháng hành động … (tháng 6)" -> the month as a yearly event window."""
     text = doc.clean
@@ -315,11 +348,13 @@ _QUARTER_HEAD = re.compile(
 def _quarters(doc: Doc, year: int, out: Findings) -> None:
     """A quarter heading and the bullets under it -> one window per bullet."""
     current: tuple[date, date] | None = None
+    heads: list[int] = []
     for p in doc.paras:
         raw = doc.clean[p.start:p.end]
         text = collapse(raw)
         m = _QUARTER_HEAD.match(text)
         if m:
+            heads.append(p.start)
             y = int(m.group(2)) if m.group(2) else year
             current = D.quarter_bounds(y, D.quarter_number(m.group(1)))
             if m.group(3).strip():
@@ -332,6 +367,13 @@ def _quarters(doc: Doc, year: int, out: Findings) -> None:
             _quarter_item(doc, p, skip_bullet(doc, p.start, p.end), current, out)
         elif ENUMERATOR.match(raw) or len(text) < 120:
             current = None  # the next heading ends the quarter's list
+    for q in D.QUARTER.finditer(doc.clean):
+        para = _para(doc, q.start())
+        if para.start in heads:
+            continue
+        line = doc.line_of(q.start())
+        out.review.append((line, f"quarter \"{doc.phrase(q.start(), q.end())}\" mentioned in running text "
+                           f"(\"{doc.phrase(*sentence_span(doc, para, q.start()))[:120]}\"); no obligation made"))
 
 
 def _quarter_item(doc: Doc, p: Para, start: int, bounds: tuple[date, date], out: Findings) -> None:

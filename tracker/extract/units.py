@@ -141,6 +141,7 @@ def parse_org_section(doc: Doc, book: UnitBook) -> OrgSection:
     sec.end = paras[last].start if last < len(paras) else len(doc.clean)
 
     current: list[str] | None = None
+    grouping = False  # the last numbered heading was a group: sub-items may name units
     block_start = -1
     body_seen = False
     body_was_list = False
@@ -156,14 +157,25 @@ def parse_org_section(doc: Doc, book: UnitBook) -> OrgSection:
         text = doc.text(p.start, p.end)
         hm = _HEADING_NUM.match(raw)
         names = heading_names(raw[hm.end():]) if hm else None
+        if not names and grouping and sec.closing_start < 0:
+            names = sub_heading_names(raw)
         if names:
             close(p.start)
             codes = []
             for name, note in names:
                 codes.append(book.add(name, doc.line_of(p.start), note).code)
             current, block_start = codes, p.start
+            if hm:
+                grouping = all(is_group(n) for n, _ in names)
             body_seen = body_was_list = False
             seen_heading = True
+            continue
+        if hm and sec.closing_start < 0:
+            # "2. Trách nhiệm chung" — a numbered heading that names no unit: its
+            # sub-items ("a) Sở Y tế: …") may.
+            close(p.start)
+            current, grouping, seen_heading = None, True, True
+            body_seen = body_was_list = False
             continue
         if not seen_heading:
             # The section's intro paragraph may name a group of units.
@@ -215,6 +227,23 @@ def heading_names(text: str) -> list[tuple[str, str]] | None:
     flat = _cut(flat)
     names = split_names(flat)
     return [(n, note) for n in names] or None
+
+
+_SUB = re.compile(r"^\s*(?:[a-zđ]\)|[-+•])\s+")
+
+
+def sub_heading_names(raw: str) -> list[tuple[str, str]] | None:
+    """"a) Sở Y tế:" or "- Sở Tư pháp: chủ trì …" under a group heading."""
+    m = _SUB.match(raw)
+    if not m:
+        return None
+    text = collapse(raw[m.end():])
+    head, colon, _ = text.partition(":")
+    if colon and len(head.split()) <= 12:
+        return heading_names(head)
+    if len(text.split()) <= 12 and not re.search(r"[.;]$", text):
+        return heading_names(text)
+    return None
 
 
 def intro_names(text: str) -> list[tuple[str, str]]:
