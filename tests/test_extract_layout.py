@@ -100,13 +100,34 @@ def test_review_entries_start_with_a_line_number_and_are_sorted() -> None:
     assert lines == sorted(lines)
 
 
+def _yaml_load(text: str) -> object:
+    """Load with ruamel.yaml (the project's YAML 1.2 reader), else PyYAML."""
+    try:
+        from ruamel.yaml import YAML
+    except ImportError:
+        yaml = pytest.importorskip("yaml")
+        return yaml.safe_load(text)
+    return YAML(typ="safe", pure=True).load(text)
+
+
 def test_render_yaml_is_a_commented_draft_that_round_trips() -> None:
-    yaml = pytest.importorskip("yaml")
     d = extract_plan("Số: 5/KH-UBND\n\nHà Nội, ngày 1 tháng 2 năm 2021\n\nIII. TỔ CHỨC THỰC HIỆN\n\n"
                      "1. Sở Nội vụ\n\n- Báo cáo năm gửi Sở Nội vụ trước ngày 15/11: \"đúng hạn\".\n")
     text = render_yaml(d)
     assert text.startswith("#") and "draft" in text.lower().split("\n")[0].lower()
-    loaded = yaml.safe_load(text)
+    loaded = _yaml_load(text)
     assert loaded == d
     assert list(loaded)[-1] == "review"
     assert loaded["obligations"][0]["due"] == "2021-11-15"  # stays a string
+
+
+def test_draft_is_accepted_by_the_plan_file_reader() -> None:
+    planfile = pytest.importorskip("tracker.planfile")
+    pytest.importorskip("ruamel.yaml")
+    d = extract_plan("Số: 5/KH-UBND\n\nHà Nội, ngày 1 tháng 2 năm 2021\n\nKẾ HOẠCH\n\nCông tác năm 2021\n\n"
+                     "UBND Thành phố ban hành Kế hoạch tại thành phố Hà Nội như sau:\n\n"
+                     "- Tổ chức Tháng hành động từ ngày 15/11-15/12/2021.\n\n"
+                     "- Hưởng ứng ngày Gia đình Việt Nam (28/6), Tháng hành động phòng, chống bạo lực gia đình (tháng 6).\n\n"
+                     "III. TỔ CHỨC THỰC HIỆN\n\n1. Sở Nội vụ\n\n- Báo cáo năm gửi Sở Nội vụ trước ngày 15/11.\n")
+    spec = planfile.parse_plan(render_yaml(d), "draft.yaml")
+    assert len(spec.obligations) == len(d["obligations"]) == 4
