@@ -12,7 +12,7 @@ from collections import Counter
 
 from .clauses import sentence_span
 from .header import Header, parse_header
-from .names import ascii_fold, name_key, org_start_pattern, slug, starts_org
+from .names import ascii_fold, org_start_pattern, slug, starts_org
 from .obligations import Mention, find_obligations
 from .text import Doc, collapse
 from .units import OrgSection, Unit, UnitBook, parse_org_section
@@ -304,4 +304,4 @@ def _plan_id(header: Header, year: int | None) -> str:
     return slug("-".join(parts), 40)
 
 
-__all__ = ["extract_plan", "name_key"]
+__all__ = ["extract_plan"]
