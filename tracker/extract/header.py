@@ -207,7 +207,6 @@ def _qualify(doc: Doc, who: str) -> str:
         if x[0].isupper() or x[0].isdigit()
     )
     names = Counter({k: v for k, v in names.items() if not _is_generic(k)})
-    # Headline form "Đắk Lắk: Ban hành ..." also names the locality.
     if not names:
         return f"{body} {level}"
     name = names.most_common(1)[0][0]
