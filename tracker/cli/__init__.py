@@ -26,6 +26,13 @@ COMMANDS = {
     "submit": "tracker.cli.records:submit",
     "waive": "tracker.cli.records:waive",
     "extend": "tracker.cli.records:extend",
+    "tick": "tracker.cli.scheduler:tick",
+    "daemon": "tracker.cli.scheduler:daemon",
+    "simulate": "tracker.cli.scheduler:simulate",
+    "mail": "tracker.cli.mail:mail",
+    "outbox": "tracker.cli.mail:outbox",
+    "export": "tracker.cli.export:export",
+    "report": "tracker.cli.export:report",
 }
 
 

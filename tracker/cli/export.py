@@ -1,0 +1,116 @@
+"""tracker export csv|ics, tracker report html.
+
+Only click is imported here at module level: the renderers (icalendar, Jinja2,
+SQLAlchemy) load when a command runs, so ``tracker --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import click
+
+from tracker.cli.common import Env, pass_env
+
+_OUTPUT = click.option("-o", "--output", "output", required=True, metavar="FILE",
+                       help="Where to write (replaced atomically); '-' for standard output.")
+_PLAN = click.option("--plan", "plan", metavar="ID", help="Only this plan (default: every plan).")
+
+
+@click.group()
+def export() -> None:
+    """Export the store for other programs: the status table as CSV, deadlines
+    as a calendar (iCalendar).
+
+    \b
+    Example:
+      tracker export csv -o status.csv
+      tracker export ics --unit hlhpn -o hlhpn.ics
+    """
+
+
+@export.command("csv")
+@_PLAN
+@_OUTPUT
+@pass_env
+def export_csv(env: Env, plan: str | None, output: str) -> None:
+    """The status table (the rows of `tracker status --json`) as CSV, UTF-8
+    with a byte-order mark so spreadsheet programs show Vietnamese.
+
+    \b
+    Example:
+      tracker export csv --plan hn-2021-43 -o status.csv
+      tracker --now 2021-06-03 export csv -o - | head
+    """
+    from tracker.reports.csv_export import render_csv
+    from tracker.reports.output import write_output
+    from tracker.services.status import status
+
+    rows = status(env.runtime(), env.now(), plan=plan)
+    write_output(output, render_csv(rows))
+    _done(output, f"{len(rows)} rows")
+
+
+@export.command("ics")
+@click.option("--unit", "unit", metavar="CODE", help="Only this unit's assignments (default: all units).")
+@_PLAN
+@_OUTPUT
+@pass_env
+def export_ics(env: Env, unit: str | None, plan: str | None, output: str) -> None:
+    """Deadlines, windows and events as an iCalendar file (RFC 5545), with
+    alarms at the reminder days. Event UIDs are stable, so importing again or
+    refreshing a subscription updates events instead of duplicating them.
+
+    To let a unit subscribe, regenerate the file on a timer (cron or a systemd
+    timer) into a directory a web server publishes, and give the unit its URL.
+
+    \b
+    Example:
+      tracker export ics --unit hlhpn -o /srv/www/lich/hlhpn.ics
+      tracker export ics --plan hn-2021-43 -o all.ics
+    """
+    from tracker.reports.data import collect
+    from tracker.reports.ics_export import render_ics
+    from tracker.reports.output import write_output
+
+    data = collect(env.runtime(), env.now(), plan=plan, unit=unit)
+    write_output(output, render_ics(data))
+    _done(output, f"{len(data.rows)} assignments")
+
+
+@click.group()
+def report() -> None:
+    """Reports for people: a self-contained HTML page with charts.
+
+    \b
+    Example:
+      tracker report html -o bao-cao.html
+    """
+
+
+@report.command("html")
+@_PLAN
+@_OUTPUT
+@pass_env
+def report_html(env: Env, plan: str | None, output: str) -> None:
+    """One self-contained page in Vietnamese (no network needed, fit to attach
+    to an e-mail or print on A4): the on-time rate per unit, the year's
+    deadlines, windows and events per unit, what is overdue, and the plan's
+    source phrases.
+
+    \b
+    Example:
+      tracker report html --plan hn-2021-43 -o bao-cao.html
+      tracker --now 2021-06-10 report html -o bao-cao-10-6.html
+    """
+    from tracker.reports.data import collect
+    from tracker.reports.html_report import render_html
+    from tracker.reports.output import write_output
+
+    data = collect(env.runtime(), env.now(), plan=plan)
+    write_output(output, render_html(data))
+    _done(output, f"{len(data.deadlines)} deadline assignments")
+
+
+def _done(output: str, what: str) -> None:
+    # Stdout may be the export itself; the confirmation goes to stderr then.
+    if output != "-":
+        click.echo(f"{output}: {what} written")

@@ -1,0 +1,65 @@
+"""Vietnamese wording shared by the calendar and the report. Pure."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+STATE = {
+    "pending": "chưa đến hạn",
+    "overdue": "quá hạn",
+    "submitted": "nộp đúng hạn",
+    "late": "nộp muộn",
+    "waived": "được miễn",
+}
+KIND = {"deadline": "Hạn nộp", "window": "Đợt hoạt động", "event": "Sự kiện"}
+_WEEKDAY = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
+MONTH_SHORT = tuple(f"T{m}" for m in range(1, 13))
+_MARK = re.compile(r"\*\*(.+?)\*\*")
+
+
+def weekday(day: date) -> str:
+    return _WEEKDAY[day.weekday()]
+
+
+def fmt_date(day: date | datetime) -> str:
+    return f"{day:%d/%m/%Y}"
+
+
+def fmt_day(day: date | datetime) -> str:
+    """'thứ Hai, 31/05/2021'."""
+    return f"{weekday(day)}, {fmt_date(day)}"
+
+
+def fmt_instant(value: datetime) -> str:
+    """'23:59 thứ Hai, 31/05/2021' (local time of ``value``)."""
+    return f"{value:%H:%M} {fmt_day(value)}"
+
+
+def state_phrase(state: str, days_late: int) -> str:
+    """'quá hạn 3 ngày', 'nộp muộn 1 ngày', 'nộp đúng hạn'."""
+    text = STATE.get(state, state)
+    if state in ("overdue", "late") and days_late:
+        text += f" {days_late} ngày"
+    return text
+
+
+def plain_source(source: str | None) -> str:
+    """Plan files mark the date phrase with **…**; calendars get plain text."""
+    return _MARK.sub(r"\1", source or "")
+
+
+def source_parts(source: str | None) -> list[tuple[str, bool]]:
+    """The source phrase as (text, marked) pieces, so a template can highlight
+    the date phrase while autoescaping every piece."""
+    parts: list[tuple[str, bool]] = []
+    pos = 0
+    text = source or ""
+    for m in _MARK.finditer(text):
+        if m.start() > pos:
+            parts.append((text[pos:m.start()], False))
+        parts.append((m.group(1), True))
+        pos = m.end()
+    if pos < len(text):
+        parts.append((text[pos:], False))
+    return parts
