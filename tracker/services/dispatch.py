@@ -1,0 +1,224 @@
+"""Who gets what: from assignments and the policy's verdicts to digests.
+
+The one code path shared by ``tick`` (which records and enqueues) and
+``simulate`` (which only prints), so a preview shows exactly what the daemon
+would send. Turning route keys into addresses and grouping items into one
+digest per recipient and send time happens here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Hashable, Iterable, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.db.models import Assignment, Decision, Obligation, Plan, Unit
+from tracker.digest import Digest, DigestItem
+from tracker.policy import LEADERSHIP, Past, Target
+
+
+@dataclass(frozen=True)
+class Context:
+    """One assignment as the scheduler sees it: the policy's target and what a mail says about it."""
+
+    target: Target
+    plan: str
+    plan_title: str
+    obligation: str
+    title: str
+    source: str | None
+    strict_before: bool
+    unit_name: str
+    period: str
+
+    def item(self, stage: str) -> DigestItem:
+        t = self.target
+        return DigestItem(
+            plan=self.plan, plan_title=self.plan_title, obligation=self.obligation, title=self.title,
+            kind=t.kind, unit=t.unit, unit_name=self.unit_name, period=self.period, stage=stage,
+            due_at=t.due_at, ends_at=t.ends_at, source=self.source, strict_before=self.strict_before,
+            submitted_at=t.submitted_at if stage == "resolved" else None,
+        )
+
+
+def _tuple(values) -> tuple[int, ...] | None:
+    return tuple(int(v) for v in values) if values is not None else None
+
+
+def make_context(*, ob: Obligation, plan: Plan, unit_code: str, unit_name: str, period: str, kind: str,
+                 due_at: datetime, ends_at: datetime | None, state: str = "open",
+                 submitted_at: datetime | None = None) -> Context:
+    target = Target(
+        kind=kind, due_at=due_at, unit=unit_code, coordinator=ob.report_to or plan.coordinator_code,
+        ends_at=ends_at, state=state, submitted_at=submitted_at, reminders=_tuple(ob.reminders),
+        escalation=_tuple(ob.escalation),
+    )
+    return Context(target, plan.code, plan.title, ob.code, ob.title, ob.source, bool(ob.strict_before),
+                   unit_name, period)
+
+
+def context_of(a: Assignment) -> Context:
+    """Needs ``a.obligation.plan`` and ``a.unit`` loaded (the tick uses selectinload)."""
+    ob = a.obligation
+    return make_context(ob=ob, plan=ob.plan, unit_code=a.unit.code, unit_name=a.unit.name, period=a.period,
+                        kind=a.kind, due_at=a.due_at, ends_at=a.ends_at, state=a.state,
+                        submitted_at=a.submitted_at)
+
+
+def load_history(session: Session, assignments: Iterable[Assignment]) -> dict[int, dict[str, Past]]:
+    """Recorded decisions of each assignment's *current* deadline, one query per batch."""
+    by_id = {a.id: a for a in assignments}
+    history: dict[int, dict[str, Past]] = {i: {} for i in by_id}
+    if not by_id:
+        return history
+    rows = session.execute(
+        select(Decision.assignment_id, Decision.due_at, Decision.stage, Decision.outcome, Decision.recipients)
+        .where(Decision.assignment_id.in_(list(by_id)))
+    )
+    for assignment_id, due_at, stage, outcome, recipients in rows:
+        if due_at == by_id[assignment_id].due_at:
+            history[assignment_id][stage] = Past(outcome, tuple(recipients or ()))
+    return history
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    emails: tuple[str, ...]
+    head_email: str | None
+
+
+@dataclass
+class Directory:
+    """Unit addresses by code, loaded on demand, and the leadership list."""
+
+    leadership: tuple[str, ...]
+    units: dict[str, Contact] = field(default_factory=dict)
+
+    def ensure(self, session: Session, codes: Iterable[str]) -> None:
+        missing = {c for c in codes if c not in self.units}
+        if missing:
+            for u in session.scalars(select(Unit).where(Unit.code.in_(missing))):
+                self.units[u.code] = Contact(u.name, tuple(u.emails or ()), u.head_email)
+
+    def load_all(self, session: Session) -> None:
+        for u in session.scalars(select(Unit)):
+            self.units[u.code] = Contact(u.name, tuple(u.emails or ()), u.head_email)
+
+
+def codes_needed(contexts: Iterable[Context]) -> set[str]:
+    return {c for ctx in contexts for c in (ctx.target.unit, ctx.target.coordinator)}
+
+
+@dataclass(frozen=True)
+class Send:
+    """One sent stage to dispatch: ``ref`` is the caller's handle on it."""
+
+    ref: Hashable
+    item: DigestItem
+    routes: tuple[str, ...]
+    coordinator: str  # replies go to the office the obligation reports to
+
+
+@dataclass
+class _Box:
+    unit: str | None
+    name: str
+    to: list[str] = field(default_factory=list)
+    cc: list[str] = field(default_factory=list)
+    reply_to: list[str] = field(default_factory=list)
+    items: dict[tuple, DigestItem] = field(default_factory=dict)
+    refs: list[Hashable] = field(default_factory=list)
+
+
+def recipient_key(route: str) -> str:
+    """``unit:X`` and ``head:X`` share one message (the head is in copy); the leadership list is one."""
+    return LEADERSHIP if route == LEADERSHIP else "unit:" + route.split(":", 1)[1]
+
+
+def digest_key(recipient: str, at: datetime) -> str:
+    """The outbox key: unique per recipient and send time."""
+    return f"{recipient}|{at.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%SZ}"
+
+
+def _add(values: list[str], new: Iterable[str]) -> None:
+    for v in new:
+        if v and v not in values:
+            values.append(v)
+
+
+@dataclass(frozen=True)
+class Grouped:
+    digests: list[Digest]
+    refs: dict[str, list[Hashable]]  # digest key -> the sends it carries
+    unroutable: list[Hashable]  # sends with no address at all
+
+
+def group_digests(at: datetime, sends: Iterable[Send], directory: Directory,
+                  carried: Mapping[str, Digest] | None = None) -> Grouped:
+    """One digest per recipient: everything one recipient gets at ``at`` in one message.
+
+    ``carried`` holds the digests already enqueued in this same pass (by an earlier
+    batch), by key: they are merged, so a recipient never gets two messages for one
+    instant.
+    """
+    boxes: dict[str, _Box] = {}
+    routed: set[Hashable] = set()
+    for send in sends:
+        for route in send.routes:
+            rkey = recipient_key(route)
+            box = boxes.get(rkey)
+            if box is None:
+                box = boxes[rkey] = _new_box(rkey, directory)
+            if route == LEADERSHIP:
+                _add(box.to, directory.leadership)
+            elif route.startswith("head:"):
+                contact = directory.units.get(route[5:])
+                _add(box.cc, [contact.head_email] if contact and contact.head_email else [])
+            else:
+                contact = directory.units.get(route[5:])
+                _add(box.to, contact.emails if contact else ())
+            coord = directory.units.get(send.coordinator)
+            _add(box.reply_to, coord.emails if coord else ())
+            i = send.item
+            box.items.setdefault((i.plan, i.obligation, i.unit, i.period, i.stage), i)
+            if send.ref not in box.refs:
+                box.refs.append(send.ref)
+    digests: list[Digest] = []
+    refs: dict[str, list[Hashable]] = {}
+    for rkey, box in sorted(boxes.items()):
+        if not box.to:  # no unit address: the head (if any) becomes the addressee
+            box.to, box.cc = box.cc, []
+        if not box.to:
+            continue
+        key = digest_key(rkey, at)
+        items = list(box.items.values())
+        earlier = (carried or {}).get(key)
+        if earlier is not None:  # merge with what an earlier batch of this pass enqueued
+            _add(box.to, earlier.to)
+            _add(box.cc, earlier.cc)
+            _add(box.reply_to, earlier.reply_to)
+            items += [old for old in earlier.items if not any(_same(old, i) for i in items)]
+        cc = tuple(a for a in box.cc if a not in box.to)
+        reply_to = tuple(a for a in box.reply_to if a not in box.to and a not in cc)
+        digests.append(Digest(key, at, box.unit, box.name, tuple(box.to), cc, reply_to, tuple(items)))
+        refs[key] = box.refs
+        routed.update(box.refs)
+    all_refs = [r for box in boxes.values() for r in box.refs]
+    unroutable = [r for r in dict.fromkeys(all_refs) if r not in routed]
+    return Grouped(digests, refs, unroutable)
+
+
+def _same(a: DigestItem, b: DigestItem) -> bool:
+    return (a.plan, a.obligation, a.unit, a.period, a.stage) == (b.plan, b.obligation, b.unit, b.period, b.stage)
+
+
+def _new_box(rkey: str, directory: Directory) -> _Box:
+    if rkey == LEADERSHIP:
+        return _Box(None, "Lãnh đạo")
+    code = rkey.split(":", 1)[1]
+    contact = directory.units.get(code)
+    return _Box(code, contact.name if contact else code)

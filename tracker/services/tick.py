@@ -1,0 +1,300 @@
+"""One scheduler pass: materialise, decide, record, enqueue, deliver.
+
+Cost grows with what is due, not with the store: the pass reads only
+assignments with ``next_action_at <= now`` (indexed; NULL = nothing left), in
+batches, and after deciding stores the exact time of the next stage there.
+
+Each batch is one transaction: claim the rows (PostgreSQL: ``FOR UPDATE SKIP
+LOCKED``, so several daemons share the work; SQLite: the write transaction is
+``BEGIN IMMEDIATE``), decide with the pure policy, insert the decisions and the
+outbox rows, move ``next_action_at``, commit. A crash mid-batch rolls the whole
+batch back: its rows are still due and the next pass decides them, once. The
+unique key of ``decisions`` is the last line of defence against a double send.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Callable, ContextManager
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from tracker import policy
+from tracker.db.models import Assignment, Decision, Obligation, OutboxMessage
+from tracker.digest import Digest
+from tracker.services.dispatch import (
+    Context, Directory, Send, codes_needed, context_of, group_digests, load_history,
+)
+from tracker.services.materialise import materialise
+from tracker.services.runtime import Runtime
+
+log = logging.getLogger("tracker.tick")
+
+BATCH_SIZE = 500
+
+
+@dataclass(frozen=True)
+class DecisionRow:
+    """One recorded (or, with --dry-run, would-be) decision, for output."""
+
+    assignment_id: int
+    plan: str
+    obligation: str
+    unit: str
+    period: str
+    stage: str
+    due: datetime
+    scheduled_at: datetime
+    outcome: str
+    reason: str
+    recipients: tuple[str, ...]
+    outbox_key: str | None
+
+    def to_json(self, tz) -> dict:
+        return {
+            "plan": self.plan, "obligation": self.obligation, "unit": self.unit, "period": self.period,
+            "stage": self.stage, "due": self.due.astimezone(tz).isoformat(),
+            "scheduled_at": self.scheduled_at.astimezone(tz).isoformat(), "outcome": self.outcome,
+            "reason": self.reason, "recipients": list(self.recipients), "outbox_key": self.outbox_key,
+        }
+
+
+@dataclass
+class TickResult:
+    now: datetime
+    dry_run: bool = False
+    materialised: int = 0
+    evaluated: int = 0
+    decisions: list[DecisionRow] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)  # outbox keys enqueued (or updated)
+    delivered: int | None = None  # None: no delivery function (yet), or --dry-run
+    errors: int = 0
+    elapsed: float = 0.0
+
+    @property
+    def sent(self) -> int:
+        return sum(1 for d in self.decisions if d.outcome == policy.SENT)
+
+    @property
+    def skipped(self) -> int:
+        return sum(1 for d in self.decisions if d.outcome == policy.SKIPPED)
+
+    def summary(self, tz) -> str:
+        head = "dry run" if self.dry_run else "tick"
+        delivered = "delivery skipped" if self.delivered is None else f"{self.delivered} delivered"
+        text = (f"{head} at {self.now.astimezone(tz):%Y-%m-%d %H:%M %z}: {len(self.decisions)} decided "
+                f"({self.sent} sent stages, {self.skipped} skipped), {len(set(self.messages))} messages enqueued, "
+                f"{delivered}; {self.evaluated} assignments looked at, {self.materialised} materialised")
+        if self.errors:
+            text += f", {self.errors} errors (see log)"
+        return text + f" in {self.elapsed:.2f} s"
+
+
+class _RollBack(Exception):
+    """Raised to end a --dry-run transaction without committing."""
+
+
+@dataclass
+class _Pass:
+    rt: Runtime
+    now: datetime
+    result: TickResult
+    directory: Directory
+    pol: policy.PolicySettings
+    # Digests enqueued by earlier batches of this pass, with their outbox ids:
+    # a later batch merges into them (one message per recipient and instant).
+    carried: dict[str, Digest] = field(default_factory=dict)
+    outbox_ids: dict[str, int] = field(default_factory=dict)
+
+
+def tick(rt: Runtime, now: datetime, *, dry_run: bool = False, batch_size: int = BATCH_SIZE,
+         deliver: bool = True) -> TickResult:
+    """One pass at ``now`` (read once by the caller and passed down)."""
+    started = time.monotonic()
+    result = TickResult(now=now, dry_run=dry_run)
+    p = _Pass(rt, now, result, Directory(tuple(rt.settings.escalation.leadership)),
+              policy.PolicySettings.from_settings(rt.settings))
+    if dry_run:
+        try:
+            with rt.store.write() as session:
+                result.materialised = materialise(rt, session, now)
+                _run_batches(p, lambda: _nested(session), batch_size)
+                raise _RollBack
+        except _RollBack:
+            pass
+    else:
+        with rt.store.write() as session:
+            result.materialised = materialise(rt, session, now)
+        _run_batches(p, rt.store.write, batch_size)
+        if deliver:
+            result.delivered = _deliver(rt, now)
+    result.elapsed = time.monotonic() - started
+    return result
+
+
+class _nested:
+    """A savepoint in the one --dry-run transaction, so a failed batch is undone alone."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def __enter__(self) -> Session:
+        self.tx = self.session.begin_nested()
+        return self.session
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.tx.commit()
+        else:
+            self.tx.rollback()
+
+
+def _run_batches(p: _Pass, transaction: Callable[[], ContextManager[Session]], batch_size: int) -> None:
+    cursor: tuple[datetime, int] | None = None
+    while True:
+        outcome: dict[str, Any] = {}
+        try:
+            with transaction() as session:
+                rows = _claim(session, p.now, cursor, batch_size)
+                if not rows:
+                    return
+                cursor = (rows[-1].next_action_at, rows[-1].id)
+                outcome = _process(p, session, rows)
+        except Exception:  # the batch is rolled back; its rows stay due for the next pass
+            log.exception("batch after %s failed and was rolled back; it will be retried next pass", cursor)
+            p.result.errors += 1
+            if cursor is None:
+                return
+            continue
+        # Only what was committed counts (and may be merged into by later batches).
+        p.result.evaluated += outcome["evaluated"]
+        p.result.decisions += outcome["decisions"]
+        p.result.messages += list(outcome["digests"])
+        p.carried.update(outcome["digests"])
+        p.outbox_ids.update(outcome["outbox_ids"])
+        if len(rows) < batch_size:
+            return
+
+
+def _claim(session: Session, now: datetime, cursor: tuple[datetime, int] | None, limit: int) -> list[Assignment]:
+    query = (
+        select(Assignment).where(Assignment.next_action_at <= now)
+        .order_by(Assignment.next_action_at, Assignment.id).limit(limit)
+        .options(selectinload(Assignment.obligation).selectinload(Obligation.plan), selectinload(Assignment.unit))
+    )
+    if cursor is not None:  # keyset paging: rows a failed batch left due are not retried in this pass
+        at, last_id = cursor
+        query = query.where(or_(Assignment.next_action_at > at,
+                                and_(Assignment.next_action_at == at, Assignment.id > last_id)))
+    if session.get_bind().dialect.name == "postgresql":
+        # Another daemon's batch is skipped, not waited for: each row is decided by one pass.
+        query = query.with_for_update(skip_locked=True, of=Assignment)
+    return list(session.scalars(query))
+
+
+def _process(p: _Pass, session: Session, rows: list[Assignment]) -> dict[str, Any]:
+    rt, now = p.rt, p.now
+    cal, tz = rt.calendar, rt.tz
+    contexts: dict[int, Context] = {}
+    verdicts: dict[int, policy.Verdict] = {}
+    history = load_history(session, rows)
+    for a in rows:
+        try:
+            contexts[a.id] = ctx = context_of(a)
+            verdicts[a.id] = policy.decide(ctx.target, history[a.id], cal, p.pol, now)
+        except Exception:  # one bad assignment must not stop the others; it stays due
+            log.exception("assignment %s: cannot decide; skipped this pass", a.id)
+            p.result.errors += 1
+    p.directory.ensure(session, codes_needed(contexts.values()))
+    sends = [
+        Send((a_id, d.stage), contexts[a_id].item(d.stage), d.routes, contexts[a_id].target.coordinator)
+        for a_id, verdict in verdicts.items() for d in verdict.sent
+    ]
+    grouped = group_digests(now, sends, p.directory, carried=p.carried)
+    digests: dict[str, Digest] = {}
+    outbox_ids: dict[str, int] = {}
+    by_ref: dict[Any, tuple[str, int]] = {}
+    for digest in grouped.digests:
+        msg_id, key = _enqueue(p, session, digest)
+        digests[digest.key], outbox_ids[digest.key] = digest, msg_id
+        for ref in grouped.refs[digest.key]:
+            by_ref.setdefault(ref, (key, msg_id))
+    unroutable = set(grouped.unroutable)
+    out: list[DecisionRow] = []
+    by_id = {a.id: a for a in rows}
+    for a_id, verdict in verdicts.items():
+        a, ctx = by_id[a_id], contexts[a_id]
+        for d in verdict.decisions:
+            outcome, reason = d.outcome, d.reason
+            if outcome == policy.SENT and (a_id, d.stage) in unroutable:
+                log.warning("%s/%s/%s %s: no e-mail address for %s; recorded as skipped",
+                            ctx.plan, ctx.obligation, ctx.target.unit, d.stage, ", ".join(d.routes))
+                outcome, reason = policy.SKIPPED, "no address"
+            key, msg_id = by_ref.get((a_id, d.stage), (None, None)) if outcome == policy.SENT else (None, None)
+            session.add(Decision(
+                assignment_id=a_id, due_at=a.due_at, stage=d.stage, scheduled_at=d.scheduled_at, decided_at=now,
+                outcome=outcome, recipients=list(d.routes) if outcome == policy.SENT else None, outbox_id=msg_id,
+            ))
+            out.append(DecisionRow(a_id, ctx.plan, ctx.obligation, ctx.target.unit, ctx.period, d.stage, a.due_at,
+                                   d.scheduled_at, outcome, reason, d.routes if outcome == policy.SENT else (),
+                                   key))
+        a.next_action_at = verdict.next_action_at
+    session.flush()  # a duplicate decision fails here, inside the batch's transaction
+    return {"evaluated": len(rows), "decisions": out, "digests": digests, "outbox_ids": outbox_ids}
+
+
+def _enqueue(p: _Pass, session: Session, digest: Digest) -> tuple[int, str]:
+    """Enqueue a digest, or grow the message an earlier batch of this pass enqueued for the same key."""
+    from tracker import outbox
+    from tracker.mail.render import render_digest
+
+    rendered = render_digest(digest, p.rt.settings)
+    existing_id = p.outbox_ids.get(digest.key)
+    if existing_id is not None:
+        msg = session.get(OutboxMessage, existing_id, with_for_update=True)
+        if msg is not None and msg.state == "queued" and msg.claimed_by is None:
+            msg.to_addrs, msg.cc_addrs, msg.reply_to = list(digest.to), list(digest.cc), list(digest.reply_to)
+            msg.subject, msg.body_text, msg.body_html = rendered.subject, rendered.text, rendered.html
+            msg.items = [i.to_json(p.rt.tz) for i in digest.items]
+            return msg.id, digest.key
+        # Already on its way (another process delivers): send only what is new, under its own key.
+        earlier = p.carried[digest.key]
+        fresh = tuple(i for i in digest.items if i not in earlier.items)
+        digest = replace(digest, key=f"{digest.key}#{len(p.outbox_ids) + 1}", items=fresh)
+        rendered = render_digest(digest, p.rt.settings)
+    msg = outbox.enqueue(session, digest, rendered, p.now, p.rt.tz)
+    return msg.id, digest.key
+
+
+def _deliver(rt: Runtime, now: datetime) -> int | None:
+    """Hand the outbox to the mail layer, when it provides ``deliver_due(rt, now)``."""
+    from tracker import outbox
+
+    deliver_due = getattr(outbox, "deliver_due", None)
+    if deliver_due is None:
+        return None
+    try:
+        return _count(deliver_due(rt, now))
+    except Exception:  # delivery has its own retry/backoff; a failure here must not lose decisions
+        log.exception("delivery failed; queued messages stay queued")
+        return 0
+
+
+def _count(value: Any) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, int):
+        return value
+    if isinstance(value, dict):
+        return int(value.get("sent", 0))
+    sent = getattr(value, "sent", None)
+    if sent is not None:
+        return sent if isinstance(sent, int) else len(sent)
+    try:
+        return len(value)
+    except TypeError:
+        return 0
