@@ -29,6 +29,7 @@ def status(env: Env, plan: str | None, unit: str | None, state: str | None, as_j
     from tracker.services.status import status as run, summarise
 
     rows = run(env.runtime(), env.now(), plan=plan, unit=unit, state=state)
+    _warn_dead_letters(env)
     if as_json:
         emit_json([r.to_json() for r in rows])
         return
@@ -40,6 +41,18 @@ def status(env: Env, plan: str | None, unit: str | None, state: str | None, as_j
         ))
     counts = summarise(rows)
     click.echo(f"{len(rows)} assignments: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+
+
+def _warn_dead_letters(env: Env) -> None:
+    """Mail that could not be delivered is part of "who is late": say so on stderr
+    (stdout stays clean for --json)."""
+    from tracker.outbox import count_failed
+
+    with env.runtime().store.read() as session:
+        failed = count_failed(session)
+    if failed:
+        click.echo(f"warning: {failed} message{'s' if failed != 1 else ''} could not be delivered; "
+                   "see `tracker outbox list --state failed`, then `tracker outbox retry`", err=True)
 
 
 @click.command()

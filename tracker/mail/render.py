@@ -1,14 +1,37 @@
 """Render a digest into a subject, a plain-text body and an HTML body. Pure.
 
-Placeholder rendering; the mail issue replaces it with Jinja2 templates.
+The wording lives in Jinja2 templates (``config/templates/<lang>/``) so an
+operator can change it without touching code: ``mail.templates_dir`` is
+searched first, then the shipped templates, one file at a time, so overriding
+``vi/digest.txt`` alone is enough. This module prepares everything a template
+needs (local dates, Vietnamese weekday names, days left or late, what to do) so
+templates stay simple.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
 
 from tracker.config import Settings
-from tracker.digest import Digest
+from tracker.digest import Digest, DigestItem
+from tracker.errors import ConfigError
+
+# The shipped templates sit in the repository's config/ next to tracker.toml.
+SHIPPED_TEMPLATES = Path(__file__).resolve().parents[2] / "config" / "templates"
+
+WEEKDAYS = {
+    "vi": ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+SENDER_NAME = {"vi": "Hệ thống nhắc hạn công việc", "en": "Deadline tracker"}
+_SUBJECT_MAX = 200
 
 
 @dataclass(frozen=True)
@@ -19,11 +42,181 @@ class Rendered:
 
 
 def render_digest(digest: Digest, settings: Settings) -> Rendered:
+    """The message for one digest, in ``tracker.language``, from the templates."""
+    lang = settings.tracker.language
+    context = digest_context(digest, settings)
+    return _render(settings, lang, "digest", context)
+
+
+def render_test(settings: Settings, address: str, now: datetime) -> Rendered:
+    """The ``tracker mail test`` message: proves transport, templates and encoding at once."""
+    lang = settings.tracker.language
+    local = now.astimezone(settings.tz)
+    context = {
+        "address": address, "transport": settings.mail.transport, "sender": settings.mail.sender,
+        "now": local, "now_text": f"{weekday_date(local.date(), lang)} {local:%H:%M}", "lang": lang,
+    }
+    return _render(settings, lang, "test", context)
+
+
+def clean_header(value: str, limit: int = _SUBJECT_MAX) -> str:
+    """One line: CR, LF and other control characters become spaces, so text
+    taken from unit names or plan titles can never start a new header."""
+    value = re.sub(r"[\x00-\x1f\x7f\u2028\u2029\x85]+", " ", value)
+    value = " ".join(value.split())
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
+
+
+def weekday_date(day: date, lang: str) -> str:
+    """``Thứ Hai, 31/05/2021`` (vi) or ``Monday, 31/05/2021`` (en)."""
+    return f"{WEEKDAYS[lang][day.weekday()]}, {day:%d/%m/%Y}"
+
+
+# --- context -------------------------------------------------------------------
+
+@dataclass
+class PlanGroup:
+    """A digest's items of one plan (an object, not a dict: ``plan.items`` in a
+    template would otherwise find dict.items)."""
+
+    code: str
+    title: str
+    items: list[dict[str, Any]]
+
+
+def digest_context(digest: Digest, settings: Settings) -> dict[str, Any]:
+    lang = settings.tracker.language
     tz = settings.tz
-    items = digest.ordered()
-    overdue = sum(1 for i in items if i.stage.startswith("after:"))
-    subject = f"[Nhắc hạn] {len(items)} việc cần chú ý" + (f", {overdue} quá hạn" if overdue else "")
-    lines = [f"Kính gửi {digest.recipient_name},", ""]
-    for i in items:
-        lines.append(f"- {i.title} ({i.unit_name}, {i.period}): hạn {i.due_at.astimezone(tz):%d/%m/%Y} [{i.stage}]")
-    return Rendered(subject, "\n".join(lines) + "\n", None)
+    today = digest.at.astimezone(tz).date()
+    views = [_item_view(i, digest.at, today, lang, tz) for i in digest.ordered()]
+    plans: list[PlanGroup] = []
+    for view in views:
+        if not plans or plans[-1].code != view["plan"]:
+            plans.append(PlanGroup(view["plan"], view["plan_title"], []))
+        plans[-1].items.append(view)
+    counts = {k: sum(1 for v in views if v["group"] == k) for k in ("overdue", "today", "upcoming", "resolved")}
+    return {
+        "digest": digest, "lang": lang, "recipient_name": digest.recipient_name, "plans": plans, "items": views,
+        "counts": counts, "total": len(views), "today": today, "today_text": weekday_date(today, lang),
+        "reply_to": list(digest.reply_to), "leadership": digest.recipient_unit is None,
+    }
+
+
+def _item_view(item: DigestItem, at: datetime, today: date, lang: str, tz) -> dict[str, Any]:
+    due_day = item.due_at.astimezone(tz).date()
+    end_day = item.ends_at.astimezone(tz).date() if item.ends_at else None
+    days = (due_day - today).days  # > 0 left, < 0 late
+    group = ("overdue", "today", "upcoming", "resolved")[item.urgency(at)]
+    submitted = item.submitted_at.astimezone(tz).date() if item.submitted_at else None
+    return {
+        "plan": item.plan, "plan_title": item.plan_title, "obligation": item.obligation, "title": item.title,
+        "kind": item.kind, "unit": item.unit, "unit_name": item.unit_name, "period": item.period,
+        "stage": item.stage, "group": group,
+        # Plan files mark the date in the source phrase with **…**; mail shows plain text.
+        "source": item.source.replace("**", "") if item.source else None, "strict_before": item.strict_before,
+        "due_date": due_day, "due_text": weekday_date(due_day, lang),
+        "end_date": end_day, "end_text": weekday_date(end_day, lang) if end_day else None,
+        "days": days, "days_text": _days_text(item, days, lang),
+        "submitted_text": weekday_date(submitted, lang) if submitted else None,
+        "action": _action(item, lang),
+    }
+
+
+def _days_text(item: DigestItem, days: int, lang: str) -> str:
+    if item.stage == "resolved":
+        return "đã nộp" if lang == "vi" else "submitted"
+    starts = item.kind in ("window", "event")
+    if lang == "vi":
+        if days > 0:
+            return f"còn {days} ngày" + (" nữa là bắt đầu" if starts else "")
+        if days == 0:
+            return "bắt đầu hôm nay" if starts else "hạn chót là hôm nay"
+        return f"đã bắt đầu {-days} ngày trước" if starts else f"đã quá hạn {-days} ngày"
+    if days > 0:
+        unit = "day" if days == 1 else "days"
+        return f"{days} {unit} left" if not starts else f"starts in {days} {unit}"
+    if days == 0:
+        return "starts today" if starts else "due today"
+    unit = "day" if -days == 1 else "days"
+    return f"started {-days} {unit} ago" if starts else f"{-days} {unit} late"
+
+
+_ACTIONS = {
+    "vi": {
+        "before": "Đề nghị đơn vị hoàn thành và gửi đúng hạn.",
+        "today": "Hôm nay là hạn chót: đề nghị đơn vị gửi ngay trong ngày.",
+        "after": "Đơn vị đã quá hạn: đề nghị gửi ngay và báo cáo lý do chậm trễ.",
+        "after_lead": "Đơn vị chưa gửi dù đã quá hạn: đề nghị chỉ đạo, đôn đốc.",
+        "window": "Đề nghị chuẩn bị và tổ chức các hoạt động trong thời gian này.",
+        "event": "Đề nghị chuẩn bị các hoạt động hưởng ứng.",
+        "resolved": "Đơn vị đã gửi (muộn); không cần đôn đốc thêm.",
+    },
+    "en": {
+        "before": "Please complete and send it on time.",
+        "today": "Today is the deadline: please send it today.",
+        "after": "The deadline has passed: please send it now and explain the delay.",
+        "after_lead": "Still not received after the deadline: please follow up with the unit.",
+        "window": "Please prepare and hold the activities during this period.",
+        "event": "Please prepare the activities for this occasion.",
+        "resolved": "Received (late); no further follow-up is needed.",
+    },
+}
+
+
+def _action(item: DigestItem, lang: str) -> str:
+    words = _ACTIONS[lang]
+    stage = item.stage
+    if stage == "resolved":
+        return words["resolved"]
+    if stage.startswith("after:"):
+        return words["after"] if stage == "after:1" else words["after_lead"]
+    if stage.startswith("window:"):
+        return words["window"]
+    if stage.startswith("event:"):
+        return words["event"]
+    return words["today"] if stage == "before:0" else words["before"]
+
+
+# --- templates -----------------------------------------------------------------
+
+def _render(settings: Settings, lang: str, name: str, context: dict[str, Any]) -> Rendered:
+    text_env, html_env = _environments(_search_path(settings))
+    subject = _render_one(text_env, f"{lang}/{name}_subject.txt", context)
+    text = _render_one(text_env, f"{lang}/{name}.txt", context)
+    html = _render_one(html_env, f"{lang}/{name}.html", context, optional=True)
+    return Rendered(clean_header(subject), text.rstrip("\n") + "\n", html)
+
+
+def _search_path(settings: Settings) -> tuple[str, ...]:
+    custom = settings.mail.templates_dir.strip()
+    paths = [str(SHIPPED_TEMPLATES)]
+    if custom:
+        if not Path(custom).is_dir():
+            raise ConfigError(f"mail.templates_dir: {custom} is not a directory")
+        paths.insert(0, str(Path(custom).resolve()))
+    return tuple(paths)
+
+
+@lru_cache(maxsize=8)
+def _environments(search_path: tuple[str, ...]) -> tuple[jinja2.Environment, jinja2.Environment]:
+    """Two environments: text without escaping, HTML with it (a unit called
+    ``<b>`` stays text). StrictUndefined turns a template typo into an error."""
+    common = dict(loader=jinja2.FileSystemLoader(list(search_path), encoding="utf-8"),
+                  undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                  keep_trailing_newline=True, auto_reload=True)
+    return jinja2.Environment(autoescape=False, **common), jinja2.Environment(autoescape=True, **common)
+
+
+def _render_one(env: jinja2.Environment, name: str, context: dict[str, Any], optional: bool = False) -> Any:
+    try:
+        template = env.get_template(name)
+    except jinja2.TemplateNotFound:
+        if optional:
+            return None
+        raise ConfigError(f"mail template {name} not found in {', '.join(env.loader.searchpath)}") from None  # type: ignore[union-attr]
+    except jinja2.TemplateSyntaxError as exc:
+        raise ConfigError(f"{exc.filename or name}:{exc.lineno}: template error: {exc.message}") from None
+    try:
+        return template.render(context)
+    except Exception as exc:  # an operator's template can fail in any way; name the file
+        raise ConfigError(f"{template.filename or name}: template error: {type(exc).__name__}: {exc}") from None

@@ -1,0 +1,148 @@
+"""Test helpers for mail: a real SMTP server (aiosmtpd) on an ephemeral port,
+and digests built by hand (the scheduler is not needed to test delivery)."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from tracker.digest import Digest, DigestItem
+
+UTC = timezone.utc
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    data: bytes
+
+    def parsed(self) -> EmailMessage:
+        return message_from_bytes(self.data, policy=policy.default)
+
+
+@dataclass
+class RecordingHandler:
+    """Accepts everything except the addresses in ``reject`` (replied as given, e.g. 550)."""
+
+    messages: list[Received] = field(default_factory=list)
+    reject: dict[str, str] = field(default_factory=dict)
+    connections: int = 0
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        self.connections += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() in self.reject:
+            return self.reject[address.lower()]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return f"250 2.0.0 Ok: queued as Q{len(self.messages)}"
+
+    def to(self, address: str) -> list[Received]:
+        return [m for m in self.messages if address in m.rcpt_tos]
+
+
+class EphemeralController(Controller):
+    """aiosmtpd's Controller, bound to port 0: the OS picks a free port (no races
+    with other tests), read back before the controller's own readiness check."""
+
+    def _trigger_server(self):
+        self.port = self.server.sockets[0].getsockname()[1]
+        super()._trigger_server()
+
+
+class SmtpServer:
+    def __init__(self) -> None:
+        self.handler = RecordingHandler()
+        self.controller: Controller | None = None
+        self.port = 0
+
+    def start(self, port: int = 0) -> "SmtpServer":
+        # Starts synchronously: start() returns once the server answers.
+        self.controller = EphemeralController(self.handler, hostname="127.0.0.1", port=port)
+        self.controller.start()
+        self.port = self.controller.port
+        return self
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    @property
+    def messages(self) -> list[Received]:
+        return self.handler.messages
+
+
+@pytest.fixture
+def smtp_server():
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+def closed_port() -> int:
+    """A port nothing listens on (connection refused)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def smtp_settings(settings, port: int, **mail):
+    values = dict(transport="smtp", smtp_host="127.0.0.1", smtp_port=port, smtp_security="none", smtp_user="",
+                  smtp_timeout=5)
+    values.update(mail)
+    return replace(settings, mail=replace(settings.mail, **values))
+
+
+def with_language(settings, language: str):
+    return replace(settings, tracker=replace(settings.tracker, language=language))
+
+
+def item(obligation: str = "bao-cao-6-thang", *, unit: str = "syt", unit_name: str = "Sở Y tế",
+         stage: str = "before:7", due: datetime = datetime(2021, 5, 31, 16, 59, 59, tzinfo=UTC),
+         title: str = "Báo cáo 06 tháng công tác bình đẳng giới và vì sự tiến bộ phụ nữ",
+         kind: str = "deadline", ends_at: datetime | None = None,
+         source: str | None = "Báo cáo 06 tháng ... gửi trước ngày **30/5/2021**.") -> DigestItem:
+    return DigestItem(plan="hn-2021-43", plan_title="Triển khai công tác bình đẳng giới năm 2021",
+                      obligation=obligation, title=title, kind=kind, unit=unit, unit_name=unit_name, period="2021",
+                      stage=stage, due_at=due, ends_at=ends_at, source=source, strict_before=True)
+
+
+def digest(key: str = "syt/2021-05-24T01:00", *, unit: str | None = "syt", name: str = "Sở Y tế",
+           to: tuple[str, ...] = ("vanthu@syt.example.vn",), cc: tuple[str, ...] = (),
+           reply_to: tuple[str, ...] = ("vanthu@sldtbxh.example.vn",),
+           at: datetime = datetime(2021, 5, 24, 1, 0, tzinfo=UTC),
+           items: tuple[DigestItem, ...] | None = None) -> Digest:
+    return Digest(key=key, at=at, recipient_unit=unit, recipient_name=name, to=to, cc=cc, reply_to=reply_to,
+                  items=items if items is not None else (item(unit=unit or "syt", unit_name=name),))
+
+
+def enqueue_digests(rt, digests, now: datetime) -> list[int]:
+    """Render and enqueue, as the tick does (one transaction)."""
+    from tracker.mail.render import render_digest
+    from tracker.outbox import enqueue
+
+    with rt.store.write() as session:
+        return [enqueue(session, d, render_digest(d, rt.settings), now, rt.tz).id for d in digests]
+
+
+def outbox_rows(rt):
+    from sqlalchemy import select
+
+    from tracker.db.models import OutboxMessage
+
+    with rt.store.read() as session:
+        return {r.id: r for r in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))}
