@@ -13,6 +13,7 @@ from tracker.db.models import Assignment, Obligation, Plan, Unit
 from tracker.schedule import ObligationDates, Occurrence, occurrence, occurrences
 from tracker.services.runtime import Runtime
 
+
 def rule_of(ob: Obligation, plan: Plan, default_shift: str) -> ObligationDates:
     return ObligationDates(
         kind=ob.kind, first=ob.first_date, last=ob.last_date, recurrence=ob.recurrence,
@@ -114,6 +115,13 @@ def bulk_insert_assignments(session: Session, rows: list[tuple], chunk: int = 10
             seen[v] = convert(v)
         return seen[v]
 
+    if conn.dialect.name == "postgresql":
+        # COPY is ~10x faster than executemany for a million rows on psycopg 3.
+        cursor = conn.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY assignments ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
+            for r in rows:
+                copy.write_row(tuple(map(stamp, r)))
+        return
     for start in range(0, len(rows), chunk):
         batch = [tuple(map(stamp, r)) for r in rows[start:start + chunk]]
         conn.exec_driver_sql(sql, batch)
