@@ -69,9 +69,9 @@ class SmtpServer:
         self.controller: Controller | None = None
         self.port = 0
 
-    def start(self, port: int = 0) -> "SmtpServer":
+    def start(self, port: int = 0, **smtp_options) -> "SmtpServer":
         # Starts synchronously: start() returns once the server answers.
-        self.controller = EphemeralController(self.handler, hostname="127.0.0.1", port=port)
+        self.controller = EphemeralController(self.handler, hostname="127.0.0.1", port=port, **smtp_options)
         self.controller.start()
         self.port = self.controller.port
         return self

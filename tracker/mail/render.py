@@ -123,22 +123,23 @@ def _item_view(item: DigestItem, at: datetime, today: date, lang: str, tz) -> di
 
 
 def _days_text(item: DigestItem, days: int, lang: str) -> str:
+    """How far the date is from the digest's day, worded for the item's kind."""
     if item.stage == "resolved":
         return "đã nộp" if lang == "vi" else "submitted"
-    starts = item.kind in ("window", "event")
+    kind = item.kind if item.kind in ("window", "event") else "deadline"
     if lang == "vi":
-        if days > 0:
-            return f"còn {days} ngày" + (" nữa là bắt đầu" if starts else "")
-        if days == 0:
-            return "bắt đầu hôm nay" if starts else "hạn chót là hôm nay"
-        return f"đã bắt đầu {-days} ngày trước" if starts else f"đã quá hạn {-days} ngày"
-    if days > 0:
-        unit = "day" if days == 1 else "days"
-        return f"{days} {unit} left" if not starts else f"starts in {days} {unit}"
+        future = {"deadline": "còn {n} ngày", "window": "còn {n} ngày nữa là bắt đầu", "event": "còn {n} ngày nữa"}
+        today = {"deadline": "hạn chót là hôm nay", "window": "bắt đầu hôm nay", "event": "diễn ra hôm nay"}
+        past = {"deadline": "đã quá hạn {n} ngày", "window": "đã bắt đầu {n} ngày trước",
+                "event": "đã diễn ra {n} ngày trước"}
+    else:
+        future = {"deadline": "{n} {d} left", "window": "starts in {n} {d}", "event": "in {n} {d}"}
+        today = {"deadline": "due today", "window": "starts today", "event": "today"}
+        past = {"deadline": "{n} {d} late", "window": "started {n} {d} ago", "event": "{n} {d} ago"}
     if days == 0:
-        return "starts today" if starts else "due today"
-    unit = "day" if -days == 1 else "days"
-    return f"started {-days} {unit} ago" if starts else f"{-days} {unit} late"
+        return today[kind]
+    n = abs(days)
+    return (future if days > 0 else past)[kind].format(n=n, d="day" if n == 1 else "days")
 
 
 _ACTIONS = {

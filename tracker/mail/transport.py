@@ -340,7 +340,7 @@ def send_test_message(settings: Settings, address: str, now, environ: dict[str, 
     finally:
         transport.close()
     if not result.accepted:
-        reason = "; ".join(r for r in result.refused.values()) or "refused"
+        reason = "; ".join(reply for _code, reply in result.refused.values()) or "refused"
         raise DeliveryError(f"{address} was refused: {reason}", permanent=True)
     if transport.name == "smtp":
         return f"{address}: accepted by {transport.where}: {result.reply}"  # type: ignore[attr-defined]
