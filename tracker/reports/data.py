@@ -3,19 +3,20 @@
 The assignment rows come from ``services.status.status`` so every output shows
 exactly what ``tracker status`` shows; this module only adds what the renderers
 need besides them: the plans, the obligations' rules and source phrases, the
-units' names, and the reminder offsets of the configuration.
+units' names, and the reminder policy of the configuration.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from tracker.calendar import WorkCalendar
 from tracker.db.models import Obligation, Plan
+from tracker.policy import PolicySettings
 from tracker.services.runtime import Runtime
 from tracker.services.status import StatusRow, plan_or_fail, status, unit_or_fail
 
@@ -42,7 +43,7 @@ class ObligationInfo:
     strict_before: bool
     source: str | None
     source_line: int | None
-    reminders: tuple[int, ...]  # days before: the obligation's own, else the config default for its kind
+    reminders: tuple[int, ...] | None  # the obligation's own reminder days; None: the config's
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class ReportData:
     obligations: dict[tuple[str, str], ObligationInfo]  # (plan, obligation) -> info
     rows: list[StatusRow]  # every kind, ordered by date; windows and events too
     calendar: WorkCalendar
-    send_at: time  # local hour of reminder mail; calendar alarms ring then too
+    policy: PolicySettings  # when reminders are mailed: calendar alarms ring then too
     unit: str | None = None  # the --unit filter, if any
     unit_name: str | None = None
     plan: str | None = None  # the --plan filter, if any
@@ -86,16 +87,11 @@ def collect(rt: Runtime, now: datetime, *, plan: str | None = None, unit: str | 
         ob_query = (select(Obligation, Plan.code).join(Plan, Obligation.plan_id == Plan.id)
                     .where(Plan.code.in_([p.code for p in plans]))
                     .order_by(Plan.code, Obligation.position))
-        defaults = {
-            "deadline": rt.settings.schedule.reminders,
-            "window": rt.settings.schedule.window_reminders,
-            "event": rt.settings.schedule.event_reminders,
-        }
         obligations = {
             (plan_code, ob.code): ObligationInfo(
                 plan_code, ob.code, ob.position, ob.title, ob.kind, ob.due_text, ob.strict_before, ob.source,
                 ob.source_line,
-                tuple(ob.reminders) if ob.reminders is not None else tuple(defaults.get(ob.kind, ())),
+                tuple(ob.reminders) if ob.reminders is not None else None,
             )
             for ob, plan_code in session.execute(ob_query)
         }
@@ -103,6 +99,6 @@ def collect(rt: Runtime, now: datetime, *, plan: str | None = None, unit: str | 
     rows = status(rt, now, plan=plan, unit=unit, include_all_kinds=True)
     return ReportData(
         now=now.astimezone(rt.tz), tz=rt.tz, plans=plans, obligations=obligations, rows=rows,
-        calendar=rt.calendar, send_at=rt.settings.send_time, unit=unit, unit_name=unit_name, plan=plan,
+        calendar=rt.calendar, policy=PolicySettings.from_settings(rt.settings), unit=unit, unit_name=unit_name, plan=plan,
         units=dict(sorted({r.unit: r.unit_name for r in rows}.items())),
     )

@@ -224,16 +224,9 @@ def source_rows(data: ReportData) -> list[SourceRow]:
     out = []
     for key, ob in sorted(data.obligations.items(), key=lambda kv: (kv[0][0], kv[1].position)):
         r = first.get(key)
-        out.append(SourceRow(ob, rule_phrase(ob), _when(r) if r else "chưa có đơn vị được giao",
+        out.append(SourceRow(ob, vi.rule_phrase(ob.kind, ob.strict_before, ob.due_text), _when(r) if r else "chưa có đơn vị được giao",
                              vi.source_parts(ob.source)))
     return out
-
-
-def rule_phrase(ob: ObligationInfo) -> str:
-    text = ob.due_text or ""
-    if ob.kind == "deadline":
-        return ("trước ngày " if ob.strict_before else "chậm nhất ngày ") + text
-    return ("từ ngày " if ob.kind == "window" else "ngày ") + text
 
 
 def _when(r: StatusRow) -> str:

@@ -14,9 +14,9 @@ Choices (and why):
 - **UIDs** are UUIDv5 of plan/obligation/unit/period (``*`` for the all-units
   calendar): the same assignment gets the same UID in every export, so a
   re-import or a subscription refresh updates the event instead of adding one.
-- **Alarms** ring when the mailer would remind: N days before, at the
-  configured send hour, moved back to the previous working day when that day is
-  off. Only alarms still ahead of ``now`` on assignments still open are written:
+- **Alarms** ring when the mailer reminds (``policy.ladder``): N days before,
+  at the configured send hour, moved back to the previous working day when that
+  day is off. Only alarms still ahead of ``now`` on assignments still open are written:
   clients pop past alarms as "overdue" on import, and a unit that has submitted
   needs no reminder.
 """
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tracker.reports import vi
@@ -115,29 +115,31 @@ def _event(data: ReportData, rows: list[StatusRow]):
     ev.add("description", _description(data, rows, tz))
 
     if _wants_alarms(data, ob.kind, rows):
-        for n, ring_at in alarm_times(data, start_day, ob.reminders, tz):
+        for _days, ring_at in alarm_times(data, first, ob.reminders):
             alarm = Alarm()
             alarm.add("action", "DISPLAY")
-            alarm.add("description", _alarm_text(ob.kind, ob.title, n))
-            alarm.add("trigger", ring_at - start_at)
+            alarm.add("description", _alarm_text(ob.kind, ob.title, first.due.astimezone(tz)))
+            alarm.add("trigger", ring_at.astimezone(tz) - start_at)
             ev.add_component(alarm)
     return ev
 
 
-def alarm_times(data: ReportData, start_day: date, days_before: tuple[int, ...],
-                tz: ZoneInfo) -> list[tuple[int, datetime]]:
-    """(days before, local instant) of each reminder still ahead of ``now``,
-    earliest first; two offsets that land on the same working day ring once."""
-    seen: set[datetime] = set()
-    out = []
-    for n in sorted(set(days_before), reverse=True):
-        day = data.calendar.previous_working_day(start_day - timedelta(days=n))
-        ring_at = datetime.combine(day, data.send_at, tzinfo=tz)
-        if ring_at in seen or ring_at <= data.now:
+def alarm_times(data: ReportData, row: StatusRow, reminders: tuple[int, ...] | None) -> list[tuple[int, datetime]]:
+    """(days before, instant) of each reminder the mailer would send for this
+    assignment and that is still ahead of ``now``, earliest first. The policy
+    decides (working days, send hour, per-obligation days); when two reminders
+    land on one day the mailer sends one, so the calendar rings once."""
+    from tracker.policy import Target, ladder
+
+    target = Target(kind=row.kind, due_at=row.due, unit=row.unit, coordinator="", ends_at=row.ends,
+                    reminders=reminders)
+    by_time: dict[datetime, int] = {}
+    for stage in ladder(target, data.calendar, data.policy):
+        if stage.name.startswith("after:") or stage.at <= data.now:
             continue
-        seen.add(ring_at)
-        out.append((n, ring_at))
-    return out
+        days = -stage.rank  # reminders rank -N; window:start ranks 0
+        by_time[stage.at] = min(days, by_time.get(stage.at, days))
+    return sorted(((d, at) for at, d in by_time.items()), key=lambda x: x[1])
 
 
 def _wants_alarms(data: ReportData, kind: str, rows: list[StatusRow]) -> bool:
@@ -157,11 +159,13 @@ def _summary(kind: str, title: str, rows: list[StatusRow], *, single: bool) -> s
     return f"{text} ({open_}/{len(rows)} đơn vị chưa nộp)" if open_ else f"{text} (đã đủ)"
 
 
-def _alarm_text(kind: str, title: str, n: int) -> str:
-    when = "hôm nay" if n == 0 else f"còn {n} ngày"
+def _alarm_text(kind: str, title: str, day: datetime) -> str:
+    # The date, not "in N days": an alarm moved off a weekend rings earlier than N.
     if kind == "deadline":
-        return f"Nhắc hạn nộp ({when}): {title}"
-    return f"Sắp đến ({when}): {title}"
+        return f"Nhắc hạn nộp {vi.fmt_day(day)}: {title}"
+    if kind == "window":
+        return f"Sắp bắt đầu ({vi.fmt_day(day)}): {title}"
+    return f"Sắp đến {vi.fmt_day(day)}: {title}"
 
 
 def _description(data: ReportData, rows: list[StatusRow], tz: ZoneInfo) -> str:
@@ -177,7 +181,8 @@ def _description(data: ReportData, rows: list[StatusRow], tz: ZoneInfo) -> str:
     else:
         lines.append(f"Ngày: {vi.fmt_day(first.due.astimezone(tz))}")
     if ob.due_text:
-        lines.append(f"Theo văn bản: {ob.due_text}")
+        yearly = f" (kế hoạch năm {plan.year}, áp dụng hằng năm)" if not first.period.startswith(str(plan.year)) else ""
+        lines.append(f"Theo văn bản: {vi.rule_phrase(ob.kind, ob.strict_before, ob.due_text)}{yearly}")
     as_of = f"(tính đến {data.now:%H:%M %d/%m/%Y})"
     if data.unit:
         lines.append(f"Đơn vị: {first.unit_name}")

@@ -44,6 +44,14 @@ def state_phrase(state: str, days_late: int) -> str:
     return text
 
 
+def rule_phrase(kind: str, strict_before: bool, due_text: str | None) -> str:
+    """The date rule as the plan words it: 'trước ngày 30/5/2021', 'chậm nhất ngày 31/5'."""
+    text = due_text or ""
+    if kind == "deadline":
+        return ("trước ngày " if strict_before else "chậm nhất ngày ") + text
+    return ("từ ngày " if kind == "window" else "ngày ") + text
+
+
 def plain_source(source: str | None) -> str:
     """Plan files mark the date phrase with **…**; calendars get plain text."""
     return _MARK.sub(r"\1", source or "")

@@ -96,7 +96,8 @@ def status(rt: Runtime, now: datetime, *, plan: str | None = None, unit: str | N
         # Columns, not ORM entities: a national store answers with many thousands of rows.
         query = (
             select(Assignment.state, Assignment.due_at, Assignment.submitted_at, Assignment.period,
-                   Obligation.code, Obligation.title, Plan.code, Unit.code, Unit.name)
+                   Obligation.code, Obligation.title, Plan.code, Unit.code, Unit.name,
+                   Assignment.kind, Assignment.ends_at)
             .join(Obligation, Assignment.obligation_id == Obligation.id)
             .join(Plan, Obligation.plan_id == Plan.id)
             .join(Unit, Assignment.unit_id == Unit.id)
@@ -111,12 +112,13 @@ def status(rt: Runtime, now: datetime, *, plan: str | None = None, unit: str | N
             query = query.where(state_filter(state, now))
         query = query.order_by(Assignment.due_at, Plan.code, Obligation.position, Unit.code)
         rows = []
-        for a_state, due_at, submitted_at, period, ob_code, title, plan_code, unit_code, unit_name in \
-                session.execute(query):
+        for (a_state, due_at, submitted_at, period, ob_code, title, plan_code, unit_code, unit_name, kind,
+             ends_at) in session.execute(query):
             shown, days = derive_state(a_state, due_at, submitted_at, now, tz)
             rows.append(StatusRow(
                 plan_code, ob_code, title, unit_code, unit_name, period, due_at.astimezone(tz), shown,
                 submitted_at.astimezone(tz) if submitted_at else None, days,
+                kind, ends_at.astimezone(tz) if ends_at else None,
             ))
         return rows
 
