@@ -45,7 +45,9 @@ def test_seed_001_haiphong_hard_wrapped_plan() -> None:
     d = load("001_22ff0527028ddd90")
     assert deadlines(d) == []
     assert windows(d) == {("2022-11-15", "2022-12-15")}
-    assert [o["source_line"] for o in d["obligations"]] == [71, 73]
+    # the same Tháng hành động on lines 71 and 73 is one obligation, with a review note
+    assert [o["source_line"] for o in d["obligations"]] == [71]
+    assert any(r.startswith("line 73: also mentions thang-hanh-dong") for r in d["review"])
     p = d["plan"]
     assert (p["number"], p["issuer"], p["issued_on"]) == ("70/KH-UBND", "UBND thành phố Hải Phòng", "2022-03-22")
     assert "Sở Lao động - Thương binh và Xã hội" in [u["name"] for u in d["units"]]

@@ -1,8 +1,10 @@
 """Assembling the draft plan file from header, units and dated mentions.
 
 This is where mentions get their responsible units (the unit heading whose
-block they sit in, else "all"), their recipient (`report_to`), their ids, and
-where everything the extractor is unsure of is gathered into `review`.
+block they sit in, else "all") and their recipient (`report_to`), where
+mentions of the same obligation are merged into one (`merge.py`: a plan file
+must not remind a unit twice), where obligations get their ids, and where
+everything the extractor is unsure of is gathered into `review`.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections import Counter
 
 from .clauses import sentence_span
 from .header import Header, parse_header
+from .merge import Entry, group, responsible
 from .names import ascii_fold, org_start_pattern, slug, starts_org
 from .obligations import Mention, find_obligations
 from .text import Doc, collapse
@@ -45,10 +48,9 @@ def extract_plan(text: str, *, plan_id: str | None = None) -> dict:
     obligations = []
     ids: set[str] = set()
     report_codes: Counter[str] = Counter()
+    entries: list[Entry] = []
     for m in sorted(found.mentions, key=lambda x: (x.pos, x.kind)):
-        ob = _obligation(m, ids)
-        codes = org.codes_at(m.pos)
-        ob["responsible"] = codes if codes else "all"
+        entry = Entry(m, org.codes_at(m.pos) or None)
         if m.kind == "deadline":
             to = _recipient(doc, m.pos)
             if to:
@@ -57,11 +59,11 @@ def extract_plan(text: str, *, plan_id: str | None = None) -> dict:
                     unit = book.add(to, m.line)
                     review.append((m.line, f"line {m.line}: reports go to \"{to}\", not a unit of the "
                                    f"organisation section; added as unit {unit.code}"))
-                ob["report_to"] = unit.code
+                entry.report_to = unit.code
                 report_codes[unit.code] += 1
-        ob["category"] = m.category
-        ob["source"] = m.source
-        ob["source_line"] = m.line
+        entries.append(entry)
+    for g in group(entries):
+        ob = _merged_obligation(g, ids, review)
         obligations.append(ob)
 
     if not report_codes:
@@ -111,6 +113,33 @@ def _unit_dict(u: Unit) -> dict:
     if u.kind:
         d["kind"] = u.kind
     return d
+
+
+def _merged_obligation(g: list[Entry], ids: set[str], review: list[tuple[int, str]]) -> dict:
+    """One obligation from the mentions of one group: the first mention speaks for it."""
+    m = g[0].mention
+    ob = _obligation(m, ids)
+    if any(e.mention.recurrence == "yearly" for e in g):
+        ob["recurrence"] = "yearly"
+    ob["responsible"] = responsible(g)
+    recipients = list(dict.fromkeys(e.report_to for e in g if e.report_to))
+    if recipients:
+        ob["report_to"] = recipients[0]
+    ob["category"] = m.category
+    ob["source"] = m.source
+    ob["source_line"] = m.line
+    if len(g) > 1:
+        others = [e.mention.line for e in g[1:]]
+        resp = ob["responsible"] if isinstance(ob["responsible"], str) else ", ".join(ob["responsible"])
+        notes = [f"merged: responsible {resp}"]
+        if len(recipients) > 1:
+            notes.append(f"report_to {recipients[0]} kept, also sent to {', '.join(recipients[1:])}")
+        if len({e.mention.recurrence for e in g}) > 1:
+            notes.append("yearly because one mention says so")
+        more = "".join(f", line {n}" for n in others[1:])
+        review.append((others[0], f"line {others[0]}: also mentions {ob['id']} (first at line {m.line}"
+                                  f"{more}; {'; '.join(notes)})"))
+    return ob
 
 
 def _obligation(m: Mention, ids: set[str]) -> dict:
