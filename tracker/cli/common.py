@@ -72,6 +72,8 @@ def emit_json(data: Any) -> None:
 
 def display_width(text: str) -> int:
     """Terminal columns: combining marks take none, wide characters two."""
+    if text.isascii():
+        return len(text)
     width = 0
     for ch in unicodedata.normalize("NFC", text):
         if unicodedata.combining(ch):
