@@ -20,8 +20,10 @@ from .text import Doc, collapse, is_upper_line
 # "Số: 43 /KH-UBND", "Số: /KH-UBND" (blank), "Số: **110** /KH-BVSTBPN&BDG"
 _NUMBER = re.compile(r"\bSố\s*:?\s*(\d*)\s*/\s*([A-ZĐ][A-ZĐa-z0-9&.\-]*)")
 # "Hà Nội, ngày 18 tháng 02 năm 2021", "Long Biên, ngày tháng năm 2025"
+# The place opens its cell: the start of the paragraph, or after the wide gap a
+# table pipe leaves in a two-column header ("Số: 18/KH-UBND | Tây Hồ, ngày …").
 _PLACE_DATE = re.compile(
-    r"(?P<place>[\wÀ-ỹ]+(?:\s+[\wÀ-ỹ]+){0,4})\s*,\s*ngày\s*(?P<d>\d{1,2})?\s*"
+    r"(?:^|(?<=\s\s)|(?<=\n))(?P<place>[\wÀ-ỹ]+(?:(?:[^\S\n]|\n(?=[A-ZĐÀ-Ỹ]))[\wÀ-ỹ]+){0,4})\s*,\s*ngày\s*(?P<d>\d{1,2})?\s*"
     r"tháng\s*(?P<m>\d{1,2})?\s*năm\s*(?P<y>\d{4})"
 )
 # News form: "Ngày 09/3/2020, Ủy ban nhân dân tỉnh ban hành Kế hoạch số 1889/KH-UBND"
@@ -73,7 +75,7 @@ def parse_header(doc: Doc) -> Header:
         if p.start >= head_end:
             break
         seg = doc.clean[p.start:p.end]
-        m = _PLACE_DATE.match(seg.strip())
+        m = _PLACE_DATE.search(seg.strip())
         if m:
             lead = len(seg) - len(seg.lstrip())
             at = p.start + lead + m.start()
@@ -103,8 +105,13 @@ def parse_header(doc: Doc) -> Header:
             d = make_date(int(news.group(3)), int(news.group(2)), int(news.group(1)))
             h.issued_on = d.isoformat() if d else None
     h.title = _title(doc, head_end)
-    if h.year is None:
-        h.year = _year_from_title(h.title) or (int(h.issued_on[:4]) if h.issued_on else None)
+    # The plan's year is the year it plans for: "… năm 2026" in the title wins
+    # over the issue date (plans for 2026 are often issued in December 2025).
+    title_year = _year_from_title(h.title)
+    if title_year and h.year and title_year != h.year:
+        h.review.append(f"line {doc.line_of(h.spans[0][0]) if h.spans else 1}: issued in {h.year} for "
+                        f"{title_year} (title); plan.year set to {title_year}")
+    h.year = title_year or h.year or (int(h.issued_on[:4]) if h.issued_on else None)
     h.issuer = _issuer(doc, head_end, h)
     if h.place is None and h.issuer:
         h.place = _place_from_issuer(h.issuer)
@@ -148,6 +155,18 @@ def _sentence_case(s: str) -> str:
     return s[0].upper() + s[1:] if s else s
 
 
+# A body under the committee, followed by its name ("… HẢI PHÒNG" ends a place).
+_SUB_BODY = re.compile(r"\s(?:SỞ|BAN|PHÒNG|VĂN PHÒNG|CHI CỤC|CỤC|TRUNG TÂM|THANH TRA|HỘI ĐỒNG)\s+[A-ZĐÀ-Ỹ]")
+
+
+def _body_case(caps: str) -> str:
+    """"SỞ NỘI VỤ" -> "Sở Nội vụ": the head word and the name's first word capitalised."""
+    words = caps.lower().split()
+    n = 2 if words[:2] in (["văn", "phòng"], ["chi", "cục"], ["trung", "tâm"], ["hội", "đồng"]) else 1
+    out = [w.capitalize() if i == 0 or i == n else w for i, w in enumerate(words)]
+    return " ".join(out)
+
+
 def _year_from_title(title: str | None) -> int | None:
     if not title:
         return None
@@ -158,16 +177,19 @@ def _year_from_title(title: str | None) -> int | None:
 def _issuer(doc: Doc, head_end: int, h: Header) -> str | None:
     """A readable name of the issuing body, e.g. "UBND thành phố Hà Nội"."""
     # 1. An upper-case header block: "ỦY BAN NHÂN DÂN THÀNH PHỐ HẢI PHÒNG".
-    caps = collapse(" ".join(
-        doc.text(p.start, p.end) for p in doc.paras[:8]
-        if p.start < head_end and (is_upper_line(doc.text(p.start, p.end))
-                                   or doc.text(p.start, p.end) in ("ỦY", "UỶ"))
-    ))
+    # Cells of a two-column header (table pipes leave wide gaps) count one by one.
+    cells = [collapse(c) for p in doc.paras[:8] if p.start < head_end
+             for c in re.split(r"\s{2,}", doc.clean[p.start:p.end])]
+    caps = collapse(" ".join(c for c in cells if is_upper_line(c) or c in ("ỦY", "UỶ")))
     caps = re.split(r"CỘNG HÒA|CỘNG HOÀ|KẾ HOẠCH|\bSố\b", caps)[0]
     m = _ISSUER_CAPS.search(caps)
     if m:
         body, loc = m.group(1), m.group(2)
-        body = "UBND" if "NHÂN DÂN" in body or body == "UBND" else _sentence_case(body)
+        body = "UBND" if "NHÂN DÂN" in body or body == "UBND" else _body_case(body)
+        # "UBND TỈNH KHÁNH SƠN / SỞ NỘI VỤ": the body under the committee issues.
+        sub = _SUB_BODY.search(loc)
+        if sub and body == "UBND":
+            return f"{_body_case(loc[sub.start():].strip())} {_locality(loc[:sub.start()])}"
         return f"{body} {_locality(loc)}"
     # 2. The preamble names who issues the plan ("UBND quận xây dựng kế hoạch").
     m = _SELF_ISSUER.search(doc.clean[: max(head_end, 6000)])
@@ -202,7 +224,7 @@ def _qualify(doc: Doc, who: str) -> str:
     body, level = m.group(1), m.group(2).lower()
     names = Counter(
         collapse(x) for x in re.findall(
-            rf"(?<![\wÀ-ỹ])(?i:{level})\s+([A-ZĐ0-9À-Ỹ][\wÀ-ỹ]*(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){{0,2}})",
+            rf"(?<![\wÀ-ỹ])(?i:{level})[^\S\n]+([A-ZĐ0-9À-Ỹ][\wÀ-ỹ]*(?:[^\S\n]+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){{0,2}})",
             doc.clean)
         if x[0].isupper() or x[0].isdigit()
     )
