@@ -56,12 +56,10 @@ def setup_logging(stream: TextIO | None = None, level: int = logging.INFO) -> No
     root = logging.getLogger("tracker")
     root.handlers[:] = [handler]
     root.setLevel(level)
-    root.propagate = False
     # APScheduler's own warnings (a skipped run because the previous one overran) matter; its chatter does not.
     aps = logging.getLogger("apscheduler")
     aps.handlers[:] = [handler]
     aps.setLevel(logging.WARNING)
-    aps.propagate = False
 
 
 class SingleInstance:

@@ -24,6 +24,7 @@ Rules (DESIGN.md):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Mapping
 from zoneinfo import ZoneInfo
@@ -124,23 +125,31 @@ def _reminder(name: str, anchor: date, days: int, expires: datetime, cal: WorkCa
 
 def ladder(target: Target, cal: WorkCalendar, pol: PolicySettings) -> list[Stage]:
     """Every stage of the target's current deadline, in send order (ties: nearest the deadline last)."""
-    anchor = target.due_at.astimezone(pol.tz).date()
+    return list(_ladder(target.kind, target.due_at, target.ends_at, target.reminders, target.escalation, cal, pol))
+
+
+# Thousands of assignments share one deadline (one per unit): the ladder depends
+# only on the dates and the rules, so it is computed once per distinct key.
+@lru_cache(maxsize=4096)
+def _ladder(kind: str, due_at: datetime, ends_at: datetime | None, reminders: tuple[int, ...] | None,
+            escalation: tuple[int, ...] | None, cal: WorkCalendar, pol: PolicySettings) -> tuple[Stage, ...]:
+    anchor = due_at.astimezone(pol.tz).date()
     stages: list[Stage] = []
-    if target.kind == "deadline":
-        days = target.reminders if target.reminders is not None else pol.reminders
-        stages += [_reminder(f"before:{n}", anchor, n, target.due_at, cal, pol) for n in sorted(set(days))]
-        levels = sorted(target.escalation if target.escalation is not None else pol.escalation)
+    if kind == "deadline":
+        days = reminders if reminders is not None else pol.reminders
+        stages += [_reminder(f"before:{n}", anchor, n, due_at, cal, pol) for n in sorted(set(days))]
+        levels = sorted(escalation if escalation is not None else pol.escalation)
         for level, n in enumerate(levels, start=1):
             stages.append(Stage(f"after:{level}", _at(cal.add_working_days(anchor, n), pol), 1000 + level, None))
-    elif target.kind == "window":
-        stages += [_reminder(f"window:before:{n}", anchor, n, target.due_at, cal, pol)
+    elif kind == "window":
+        stages += [_reminder(f"window:before:{n}", anchor, n, due_at, cal, pol)
                    for n in sorted(set(pol.window_reminders)) if n > 0]
-        end = target.ends_at or target.due_at + timedelta(days=1)
+        end = ends_at or due_at + timedelta(days=1)
         stages.append(Stage("window:start", _at(cal.previous_working_day(anchor), pol), 0, end))
-    elif target.kind == "event":
-        stages += [_reminder(f"event:before:{n}", anchor, n, target.due_at, cal, pol)
+    elif kind == "event":
+        stages += [_reminder(f"event:before:{n}", anchor, n, due_at, cal, pol)
                    for n in sorted(set(pol.event_reminders))]
-    return sorted(stages, key=lambda s: s.order)
+    return tuple(sorted(stages, key=lambda s: s.order))
 
 
 def initial_action_at(target: Target, cal: WorkCalendar, pol: PolicySettings) -> datetime | None:
