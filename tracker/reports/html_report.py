@@ -71,6 +71,10 @@ class Lane:
     kind: str  # unit | window | event
     markers: tuple[Marker, ...] = ()
     span: tuple[float, float] | None = None  # windows: x, width
+    # The dates written next to a window or event, so the chart reads without hovering (and on paper).
+    note: str = ""
+    note_x: float = 0.0
+    note_anchor: str = "start"
 
 
 @dataclass(frozen=True)
@@ -117,10 +121,12 @@ def context(data: ReportData) -> dict:
         "overall": f"{round(100 * totals['submitted'] / due)}%" if due else "—", "due_count": due,
         "rates": rates, "overdue": overdue, "columns": columns, "cells": cells, "units": data.units,
         "lanes": lanes, "months": month_ticks(year), "today_x": _today_x(data.now, year),
+        "ticks": deadline_ticks(columns, year),
         "bands": [lane.span for lane in lanes if lane.span],
         "chart": {"width": CHART_WIDTH, "label": LABEL_WIDTH, "bar": BAR_WIDTH, "lane": LANE, "axis": AXIS,
                   "rates_height": AXIS + LANE * max(len(rates), 1) + 8,
-                  "timeline_height": AXIS + LANE * max(len(lanes), 1) + 8},
+                  "lanes_bottom": AXIS + LANE * max(len(lanes), 1),
+                  "timeline_height": AXIS + LANE * max(len(lanes), 1) + 26},
         "sources": source_rows(data),
         "state_phrase": vi.state_phrase,
     }
@@ -187,11 +193,14 @@ def timeline_lanes(data: ReportData, year: int) -> list[Lane]:
             x0 = _x(start, year)
             width = max(_x(end + timedelta(days=1), year) - x0, 2.0)
             text = f"{r.title}: {vi.fmt_date(start)} – {vi.fmt_date(end)}"
-            lanes.append(Lane(short_title(r.title, 40), text, "window", span=(x0, width)))
+            note = f"{start:%d/%m} – {end:%d/%m}"
+            lanes.append(Lane(short_title(r.title, 40), text, "window", span=(x0, width), note=note,
+                              **_note_place(x0, x0 + width)))
         else:
             text = f"{r.title}: {vi.fmt_day(start)}"
-            lanes.append(Lane(short_title(r.title, 40), text, "event",
-                              markers=(Marker(_x(start, year), "event", text),)))
+            x = _x(start, year)
+            lanes.append(Lane(short_title(r.title, 40), text, "event", markers=(Marker(x, "event", text),),
+                              note=f"{start:%d/%m}", **_note_place(x - 8, x + 8)))
     markers: dict[str, list[Marker]] = defaultdict(list)
     for r in data.deadlines:
         if r.due.year == year:
@@ -202,6 +211,24 @@ def timeline_lanes(data: ReportData, year: int) -> list[Lane]:
         if code in markers:
             lanes.append(Lane(short_title(name, 40), name, "unit", markers=tuple(markers[code])))
     return lanes
+
+
+def _note_place(left: float, right: float) -> dict:
+    """Right of the mark, or left of it near the end of the year where there is no room."""
+    if right + 90 < CHART_WIDTH:
+        return {"note_x": right + 6, "note_anchor": "start"}
+    return {"note_x": left - 6, "note_anchor": "end"}
+
+
+def deadline_ticks(columns: list[Column], year: int) -> list[tuple[float, str]]:
+    """Date labels under the timeline, one per deadline day; a label too close to
+    the previous one is left out (the table below has every date)."""
+    ticks: list[tuple[float, str]] = []
+    for day in sorted({c.due.date() for c in columns}):
+        x = _x(day, year)
+        if not ticks or x - ticks[-1][0] >= 44:
+            ticks.append((x, f"{day:%d/%m}"))
+    return ticks
 
 
 @dataclass(frozen=True)
