@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from .names import starts_org
 from .text import Doc, Para, collapse
 
 _BULLET = re.compile(r"\s*(?:[-+•]\s*|\(?[a-zđ]\)\s*|\(?[ivx]{1,4}\)\s*|\d{1,2}(?:\.\d{1,2})*[.)]\s*)")
@@ -60,6 +61,7 @@ def skip_bullet(doc: Doc, start: int, limit: int) -> int:
 
 
 _NOUN = re.compile(r"báo cáo|kế hoạch", re.I)
+_TO_UNIT = re.compile(r"\s(?:về|lên|tới)\s+")
 _LEAD_IN = re.compile(r"^(?:Căn cứ|Thực hiện|Trên cơ sở|Đề nghị)\b", re.I)
 _ACTION = re.compile(r"\b(?:xây dựng|ban hành|gửi|báo cáo|Báo cáo|thực hiện)\b")
 _TRAILING_SEND = re.compile(r"[\s,]*(?:và\s+)?(?:gửi|nộp)(?:\s+(?:về|lên|cho|tới))?[^,;]*$")
@@ -118,6 +120,12 @@ def deadline_title(text: str) -> str:
             t = tail[_NOUN.search(tail).start():]
         elif len(head.split()) >= 2:
             t = head
+    # "Báo cáo số liệu về Phòng Văn hóa - Xã hội" -> "Báo cáo số liệu": the recipient is report_to.
+    for to in _TO_UNIT.finditer(t):
+        rest = t[to.end():]
+        if starts_org(rest) and not re.match(r"[Cc]ác\s", rest) and len(t[:to.start()].split()) >= 2:
+            t = t[:to.start()]
+            break
     return make_title(t)
 
 

@@ -17,7 +17,7 @@ from .header import Header, parse_header
 from .merge import Entry, group, responsible
 from .names import ascii_fold, org_start_pattern, slug, starts_org
 from .obligations import Mention, find_obligations
-from .text import Doc, collapse
+from .text import Doc, collapse, is_upper_line
 from .units import OrgSection, Unit, UnitBook, parse_org_section
 
 _VIA = re.compile(r"\(\s*qua\s+(?P<to>[^)]{3,120})\)")
@@ -51,6 +51,8 @@ def extract_plan(text: str, *, plan_id: str | None = None) -> dict:
     entries: list[Entry] = []
     for m in sorted(found.mentions, key=lambda x: (x.pos, x.kind)):
         entry = Entry(m, org.codes_at(m.pos) or None)
+        if m.lead:
+            entry.codes = [_lead_unit(m, book, standing, review).code]
         if m.kind == "deadline":
             to = _recipient(doc, m.pos)
             if to:
@@ -165,13 +167,14 @@ def _ob_id(m: Mention) -> str:
             return "bao-cao-quy"
         if re.search(r"\bnăm\b|tổng kết", t):
             return "bao-cao-nam"
-        return "bao-cao-" + slug(m.title, 24)
+        rest = re.sub(r"^(?:(?:gửi|nộp|tổng hợp)\s+)?báo cáo\s*", "", t)
+        return "bao-cao-" + slug(rest or "x", 24)
     if m.category == "plan_submission":
         return "ke-hoach-don-vi"
     if m.category == "quarterly_item":
         q = (m.first.month - 1) // 3 + 1
         return f"quy-{q}-" + slug(m.title, 28)
-    if "tháng hành động" in t:
+    if "tháng hành động" in t and m.kind == "window":
         return "thang-hanh-dong-" + f"{m.first.month:02d}" if m.category == "event" else "thang-hanh-dong"
     if m.kind == "event":
         return slug(m.title, 36)
@@ -196,10 +199,16 @@ def _recipient(doc: Doc, pos: int) -> str | None:
     s, e = sentence_span(doc, para, pos)
     spans = [(s, e), (para.start, para.end)]
     i = doc.paras.index(para)
-    for j in range(i - 1, max(-1, i - 6), -1):
+    looked = 0
+    for j in range(i - 1, -1, -1):
         prev = doc.paras[j]
+        if doc.raw[prev.start:prev.end].count("|") >= 2:
+            continue  # the rows of a table above: its lead-in is further up
         if doc.clean[prev.start:prev.end].rstrip().endswith(":"):
             spans.append((prev.start, prev.end))
+            break
+        looked += 1
+        if looked >= 5:
             break
     for a, b in spans:
         name = _recipient_in(doc.clean[a:b].replace("\n", " "))
@@ -236,6 +245,17 @@ def _name_end(rest: str) -> int:
     return min(len(rest), 120)
 
 
+def _lead_unit(m: Mention, book: UnitBook, standing: Unit | None, review: list[tuple[int, str]]) -> Unit:
+    """The unit named in a table's "chủ trì" column, added (and reviewed) when new."""
+    assert m.lead
+    unit = _resolve(m.lead, book, standing)
+    if unit is None:
+        unit = book.add(m.lead, m.line)
+        review.append((m.line, f"line {m.line}: the table names \"{m.lead}\" as lead unit, not a unit of the "
+                               f"organisation section; added as unit {unit.code}"))
+    return unit
+
+
 def _resolve(name: str, book: UnitBook, standing: Unit | None) -> Unit | None:
     unit = book.find(name)
     if unit:
@@ -259,7 +279,11 @@ def _standing_unit(doc: Doc, org: OrgSection, book: UnitBook) -> Unit | None:
 def _coordinator(report_codes: Counter[str], standing: Unit | None, book: UnitBook,
                  review: list[tuple[int, str]]) -> str | None:
     if report_codes:
-        return report_codes.most_common(1)[0][0]
+        top = report_codes.most_common(1)[0][1]
+        tied = [c for c, n in report_codes.items() if n == top]
+        if standing and standing.code in tied:
+            return standing.code  # a tie goes to the plan's standing office
+        return tied[0]
     if standing:
         review.append((0, f"line {standing.line}: no dated report names its recipient; coordinator "
                           f"set to the standing office {standing.code}"))
@@ -305,6 +329,8 @@ def _undated_reports(doc: Doc, mentions: list[Mention]) -> list[tuple[int, str]]
         s, e = sentence_span(doc, para, m.start())
         if doc.clean[para.start:para.end].rstrip().endswith(":"):
             continue  # a lead-in to a list ("…, cụ thể:"): the list items carry the dates
+        if is_upper_line(doc.clean[para.start:para.end]):
+            continue  # a heading ("IV. CHẾ ĐỘ BÁO CÁO"), not a duty
         if (s, e) in seen or any(s <= p < e for p in dated):
             continue
         seen.add((s, e))

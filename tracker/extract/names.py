@@ -21,7 +21,7 @@ ORG_HEADS = (
     "Mặt trận", "Thành đoàn", "Tỉnh đoàn", "Quận đoàn", "Huyện đoàn", "Kho bạc",
     "Thanh tra", "Chi nhánh", "Bệnh viện", "Thành viên", "Hội đồng", "Cơ quan",
     "Đảng ủy", "Đảng uỷ", "Quận ủy", "Huyện ủy", "Tỉnh ủy", "Thành ủy", "Bộ Chỉ huy",
-    "Ban Chỉ huy", "Thường trực", "Học viện", "Tổ", "Nhà văn hóa", "Hạt", "Đội",
+    "Ban Chỉ huy", "Thường trực", "Học viện", "Tổ", "Nhà văn hóa", "Hạt", "Đội", "Trạm",
 )
 # Words that look like an org head but open a verb phrase or a common noun.
 _NOT_ORG = (

@@ -18,6 +18,7 @@ from datetime import date
 from . import dates as D
 from .clauses import (clause_start, deadline_subject, deadline_title, extend_markup,
                       make_title, sentence_span, skip_bullet)
+from .tables import Cell, Row
 from .text import ENUMERATOR, Doc, Para, collapse
 
 
@@ -33,6 +34,7 @@ class Mention:
     pos: int  # offset of the date in the text (for unit attribution)
     strict: bool = False
     recurrence: str = "none"
+    lead: str | None = None  # the lead unit as written in a table's "chủ trì" column
 
 
 @dataclass
@@ -56,13 +58,22 @@ _CHAINED = re.compile(
     r"\s*(?:và|hoặc|,)\s*(?:ngày\s*)?$", re.I)
 _DOC_REF = re.compile(
     r"(?:\bsố\s*\d|\d+\s*/\s*(?:\d{4}\s*/\s*)?[A-ZĐ]|\d+-[A-ZĐ]+/[A-ZĐ]|"
-    r"\b(?:Quyết định|Chỉ thị|Nghị quyết|Nghị định|Thông tư|Công văn|Kết luận|Thông báo|Hướng dẫn)\b)"
+    r"\b(?:Quyết định|Chỉ thị|Nghị quyết|Nghị định|Thông tư|Công văn|Kết luận|Thông báo|Hướng dẫn|"
+    r"Luật|Bộ luật|Pháp lệnh|Hiến pháp)\b)"
 )
 _NAMED_DAY = re.compile(r"(?:[Nn]gày|NGÀY)\s+(?![\d\s])(?P<name>[^\d;:/]{2,100}?)\s*\(?\s*$")
 _OCCASION = re.compile(r"(?:nhân dịp|nhân|dịp|kỷ niệm|hưởng ứng)\s*\(?\s*$", re.I)
 _ACTIVITY_DAY = re.compile(r"(?:vào|diễn ra|tổ chức|Lễ[^.;]{0,60})\s+ngày\s*$|\(\s*ngày\s*$")
 _TIMESTAMP = re.compile(r"^\s*\d{1,2}:\d{2}")
 _YEARLY = re.compile(r"hàng năm|hằng năm", re.I)
+# "Căn cứ Luật …; Căn cứ Quyết định số … từ ngày 01/3/2025": the legal basis of
+# the plan; its dates are the cited documents' (corpus convention 1).
+_LEGAL_BASIS = re.compile(r"^\W*(?:Căn cứ|Thực hiện|Theo)\s+(?:các\s+)?(?:Luật|Bộ luật|Pháp lệnh|Hiến pháp|Nghị|"
+                          r"Quyết định|Chỉ thị|Thông tư|Công văn|Kết luận|Kế hoạch số|Chương trình số|Hướng dẫn|"
+                          r"văn bản)")
+# "Số liệu (báo cáo) tính từ ngày … đến ngày …": a reporting period, not a window.
+_PERIOD = re.compile(r"(?:số liệu|kỳ báo cáo|thời kỳ báo cáo|kỳ số liệu|thời điểm lấy số liệu)"
+                     r"[^.;:|]{0,25}$", re.I)
 _ACTION_MONTH = re.compile(r"[Tt]háng\s+(?:hành động|cao điểm)", re.I)
 
 
@@ -130,6 +141,15 @@ def _window(doc: Doc, f: D.Found, year: int, out: Findings) -> None:
         return
     start = clause_start(doc, para, f.start, stops=";:")
     seg = doc.clean[start:f.start]
+    cell = _cell_start(doc, f.start)
+    if _PERIOD.search(doc.clean[max(start, cell if cell is not None else start):f.start]):
+        out.review.append((doc.line_of(f.start), f"\"{collapse(f.written)}\" is a reporting period "
+                           "(\"số liệu …\"), not a window; no obligation made"))
+        return
+    timed = _timed_cell(doc, f.start)
+    if timed:
+        _table_window(doc, f, timed, "window", "none", year, out)
+        return
     marks = list(_ACTION_MONTH.finditer(seg))
     am = marks[-1] if marks else None
     title_from = start + am.start() if am else start
@@ -145,11 +165,86 @@ def _window(doc: Doc, f: D.Found, year: int, out: Findings) -> None:
         line=doc.line_of(f.start), pos=f.start, recurrence="yearly" if yearly else "none"))
 
 
+# -- tables -----------------------------------------------------------------------
+
+def _cell_start(doc: Doc, pos: int) -> int | None:
+    hit = doc.tables.cell_at(pos)
+    return hit[1].start if hit else None
+
+
+def _timed_cell(doc: Doc, pos: int) -> tuple[Row, Cell] | None:
+    """The (row, cell) when `pos` is in a table's time or deadline column."""
+    hit = doc.tables.cell_at(pos)
+    return hit if hit and hit[1].role in ("deadline", "time") else None
+
+
+def _row_subject(doc: Doc, row: Row, cell: Cell) -> tuple[int, str, str | None]:
+    """Where a row's phrase starts, its title (the content cell) and its lead unit."""
+    content = row.cell("content") or max(
+        (c for c in row.cells if c is not cell and c.role not in ("index", "note")),
+        key=lambda c: len(doc.clean[c.start:c.end].strip()), default=None)
+    lead_cell = row.cell("lead")
+    lead = collapse(doc.clean[lead_cell.start:lead_cell.end]).strip(" .,;") if lead_cell else ""
+    if content is None:
+        return skip_bullet(doc, cell.start, cell.end), "", lead or None
+    text = collapse(doc.clean[content.start:content.end])
+    start = skip_bullet(doc, min(content.start, cell.start), cell.end)
+    return start, text, lead or None
+
+
+def _table_window(doc: Doc, f: D.Found, hit: tuple[Row, Cell], category: str, recurrence: str,
+                  year: int, out: Findings) -> None:
+    assert f.first and f.last
+    row, cell = hit
+    start, title, lead = _row_subject(doc, row, cell)
+    _year_note(doc, f, year, out)
+    out.mentions.append(Mention(
+        kind="window", category=category, first=f.first, last=f.last,
+        title=make_title(title) or "Khoảng thời gian", source=doc.phrase(start, extend_markup(doc, f.end)),
+        line=doc.line_of(f.start), pos=f.start, recurrence=recurrence, lead=lead))
+
+
+def _table_date(doc: Doc, f: D.Found, hit: tuple[Row, Cell], year: int, out: Findings) -> None:
+    """A date in a time/deadline column: the column and the cell's words say what it is."""
+    assert f.first
+    row, cell = hit
+    before = doc.clean[cell.start:f.start]
+    if doc.clean[f.start:f.end].lower().startswith("ngày"):
+        before += "ngày "
+    start, title, lead = _row_subject(doc, row, cell)
+    kw = _DEADLINE_KW.search(before) or _CHAINED.search(before)
+    end = extend_markup(doc, f.end)
+    line = doc.line_of(f.start)
+    _year_note(doc, f, year, out)
+    if kw or cell.role == "deadline":
+        low = title.lower()
+        category = "report" if "báo cáo" in low else "plan_submission" if "kế hoạch" in low else "other"
+        out.mentions.append(Mention(
+            kind="deadline", category=category, first=f.first, last=f.first,
+            title=deadline_title(title) or make_title(title) or "Hạn", source=doc.phrase(start, end),
+            line=line, pos=f.start, strict=bool(kw) and kw.group("kw").lower() == "trước",
+            recurrence="yearly" if _YEARLY.search(title) else "none", lead=lead))
+        return
+    written = collapse(doc.clean[f.start:f.end])
+    out.mentions.append(Mention(
+        kind="event", category="event", first=f.first, last=f.first,
+        title=make_title(title) or written, source=doc.phrase(start, end), line=line, pos=f.start,
+        recurrence="none", lead=lead))
+    out.review.append((line, f"\"{written}\" in the table's time column taken as a one-off event; check it"))
+
+
 def _single(doc: Doc, f: D.Found, year: int, out: Findings) -> None:
     para = _para(doc, f.start)
+    timed = _timed_cell(doc, f.start)
+    if timed:
+        if not _bad_date(doc, f, out, year):
+            _table_date(doc, f, timed, year, out)
+        return
     s_start, _ = sentence_span(doc, para, f.start)
-    base = max(s_start, f.start - 160)
-    before = doc.clean[base:f.start]
+    cell = _cell_start(doc, f.start)
+    base = max(s_start, f.start - 160, cell if cell is not None else 0)
+    as_written = doc.clean[base:f.start]
+    before = as_written
     written = doc.clean[f.start:f.end]
     if written.lower().startswith("ngày"):
         before = before + "ngày "
@@ -167,7 +262,7 @@ def _single(doc: Doc, f: D.Found, year: int, out: Findings) -> None:
             return
         _deadline(doc, para, f, kw.group("kw").lower(), base + kw.start(), year, out)
         return
-    if _citation(before):
+    if _citation(before) or _LEGAL_BASIS.match(doc.clean[s_start:f.start]):
         return
     named = _named_day(before)
     if named is not None:
@@ -191,7 +286,7 @@ def _single(doc: Doc, f: D.Found, year: int, out: Findings) -> None:
     if re.search(r"^\s*,", doc.clean[f.end:f.end + 3]) and re.search(r"(?:^|\n)\s*[Nn]gày\s*$", before):
         return  # "Ngày 09/3/2020, UBND tỉnh ban hành ..." — a news or issue date
     out.review.append((line, f"date \"{collapse(written)}\" not understood "
-                       f"(\"…{collapse(before[-60:])} {collapse(written)}\"); ignored"))
+                       f"(\"…{collapse(as_written[-60:])} {collapse(written)}\"); ignored"))
 
 
 def _named_day(before: str) -> int | None:
@@ -317,6 +412,11 @@ def _months(doc: Doc, year: int, skip: list[tuple[int, int]], out: Findings) -> 
         if bounds is None:
             out.review.append((line, f"\"{collapse(m.group(0))}\" is not a month; ignored"))
             continue
+        timed = _timed_cell(doc, m.start())
+        if timed:
+            f = D.Found(m.start(), m.end(), bounds[0], bounds[1], bool(m.group(2)), m.group(0))
+            _table_window(doc, f, timed, "window", "none", year, out)
+            continue
         para = _para(doc, m.start())
         start = clause_start(doc, para, m.start(), stops=";:")
         seg = text[start:m.start()]
@@ -341,7 +441,7 @@ def _months(doc: Doc, year: int, skip: list[tuple[int, int]], out: Findings) -> 
 
 
 _QUARTER_HEAD = re.compile(
-    r"^(?:\d{1,2}[.)]\s*|[IVX]{1,4}[.)]\s*|[-+]\s*)?[Qq]uý\s+(IV|III|II|I|[1-4])"
+    r"^(?:\d{1,2}(?:\.\d{1,2})*[.)]\s*|[IVX]{1,4}[.)]\s*|[a-zđ][.)]\s*|[-+•]\s*)?[Qq]uý\s+(IV|III|II|I|[1-4])"
     r"(?:\s*(?:/|năm)\s*(\d{4}))?\s*[:.]?\s*(.*)$", re.S)
 
 
@@ -363,13 +463,20 @@ def _quarters(doc: Doc, year: int, out: Findings) -> None:
             continue
         if current is None:
             continue
-        if raw.lstrip().startswith(("-", "+", "•")) or re.match(r"^\s*[a-zđ]\)", raw):
+        if raw.lstrip().startswith(("-", "+", "•")) or (re.match(r"^\s*[a-zđ]\)", raw) and not _QUARTER_HEAD.match(text)):
             _quarter_item(doc, p, skip_bullet(doc, p.start, p.end), current, out)
         elif ENUMERATOR.match(raw) or len(text) < 120:
             current = None  # the next heading ends the quarter's list
     for q in D.QUARTER.finditer(doc.clean):
         para = _para(doc, q.start())
         if para.start in heads:
+            continue
+        timed = _timed_cell(doc, q.start())
+        if timed:
+            y = int(q.group(2)) if q.group(2) else year
+            first, last = D.quarter_bounds(y, D.quarter_number(q.group(1)))
+            f = D.Found(q.start(), q.end(), first, last, bool(q.group(2)), q.group(0))
+            _table_window(doc, f, timed, "quarterly_item", "none", year, out)
             continue
         line = doc.line_of(q.start())
         out.review.append((line, f"quarter \"{doc.phrase(q.start(), q.end())}\" mentioned in running text "

@@ -15,6 +15,8 @@ import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
+from .tables import Tables, find_tables
+
 # Characters that are layout or markup, never content.  They are replaced by a
 # space (not deleted) so offsets in the cleaned text equal offsets in the source.
 _MARKUP = str.maketrans({
@@ -72,6 +74,7 @@ class Doc:
     line_starts: list[int] = field(default_factory=list)
     paras: list[Para] = field(default_factory=list)
     wrapped: bool = False
+    tables: Tables = field(default_factory=Tables)
 
     @classmethod
     def from_text(cls, text: str) -> "Doc":
@@ -81,6 +84,7 @@ class Doc:
         doc.line_starts = [0] + [m.end() for m in re.finditer("\n", raw)]
         doc.wrapped = _detect_wrapped(doc.lines())
         doc.paras = _build_paras(doc)
+        doc.tables = find_tables(raw, doc.lines())
         return doc
 
     # -- positions --------------------------------------------------------
