@@ -192,3 +192,60 @@ def test_quarter_in_running_text_is_reviewed_not_guessed() -> None:
     d = plan("- Hoàn thành trong Quý II/2021 việc kiện toàn Ban.\n")
     assert d["obligations"] == []
     assert any("Quý II/2021" in r for r in d["review"])
+
+
+def test_dotted_and_dashed_full_dates_are_read() -> None:
+    d = plan("- Báo cáo năm gửi chậm nhất ngày 05.12.2021.\n- Báo cáo quý gửi trước ngày 20-6-2021.\n")
+    assert [(o["due"], o["strict_before"]) for o in kinds(d, "deadline")] == [
+        ("2021-12-05", False), ("2021-06-20", True)]
+    assert kinds(d, "deadline")[0]["source"].endswith("05.12.2021")  # kept as written
+
+
+def test_dashed_day_after_a_named_day_is_an_event_but_counts_are_not() -> None:
+    d = plan("- Hưởng ứng Ngày Gia đình Việt Nam 28-6 và chào mừng (20-10).\n- Tổ chức 2-3 buổi tập huấn.\n")
+    events = kinds(d, "event")
+    assert [e["date"] for e in events] == ["2021-06-28", "2021-10-20"]
+    assert events[0]["title"] == "Ngày Gia đình Việt Nam 28-6"
+
+
+def test_activity_during_a_month_is_a_window_over_the_month() -> None:
+    d = plan("- Tổ chức hội thi tìm hiểu pháp luật trong tháng 9/2021.\n")
+    (ob,) = kinds(d, "window")
+    assert (ob["start"], ob["end"], ob["category"], ob["title"]) == (
+        "2021-09-01", "2021-09-30", "window", "Tổ chức hội thi tìm hiểu pháp luật")
+
+
+def test_deadline_label_after_a_semicolon_takes_the_clause_before() -> None:
+    d = plan("- Báo cáo quý gửi Sở Nội vụ; hạn cuối: 20/3/2021.\n")
+    (ob,) = kinds(d, "deadline")
+    assert (ob["title"], ob["category"], ob["due"], ob["strict_before"]) == ("Báo cáo quý", "report", "2021-03-20", False)
+
+
+def test_dates_in_the_legal_basis_are_citations() -> None:
+    d = plan("Căn cứ Luật Bình đẳng giới ngày 29 tháng 11 năm 2006;\nCăn cứ Quyết định số 17/QĐ-UBND "
+             "quy định chức năng của Sở sau sắp xếp từ ngày 01/3/2025;\n")
+    assert d["obligations"] == []
+    assert not any("2006" in r or "01/3/2025" in r for r in d["review"])
+
+
+def test_reporting_period_is_not_a_window() -> None:
+    d = plan("- Báo cáo 6 tháng gửi chậm nhất ngày 05/6/2021 (số liệu tính từ ngày 15/12/2020 đến ngày 14/6/2021).\n")
+    assert kinds(d, "window") == []
+    assert [o["due"] for o in kinds(d, "deadline")] == ["2021-06-05"]
+
+
+def test_table_with_a_deadline_column() -> None:
+    d = plan("| TT | Nội dung | Đơn vị chủ trì | Thời hạn |\n|---|---|---|---|\n"
+             "| 1 | Báo cáo kết quả kiểm tra | Sở Y tế | 30/9/2021 |\n"
+             "| 2 | Kế hoạch truyền thông | Sở Tư pháp | trước ngày 15/3/2021 |\n"
+             "| 3 | Hội nghị tổng kết | Sở Y tế | Quý IV/2021 |\n")
+    got = [(o["title"], o["kind"], o.get("due") or o.get("start"), o.get("strict_before"), o["responsible"])
+           for o in d["obligations"]]
+    assert got == [("Báo cáo kết quả kiểm tra", "deadline", "2021-09-30", False, ["so-y-te"]),
+                   ("Kế hoạch truyền thông", "deadline", "2021-03-15", True, ["so-tu-phap"]),
+                   ("Hội nghị tổng kết", "window", "2021-10-01", None, ["so-y-te"])]
+
+
+def test_pipes_without_a_known_header_are_not_a_table_of_duties() -> None:
+    d = plan("| Nơi nhận: | TM. ỦY BAN NHÂN DÂN |\n|---|---|\n| - Sở Y tế; | CHỦ TỊCH |\n")
+    assert d["obligations"] == [] and d["units"] == []

@@ -126,3 +126,26 @@ def test_lettered_units_under_a_group_heading() -> None:
     assert [u["code"] for u in d["units"]][-2:] == ["so-y-te", "so-tu-phap"]
     (ob,) = d["obligations"]
     assert ob["responsible"] == ["so-tu-phap"]
+
+
+def test_upper_case_trách_nhiệm_heading_opens_the_organisation_section() -> None:
+    d = extract_plan(HEAD + "IV. TRÁCH NHIỆM CỦA CÁC CƠ QUAN, ĐƠN VỊ\n\n1. Sở Y tế\n\n- Truyền thông.\n\n"
+                     "2. Sở Tư pháp\n\n- Phổ biến.\n")
+    assert names(d) == ["Sở Y tế", "Sở Tư pháp"]
+    d = extract_plan(HEAD + "III. GIẢI PHÁP VÀ TỔ CHỨC THỰC HIỆN\n\n1. Trạm Y tế xã\n\n- Tư vấn.\n")
+    assert names(d) == ["Trạm Y tế xã"]
+
+
+def test_lettered_upper_case_heading_ends_the_organisation_section() -> None:
+    d = extract_plan(HEAD + "C. TỔ CHỨC THỰC HIỆN\n\n1. Sở Y tế\n\n- Truyền thông.\n\nD. KINH PHÍ THỰC HIỆN\n\n"
+                     "1. Sở Tài chính bố trí kinh phí.\n\n- Báo cáo năm trước ngày 15/11/2021.\n")
+    assert names(d) == ["Sở Y tế"]
+    (ob,) = d["obligations"]
+    assert ob["responsible"] == "all"
+
+
+def test_sở_under_the_committee_is_the_issuer() -> None:
+    d = extract_plan("UBND TỈNH AN PHÚ\nSỞ NỘI VỤ\n\nSố: 9/KH-SNV\n\nAn Phú, ngày 20 tháng 12 năm 2025\n\n"
+                     "KẾ HOẠCH\n\nCông tác bình đẳng giới năm 2026\n")
+    p = d["plan"]
+    assert (p["issuer"], p["year"], p["issued_on"]) == ("Sở Nội vụ tỉnh An Phú", 2026, "2025-12-20")

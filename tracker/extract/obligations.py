@@ -62,7 +62,7 @@ _DOC_REF = re.compile(
     r"Luật|Bộ luật|Pháp lệnh|Hiến pháp)\b)"
 )
 _NAMED_DAY = re.compile(r"(?:[Nn]gày|NGÀY)\s+(?![\d\s])(?P<name>[^\d;:/]{2,100}?)\s*\(?\s*$")
-_OCCASION = re.compile(r"(?:nhân dịp|nhân|dịp|kỷ niệm|hưởng ứng)\s*\(?\s*$", re.I)
+_OCCASION = re.compile(r"(?:nhân dịp|nhân|dịp|kỷ niệm|hưởng ứng|chào mừng)\s*\(?\s*$", re.I)
 _ACTIVITY_DAY = re.compile(r"(?:vào|diễn ra|tổ chức|Lễ[^.;]{0,60})\s+ngày\s*$|\(\s*ngày\s*$")
 _TIMESTAMP = re.compile(r"^\s*\d{1,2}:\d{2}")
 _YEARLY = re.compile(r"hàng năm|hằng năm", re.I)
@@ -320,6 +320,14 @@ def _deadline(doc: Doc, para: Para, f: D.Found, kw: str, kw_pos: int, year: int,
     assert f.first
     subject = deadline_subject(doc, para, kw_pos)
     clause = doc.clean[subject:kw_pos]
+    if not clause.strip():
+        # "Báo cáo quý gửi Sở Nội vụ; hạn cuối: 20/3": the thing due is the clause before.
+        sep = subject - 1
+        while sep > para.start and doc.clean[sep] in " \n":
+            sep -= 1
+        if sep > para.start and doc.clean[sep] in ";,":
+            subject = clause_start(doc, para, sep)
+            clause = doc.clean[subject:sep]
     title = deadline_title(clause)
     lowered = clause.lower()
     sentence = doc.text(*sentence_span(doc, para, f.start)).lower()
@@ -362,7 +370,7 @@ def _event(doc: Doc, para: Para, f: D.Found, name_start: int, recurrence: str, y
     if doc.clean[end:end + 2].strip().startswith(")"):
         end = doc.clean.index(")", end) + 1
     title = make_title(doc.clean[name_start:f.start])
-    written = collapse(doc.clean[f.start:f.end])
+    written = doc.phrase(f.start, f.end)  # as written: "28-6" stays "28-6"
     title = f"{title} {written}" if title else written
     _year_note(doc, f, year, out)
     out.mentions.append(Mention(
@@ -425,6 +433,15 @@ def _months(doc: Doc, year: int, skip: list[tuple[int, int]], out: Findings) -> 
         named = marks[-1] if marks else None
         if named is None and in_parens:
             start = clause_start(doc, para, m.start(), stops=";:,")
+        during = re.search(r"(?<![\wÀ-ỹ])(?:trong|vào|suốt)\s+$", text[max(0, m.start() - 8):m.start()], re.I)
+        activity = re.sub(r"\s*(?:trong|vào|suốt)\s*$", "", seg, flags=re.I)
+        if named is None and not in_parens and during and len(activity.split()) >= 2:
+            # "Tổ chức hội thi trong tháng 11/2026": the activity takes the whole month.
+            out.mentions.append(Mention(
+                kind="window", category="window", first=bounds[0], last=bounds[1],
+                title=make_title(activity), source=doc.phrase(start, m.end()), line=line, pos=m.start(),
+                recurrence="yearly" if _YEARLY.search(seg) else "none"))
+            continue
         if not (in_parens or named):
             out.review.append((line, f"month \"{doc.phrase(m.start(), m.end())}\" mentioned "
                                f"(\"{doc.phrase(start, m.end())}\"); no obligation made"))

@@ -37,6 +37,31 @@ ENUMERATOR = re.compile(
 _TERMINAL = re.compile(r"[.;:!?)\]\"']\s*$")
 
 
+# Other ways of writing a date, rewritten to "d/m/yyyy" in the cleaned text (same
+# length, so offsets hold; `source` phrases still show them as written).
+_DOTTED = re.compile(r"(?<![\d.])(\d{1,2})([.-])(\d{1,2})\2(\d{4})(?!\d|[.-]\d)")
+# "Ngày Gia đình Việt Nam 28-6", "chào mừng (20-10)": a dashed day-month only
+# after the name of a day or an occasion, where it cannot be a count ("2-3 lần").
+_DASHED_DAY = re.compile(
+    r"((?:[Nn]gày|NGÀY)\s+[^\d;:\n]{2,80}?\s\(?|(?:nhân dịp|kỷ niệm|chào mừng|hưởng ứng)\s+\(?)"
+    r"(\d{1,2})-(\d{1,2})(?![\d/-])")
+
+
+def _valid_dm(d: str, m: str) -> bool:
+    return 1 <= int(d) <= 31 and 1 <= int(m) <= 12
+
+
+def unify_dates(clean: str) -> str:
+    """"05.12.2026", "05-12-2026" and a day's "28-6" -> slashes, keeping offsets."""
+    def dotted(m: re.Match[str]) -> str:
+        return f"{m.group(1)}/{m.group(3)}/{m.group(4)}" if _valid_dm(m.group(1), m.group(3)) else m.group(0)
+
+    def dashed(m: re.Match[str]) -> str:
+        return f"{m.group(1)}{m.group(2)}/{m.group(3)}" if _valid_dm(m.group(2), m.group(3)) else m.group(0)
+
+    return _DASHED_DAY.sub(dashed, _DOTTED.sub(dotted, clean))
+
+
 def normalize(text: str) -> str:
     """NFC and unified newlines: the only transformation that changes offsets."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -79,7 +104,7 @@ class Doc:
     @classmethod
     def from_text(cls, text: str) -> "Doc":
         raw = normalize(text)
-        clean = raw.translate(_MARKUP)
+        clean = unify_dates(raw.translate(_MARKUP))
         doc = cls(raw=raw, clean=clean)
         doc.line_starts = [0] + [m.end() for m in re.finditer("\n", raw)]
         doc.wrapped = _detect_wrapped(doc.lines())

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from .names import name_key, org_start_pattern, starts_org, unit_code, unit_kind
-from .text import ENUMERATOR, Doc, collapse
+from .text import ENUMERATOR, Doc, collapse, is_upper_line
 
 _SECTION = re.compile(
     r"^(?:[IVX]{1,5}\s*[.)]\s*|\d{1,2}\s*[.)]\s*|[A-Z]\s*[.)]\s*)?"
@@ -24,7 +24,22 @@ _SECTION = re.compile(
     r"\s*:?$",
     re.IGNORECASE,
 )
+# Upper-case headings only: "IV. TRÁCH NHIỆM CỦA CÁC CƠ QUAN, ĐƠN VỊ", "III. GIẢI
+# PHÁP VÀ TỔ CHỨC THỰC HIỆN" (a body line "Trách nhiệm của các sở, ngành" is a sub-heading).
+_SECTION_CAPS = re.compile(
+    r"^(?:[IVX]{1,5}\s*[.)]\s*|\d{1,2}\s*[.)]\s*|[A-Z]\s*[.)]\s*)?"
+    r"(?:TRÁCH NHIỆM CỦA [^.]{0,60}|[^.]{0,50}\sVÀ TỔ CHỨC THỰC HIỆN|TỔ CHỨC THỰC HIỆN [^.]{0,40})\s*:?$")
 _END = re.compile(r"^(?:Nơi nhận|TM\.|KT\.|[IVX]{1,5}\s*[.)]\s+[A-ZĐÀ-Ỹ])")
+# "D. KINH PHÍ THỰC HIỆN": a lettered upper-case heading also ends the section.
+_LETTER_HEAD = re.compile(r"^[A-ZĐ]\s*[.)]\s+\S")
+
+
+def _is_section(text: str) -> bool:
+    return bool(_SECTION.match(text) or (is_upper_line(text) and _SECTION_CAPS.match(text)))
+
+
+def _is_end(text: str) -> bool:
+    return bool(_END.match(text) or (_LETTER_HEAD.match(text) and is_upper_line(text)))
 _HEADING_NUM = re.compile(r"^\s*(\d{1,2})\s*[.)]\s+")
 _PREFIX = re.compile(r"^(?:Đề nghị|Giao|Trách nhiệm của|Đối với|Riêng)\s+")
 # Where the name in a heading stops and the duties start.
@@ -121,7 +136,7 @@ class UnitBook:
 def parse_org_section(doc: Doc, book: UnitBook) -> OrgSection:
     sec = OrgSection()
     paras = doc.paras
-    idx = [i for i, p in enumerate(paras) if _SECTION.match(doc.text(p.start, p.end))]
+    idx = [i for i, p in enumerate(paras) if _is_section(doc.text(p.start, p.end))]
     if not idx:
         sec.review.append("line 1: no organisation section (\"TỔ CHỨC THỰC HIỆN\") found; "
                           "units must be added by hand")
@@ -135,7 +150,7 @@ def parse_org_section(doc: Doc, book: UnitBook) -> OrgSection:
     sec.start = paras[first].end
     last = len(paras)
     for j in range(first + 1, len(paras)):
-        if _END.match(doc.text(paras[j].start, paras[j].end)):
+        if _is_end(doc.text(paras[j].start, paras[j].end)):
             last = j
             break
     sec.end = paras[last].start if last < len(paras) else len(doc.clean)
