@@ -121,3 +121,11 @@ def test_seed_drafts_have_one_obligation_per_distinct_item() -> None:
                        for o in d["obligations"] if o["category"] != "quarterly_item")
         assert max(keys.values()) == 1, stem
         assert not any(o["id"].endswith("-2") for o in d["obligations"]), stem
+
+
+def test_two_activities_in_the_same_month_stay_separate() -> None:
+    d = plan("| TT | Nội dung | Thời gian |\n|---|---|---|\n| 1 | Hội thi tìm hiểu pháp luật | Tháng 10/2021 |\n"
+             "| 2 | Tọa đàm về bình đẳng giới | Tháng 10/2021 |\n\n"
+             "- Tổ chức tập huấn trong tháng 10/2021.\n")
+    assert len(obs(d, "window")) == 3
+    assert not any("also mentions" in r for r in d["review"])

@@ -10,8 +10,9 @@ mentions are grouped here, before ids are given:
 - deadlines merge only when category, date and strictness match *and* the
   titles are near-identical: a 6-month report and a unit plan both due 15/6 are
   two submissions, not one;
-- quarterly items never merge on dates alone (every bullet of a quarter has the
-  quarter's bounds); only a bullet repeated word for word is one item.
+- quarterly items, and activities dated by the period they take (a table row,
+  "trong tháng 11"), never merge on dates alone: every bullet of a quarter has
+  the quarter's bounds.  Only the same item repeated word for word is one.
 
 Pure and order-preserving: groups come out in order of their first mention.
 """
@@ -87,6 +88,8 @@ def _same(a: Mention, b: Mention) -> bool:
         return a.category == b.category and a.strict == b.strict and near_identical(a.title, b.title)
     if "quarterly_item" in (a.category, b.category):
         return a.category == b.category and _words(a.source) == _words(b.source)
+    if a.activity or b.activity:
+        return a.activity == b.activity and _words(a.title) == _words(b.title)
     return True
 
 

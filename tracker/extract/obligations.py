@@ -6,7 +6,10 @@ Every date in the text is looked at once and put in exactly one bin:
 - after a document number ("Quyết định số … ngày 28/12/2020") -> citation, dropped
 - after the name of a day ("ngày Quốc tế phụ nữ 8/3")         -> yearly event
 - anything else                                                -> review, never guessed
-Months ("(tháng 6)") and quarter headings ("Quý I/2022:") are handled apart.
+Months ("(tháng 6)", "trong tháng 11") and quarter headings ("Quý I/2022:") are
+handled apart.  In a table of duties (`tables.py`) the column decides instead:
+a date under "Thời hạn" is a deadline, a quarter under "Thời gian" a quarterly
+item, and the row's "Nội dung" and "Đơn vị chủ trì" cells give title and lead.
 """
 
 from __future__ import annotations
@@ -35,6 +38,9 @@ class Mention:
     strict: bool = False
     recurrence: str = "none"
     lead: str | None = None  # the lead unit as written in a table's "chủ trì" column
+    # An activity dated by the period it takes (a table row, "trong tháng 11"): two
+    # activities in one month are two obligations, unlike two mentions of one window.
+    activity: bool = False
 
 
 @dataclass
@@ -201,7 +207,7 @@ def _table_window(doc: Doc, f: D.Found, hit: tuple[Row, Cell], category: str, re
     out.mentions.append(Mention(
         kind="window", category=category, first=f.first, last=f.last,
         title=make_title(title) or "Khoảng thời gian", source=doc.phrase(start, extend_markup(doc, f.end)),
-        line=doc.line_of(f.start), pos=f.start, recurrence=recurrence, lead=lead))
+        line=doc.line_of(f.start), pos=f.start, recurrence=recurrence, lead=lead, activity=True))
 
 
 def _table_date(doc: Doc, f: D.Found, hit: tuple[Row, Cell], year: int, out: Findings) -> None:
@@ -229,7 +235,7 @@ def _table_date(doc: Doc, f: D.Found, hit: tuple[Row, Cell], year: int, out: Fin
     out.mentions.append(Mention(
         kind="event", category="event", first=f.first, last=f.first,
         title=make_title(title) or written, source=doc.phrase(start, end), line=line, pos=f.start,
-        recurrence="none", lead=lead))
+        recurrence="none", lead=lead, activity=True))
     out.review.append((line, f"\"{written}\" in the table's time column taken as a one-off event; check it"))
 
 
@@ -440,7 +446,7 @@ def _months(doc: Doc, year: int, skip: list[tuple[int, int]], out: Findings) -> 
             out.mentions.append(Mention(
                 kind="window", category="window", first=bounds[0], last=bounds[1],
                 title=make_title(activity), source=doc.phrase(start, m.end()), line=line, pos=m.start(),
-                recurrence="yearly" if _YEARLY.search(seg) else "none"))
+                recurrence="yearly" if _YEARLY.search(seg) else "none", activity=True))
             continue
         if not (in_parens or named):
             out.review.append((line, f"month \"{doc.phrase(m.start(), m.end())}\" mentioned "
