@@ -7,7 +7,7 @@ import pytest
 
 from tracker.calendar import WorkCalendar
 from tracker.policy import (
-    LEADERSHIP, Past, PolicySettings, Target, decide, initial_action_at, ladder, routes,
+    LEADERSHIP, Past, PolicySettings, Target, decide, initial_action_at, ladder, routes, sending_slot,
 )
 from tracker.schedule import end_of_day, start_of_day
 
@@ -95,7 +95,7 @@ def test_escalation_levels_reach_unit_and_head_then_coordinator_then_leadership(
 
 
 def test_downtime_sends_only_the_newest_due_stage_and_skips_the_backlog():
-    verdict = decide(BC6, {"before:14": Past("sent")}, CAL, POL, local("2021-06-20T09:00"))
+    verdict = decide(BC6, {"before:14": Past("sent")}, CAL, POL, local("2021-06-21T09:00"))
     assert [(d.stage, d.outcome, d.reason) for d in verdict.decisions] == [
         ("before:7", "skipped", "catch-up"), ("before:3", "skipped", "catch-up"),
         ("before:1", "skipped", "catch-up"), ("before:0", "skipped", "catch-up"),
@@ -106,10 +106,27 @@ def test_downtime_sends_only_the_newest_due_stage_and_skips_the_backlog():
 
 
 def test_a_reminder_is_not_sent_once_its_deadline_has_passed():
-    verdict = decide(BC6, {}, CAL, POL, local("2021-06-01T00:30"))  # before:0 was due, after:1 is not yet
-    assert [(d.stage, d.outcome) for d in verdict.decisions][-1] == ("before:0", "skipped")
-    assert verdict.decisions[-1].reason == "expired"
-    assert verdict.next_action_at == local("2021-06-01T08:00")
+    # At 00:30 before:0 is overdue news; nothing goes out at night, and at 08:00
+    # the escalation carries the news while the stale reminder is skipped.
+    night = decide(BC6, {}, CAL, POL, local("2021-06-01T00:30"))
+    assert night.decisions == () and night.next_action_at == local("2021-06-01T08:00")
+    morning = decide(BC6, {}, CAL, POL, local("2021-06-01T08:00"))
+    assert [(d.stage, d.outcome) for d in morning.decisions][-2:] == [("before:0", "skipped"), ("after:1", "sent")]
+
+
+def test_window_start_notice_expires_when_the_window_has_ended():
+    window = Target(kind="window", due_at=local("2021-11-15T00:00"), ends_at=local("2021-12-15T23:59:59"),
+                    unit="hlhpn", coordinator="sldtbxh")
+    verdict = decide(window, {}, CAL, POL, local("2021-12-16T09:00"))
+    assert [(d.stage, d.outcome, d.reason) for d in verdict.decisions][-1] == ("window:start", "skipped", "expired")
+
+
+def test_catch_up_at_night_or_on_a_day_off_waits_for_the_next_working_morning():
+    sunday = decide(BC6, {"before:14": Past("sent")}, CAL, POL, local("2021-06-20T23:00"))
+    assert sunday.decisions == () and sunday.next_action_at == local("2021-06-21T08:00")
+    tet = decide(BC6, {}, CAL, POL, local("2022-02-01T10:00"))  # Tết 2022: 31/1 to 4/2 are days off
+    assert tet.next_action_at == local("2022-02-07T08:00")
+    assert sending_slot(local("2021-06-21T08:00"), CAL, POL) == local("2021-06-21T08:00")
 
 
 def test_a_stage_older_than_one_already_decided_is_not_sent():

@@ -183,6 +183,18 @@ def routes(stage: str, target: Target, pol: PolicySettings,
     return (f"unit:{target.unit}",)
 
 
+def sending_slot(now: datetime, cal: WorkCalendar, pol: PolicySettings) -> datetime:
+    """The first instant from ``now`` at which mail may go out: a working day at or
+    after the send hour. Stages fall on such instants by construction; this holds
+    back what a daemon restarted at 2 a.m. or on a Sunday would otherwise catch
+    up at once."""
+    local = now.astimezone(pol.tz)
+    if cal.is_working_day(local.date()) and local.time() >= pol.send_at:
+        return now
+    day = local.date() if local.time() < pol.send_at else local.date() + timedelta(days=1)
+    return _at(cal.next_working_day(day), pol)
+
+
 def decide(target: Target, history: Mapping[str, Past], cal: WorkCalendar, pol: PolicySettings,
            now: datetime) -> Verdict:
     """The stages to record now (sent or skipped) and the next time anything is due.
@@ -193,7 +205,7 @@ def decide(target: Target, history: Mapping[str, Past], cal: WorkCalendar, pol: 
     if target.state == "waived":
         return Verdict((), None)
     if target.state == "submitted":
-        return _after_submission(target, history, pol, now)
+        return _after_submission(target, history, cal, pol, now)
     stages = ladder(target, cal, pol)
     undecided = [s for s in stages if s.name not in history]
     due = [s for s in undecided if s.at <= now]
@@ -201,6 +213,9 @@ def decide(target: Target, history: Mapping[str, Past], cal: WorkCalendar, pol: 
     next_at = min((s.at for s in future), default=None)
     if not due:
         return Verdict((), next_at)
+    slot = sending_slot(now, cal, pol)
+    if slot > now:  # caught up at night or on a day off: wait for the next send hour
+        return Verdict((), slot)
     newest = max(due, key=lambda s: s.order)
     decided = [s for s in stages if s.name in history]
     # A stage older than one already decided (a reminder added to the config
@@ -219,7 +234,7 @@ def decide(target: Target, history: Mapping[str, Past], cal: WorkCalendar, pol: 
     return Verdict(tuple(out), next_at)
 
 
-def _after_submission(target: Target, history: Mapping[str, Past], pol: PolicySettings,
+def _after_submission(target: Target, history: Mapping[str, Past], cal: WorkCalendar, pol: PolicySettings,
                       now: datetime) -> Verdict:
     submitted = target.submitted_at
     if submitted is None or submitted <= target.due_at or RESOLVED in history:
@@ -229,4 +244,7 @@ def _after_submission(target: Target, history: Mapping[str, Past], pol: PolicySe
         return Verdict((), None)
     if submitted > now:  # recorded ahead of the clock (a replay): wait for it
         return Verdict((), submitted)
+    slot = sending_slot(now, cal, pol)
+    if slot > now:
+        return Verdict((), slot)
     return Verdict((StageDecision(RESOLVED, submitted, SENT, RESOLVED, to),), None)
