@@ -222,12 +222,12 @@ def test_header_injection_is_neutralised(smtp_rt, smtp_server):
 
 def test_claims_are_exclusive(smtp_rt, smtp_server):
     """Two workers over the same due rows: each message is sent by exactly one."""
-    from tracker.outbox import _claim
+    from tracker.outbox import claim
 
     [outbox_id] = enqueue_digests(smtp_rt, [digest()], NOW)
-    first = _claim(smtp_rt, outbox_id, NOW, "worker-a")
+    first = claim(smtp_rt, outbox_id, NOW, "worker-a")
     assert first is not None and first.claimed_by == "worker-a"
-    assert _claim(smtp_rt, outbox_id, NOW, "worker-b") is None
+    assert claim(smtp_rt, outbox_id, NOW, "worker-b") is None
     assert deliver_due(smtp_rt, NOW, worker="worker-b").attempted == 0
     # The lease: a claim ten minutes old belongs to a daemon that died mid-send.
     report = deliver_due(smtp_rt, NOW + timedelta(minutes=10, seconds=1), worker="worker-b")
@@ -257,10 +257,10 @@ def test_postgres_claims(pg_url, settings, smtp_server):
         pg_rt = Runtime(smtp_settings(settings, smtp_server.port), store, actor="tester")
         init_db(pg_rt)
         [outbox_id] = enqueue_digests(pg_rt, [digest()], NOW)
-        from tracker.outbox import _claim
+        from tracker.outbox import claim
 
-        assert _claim(pg_rt, outbox_id, NOW, "a") is not None
-        assert _claim(pg_rt, outbox_id, NOW, "b") is None
+        assert claim(pg_rt, outbox_id, NOW, "a") is not None
+        assert claim(pg_rt, outbox_id, NOW, "b") is None
         assert deliver_due(pg_rt, NOW + timedelta(minutes=11)).sent == 1
         with store.read() as session:
             assert session.scalar(select(OutboxMessage.state)) == "sent"

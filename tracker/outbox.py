@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from tracker.db.models import OutboxMessage
@@ -85,8 +87,12 @@ def deliver_due(rt, now: datetime, *, limit: int = DEFAULT_LIMIT, transport=None
     Never raises for one bad message: each outcome is recorded on its row and
     counted in the report. A configuration problem (e.g. SMTP user without a
     password) is returned in ``report.error`` without touching any row, so no
-    attempt is wasted on it. See the module docstring for the at-most-one-
-    duplicate guarantee after a crash.
+    attempt is wasted on it.
+
+    One transaction per message: it records the previous message's outcome and
+    claims the next one. So the outcome of message *i* is committed before
+    message *i+1* is handed to the server, and a crash can leave at most one
+    accepted message unrecorded (sent again, same Message-ID, after the lease).
     """
     from tracker.mail.transport import make_transport
 
@@ -105,31 +111,43 @@ def deliver_due(rt, now: datetime, *, limit: int = DEFAULT_LIMIT, transport=None
         transport.open()
     except DeliveryError as exc:
         # Unreachable server: every due message has had its try for this pass.
-        for outbox_id in due:
-            row = _claim(rt, outbox_id, now, worker)
-            if row is not None:
-                report.attempted += 1
-                _record_failure(rt, row, now, worker, str(exc), permanent=False, report=report)
+        with rt.store.write() as session:
+            for outbox_id in due:
+                row = _claim(session, rt, outbox_id, now, worker)
+                if row is not None:
+                    report.attempted += 1
+                    _apply(session, _failure(rt, row, now, str(exc), permanent=False), worker, report)
         report.errors.append(str(exc))
         return report
+    pending: Outcome | None = None
+    started = time.monotonic()
     try:
         for outbox_id in due:
-            row = _claim(rt, outbox_id, now, worker)
+            with rt.store.write() as session:
+                if pending is not None:
+                    _apply(session, pending, worker, report)
+                    pending = None
+                claim_at = now + timedelta(seconds=time.monotonic() - started)
+                row = _claim(session, rt, outbox_id, now, worker, claim_at)
             if row is None:  # another daemon took it
                 continue
             report.attempted += 1
             try:
-                _deliver_one(rt, transport, row, now, worker, report)
+                pending = _attempt(rt, transport, row, now)
             except ConnectionLost as exc:
                 # The rest stay queued, untouched: the connection, not they, failed.
-                _record_failure(rt, row, now, worker, str(exc), permanent=False, report=report)
+                pending = _failure(rt, row, now, str(exc), permanent=False)
                 report.errors.append(str(exc))
                 break
             except Exception as exc:  # a bug or an unexpected reply: this row only
-                _record_failure(rt, row, now, worker, f"{type(exc).__name__}: {exc}", permanent=False,
-                                report=report)
+                pending = _failure(rt, row, now, f"{type(exc).__name__}: {exc}", permanent=False)
     finally:
-        transport.close()
+        try:
+            if pending is not None:
+                with rt.store.write() as session:
+                    _apply(session, pending, worker, report)
+        finally:
+            transport.close()
     return report
 
 
@@ -149,26 +167,97 @@ def _claimable(now: datetime):
     )
 
 
-def _claim(rt, outbox_id: int, now: datetime, worker: str) -> OutboxMessage | None:
-    """Take one row: a conditional UPDATE that only one claimant can win. The
-    attempt is counted here, so a message that crashes the daemon cannot loop forever."""
+@dataclass(frozen=True)
+class Claimed:
+    """A claimed row: what sending it needs, read in the claiming statement itself."""
+
+    id: int
+    key: str
+    message_id: str
+    attempts: int
+    claimed_by: str
+    to_addrs: list[str]
+    cc_addrs: list[str]
+    reply_to: list[str]
+    subject: str
+    body_text: str
+    body_html: str | None
+    failed_recipients: list[str] | None
+
+
+_CLAIMED_COLUMNS = [OutboxMessage.__table__.c[f.name] for f in Claimed.__dataclass_fields__.values()]
+
+
+def claim(rt, outbox_id: int, now: datetime, worker: str) -> Claimed | None:
+    """Claim one due row for ``worker`` in its own transaction (None: not due, or someone else has it)."""
+    with rt.store.write() as session:
+        return _claim(session, rt, outbox_id, now, worker)
+
+
+def _claim(session: Session, rt, outbox_id: int, now: datetime, worker: str,
+           claim_at: datetime | None = None) -> Claimed | None:
+    """Take one row: a conditional UPDATE that only one claimant can win
+    (UPDATE … RETURNING: SQLite >= 3.35 and PostgreSQL). The attempt is counted
+    here, so a message that crashes the daemon cannot loop forever.
+
+    ``now`` decides what is due (the pass's clock); ``claim_at`` is when the
+    claim is really taken, so a long pass does not hand other daemons claims
+    that already look older than the lease."""
     from tracker.mail.message import message_id_for
 
-    with rt.store.write() as session:
-        result = session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == outbox_id, _claimable(now))
-            .values(state="sending", claimed_by=worker, claimed_at=now, attempts=OutboxMessage.attempts + 1)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:
-            return None
-        row = session.get(OutboxMessage, outbox_id, populate_existing=True)
-        if row.message_id is None:  # fixed at the first attempt, reused by every later one
-            row.message_id = message_id_for(row.id, row.key, rt.settings.mail.sender)
-        return row
+    row = session.execute(_statements()["claim"], {
+        "oid": outbox_id, "due_by": now, "stale_before": now - LEASE, "w": worker, "taken_at": claim_at or now,
+    }).first()
+    if row is None:
+        return None
+    values = row._asdict()
+    # Derived from the row, so it is the same at every attempt; stored with the outcome.
+    values["message_id"] = values["message_id"] or message_id_for(row.id, row.key, rt.settings.mail.sender)
+    return Claimed(**values)
 
 
-def _deliver_one(rt, transport, row: OutboxMessage, now: datetime, worker: str, report: DeliveryReport) -> None:
+@lru_cache(maxsize=1)
+def _statements() -> dict:
+    """The two statements of the delivery loop, built once with bind parameters:
+    building and cache-keying a fresh SQLAlchemy construct per message cost ten
+    times more than SQLite's own work (bench/mail_bench.py)."""
+    t = OutboxMessage.__table__
+    claimable = or_(
+        and_(t.c.state == "queued", or_(t.c.next_attempt_at.is_(None), t.c.next_attempt_at <= bindparam("due_by"))),
+        and_(t.c.state == "sending", t.c.claimed_at < bindparam("stale_before")),
+    )
+    claim_stmt = (
+        t.update().where(t.c.id == bindparam("oid"), claimable)
+        .values(state="sending", claimed_by=bindparam("w", type_=t.c.claimed_by.type),
+                claimed_at=bindparam("taken_at", type_=t.c.claimed_at.type), attempts=t.c.attempts + 1)
+        .returning(*_CLAIMED_COLUMNS)
+    )
+    apply_stmt = (
+        t.update().where(t.c.id == bindparam("oid"), t.c.claimed_by == bindparam("w"))
+        .values(state=bindparam("new_state", type_=t.c.state.type), claimed_by=None,
+                next_attempt_at=bindparam("next_at", type_=t.c.next_attempt_at.type),
+                last_error=bindparam("error", type_=t.c.last_error.type),
+                sent_at=bindparam("sent", type_=t.c.sent_at.type),
+                failed_recipients=bindparam("failed", type_=t.c.failed_recipients.type),
+                message_id=bindparam("mid", type_=t.c.message_id.type))
+    )
+    return {"claim": claim_stmt, "apply": apply_stmt}
+
+
+@dataclass
+class Outcome:
+    """What an attempt did to one row, recorded by ``_apply``."""
+
+    row: Claimed
+    state: str  # sent | failed | queued (retry)
+    error: str | None = None
+    rejected: dict[str, str] = field(default_factory=dict)
+    next_attempt_at: datetime | None = None
+    sent_at: datetime | None = None
+
+
+def _attempt(rt, transport, row: Claimed, now: datetime) -> Outcome:
+    """Send one claimed row; say what happened (raises only ``ConnectionLost``)."""
     from tracker.mail.message import build_for_row
 
     settings = rt.settings
@@ -176,72 +265,55 @@ def _deliver_one(rt, transport, row: OutboxMessage, now: datetime, worker: str, 
     outgoing = build_for_row(row, settings.mail.sender, settings.tracker.language, now)
     rejected = dict(outgoing.rejected)  # invalid addresses: refused before we even connect
     if not outgoing.recipients:
-        _finish(rt, row, now, worker, state="failed", rejected=rejected,
-                error="no valid recipient" + _reasons(rejected), report=report)
-        return
+        return Outcome(row, "failed", "no valid recipient" + _reasons(rejected), rejected)
     try:
         result = transport.send(outgoing, allow_partial=final)
     except ConnectionLost:
-        raise  # deliver_due stops the batch
+        raise
     except DeliveryError as exc:
-        _record_failure(rt, row, now, worker, str(exc), permanent=exc.permanent, report=report)
-        return
+        return _failure(rt, row, now, str(exc), permanent=exc.permanent)
     rejected.update(result.permanent_refusals())
     if result.accepted:
         # On the final attempt, recipients still deferring (4xx) are given up on.
         rejected.update(result.transient_refusals())
-        _finish(rt, row, now, worker, state="sent", rejected=rejected,
-                error=("rejected: " + _reasons(rejected).strip(" ;()")) if rejected else None, report=report)
-        return
+        error = ("rejected: " + _reasons(rejected).strip(" ;()")) if rejected else None
+        return Outcome(row, "sent", error, rejected, sent_at=now)
     if result.deferred:  # someone said "try later": keep it whole, remember the hard refusals
-        _record_failure(rt, row, now, worker, "deferred: " + _reasons(result.transient_refusals()).strip(" ;()"),
-                        permanent=False, report=report, rejected=rejected)
-        return
-    _finish(rt, row, now, worker, state="failed", rejected=rejected,
-            error="every recipient was refused" + _reasons(rejected), report=report)
+        return _failure(rt, row, now, "deferred: " + _reasons(result.transient_refusals()).strip(" ;()"),
+                        permanent=False, rejected=rejected)
+    return Outcome(row, "failed", "every recipient was refused" + _reasons(rejected), rejected)
 
 
 def _reasons(refused: dict[str, str]) -> str:
     return (" (" + "; ".join(f"{a}: {r}" for a, r in refused.items()) + ")") if refused else ""
 
 
-def _record_failure(rt, row: OutboxMessage, now: datetime, worker: str, error: str, *, permanent: bool,
-                    report: DeliveryReport, rejected: dict[str, str] | None = None) -> None:
+def _failure(rt, row: Claimed, now: datetime, error: str, *, permanent: bool,
+             rejected: dict[str, str] | None = None) -> Outcome:
     """A failed attempt: retry later with backoff, or a dead letter when permanent or out of attempts."""
     from tracker.mail.retry import backoff
 
     if permanent or row.attempts >= rt.settings.mail.max_attempts:
-        _finish(rt, row, now, worker, state="failed", rejected=rejected or {}, error=error, report=report)
-        return
-    with rt.store.write() as session:
-        session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == row.id, OutboxMessage.claimed_by == worker)
-            .values(state="queued", claimed_by=None, next_attempt_at=now + backoff(row.attempts),
-                    last_error=error[:2000], message_id=row.message_id,
-                    failed_recipients=_merge(row.failed_recipients, rejected or {}))
-            .execution_options(synchronize_session=False)
-        )
-    report.retrying += 1
-    report.rejected.update(rejected or {})
+        return Outcome(row, "failed", error, dict(rejected or {}))
+    return Outcome(row, "queued", error, dict(rejected or {}), next_attempt_at=now + backoff(row.attempts))
 
 
-def _finish(rt, row: OutboxMessage, now: datetime, worker: str, *, state: str, rejected: dict[str, str],
-            error: str | None, report: DeliveryReport) -> None:
-    with rt.store.write() as session:
-        result = session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == row.id, OutboxMessage.claimed_by == worker)
-            .values(state=state, claimed_by=None, next_attempt_at=None, last_error=error[:2000] if error else None,
-                    failed_recipients=_merge(row.failed_recipients, rejected), message_id=row.message_id,
-                    sent_at=now if state == "sent" else None)
-            .execution_options(synchronize_session=False)
-        )
+def _apply(session: Session, outcome: Outcome, worker: str, report: DeliveryReport) -> None:
+    row = outcome.row
+    result = session.execute(_statements()["apply"], {
+        "oid": row.id, "w": worker, "new_state": outcome.state, "next_at": outcome.next_attempt_at,
+        "error": outcome.error[:2000] if outcome.error else None, "sent": outcome.sent_at,
+        "failed": _merge(row.failed_recipients, outcome.rejected), "mid": row.message_id,
+    })
     if result.rowcount != 1:
         report.errors.append(f"outbox {row.id}: claim lost while sending (another daemon took it over)")
-    if state == "sent":
+    if outcome.state == "sent":
         report.sent += 1
-    else:
+    elif outcome.state == "failed":
         report.failed += 1
-    report.rejected.update(rejected)
+    else:
+        report.retrying += 1
+    report.rejected.update(outcome.rejected)
 
 
 def _merge(previous: list[str] | None, rejected: dict[str, str]) -> list[str] | None:
@@ -328,18 +400,3 @@ def requeue(rt, now: datetime, ids: list[int] | None = None) -> list[int]:
                 .execution_options(synchronize_session=False)
             )
     return targets
-
-
-def message_json(row: OutboxMessage, tz) -> dict:
-    """One row for ``tracker outbox list --json`` (local times, like every JSON shape)."""
-    def local(value: datetime | None) -> str | None:
-        return value.astimezone(tz).isoformat() if value else None
-
-    return {
-        "id": row.id, "key": row.key, "state": row.state, "recipient_unit": row.recipient_unit,
-        "to": list(row.to_addrs or []), "cc": list(row.cc_addrs or []), "reply_to": list(row.reply_to or []),
-        "subject": row.subject, "attempts": row.attempts, "next_attempt_at": local(row.next_attempt_at),
-        "created_at": local(row.created_at), "sent_at": local(row.sent_at), "message_id": row.message_id,
-        "last_error": row.last_error, "failed_recipients": list(row.failed_recipients or []),
-        "items": row.items,
-    }

@@ -59,7 +59,7 @@ def list_(env: Env, state: str | None, limit: int | None, as_json: bool) -> None
     Example:
       tracker outbox list --state failed
     """
-    from tracker.outbox import list_messages, message_json
+    from tracker.outbox import list_messages
 
     rt = env.runtime()
     with rt.store.read() as session:
@@ -117,3 +117,18 @@ def retry(env: Env, ids: tuple[int, ...], send: bool) -> None:
         click.echo(f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}")
         for line in ([report.error] if report.error else []) + report.errors:
             click.echo(f"warning: {line}", err=True)
+
+
+def message_json(row, tz) -> dict:
+    """One row for ``tracker outbox list --json`` (local times, like every JSON shape)."""
+    def local(value) -> str | None:
+        return value.astimezone(tz).isoformat() if value else None
+
+    return {
+        "id": row.id, "key": row.key, "state": row.state, "recipient_unit": row.recipient_unit,
+        "to": list(row.to_addrs or []), "cc": list(row.cc_addrs or []), "reply_to": list(row.reply_to or []),
+        "subject": row.subject, "attempts": row.attempts, "next_attempt_at": local(row.next_attempt_at),
+        "created_at": local(row.created_at), "sent_at": local(row.sent_at), "message_id": row.message_id,
+        "last_error": row.last_error, "failed_recipients": list(row.failed_recipients or []),
+        "items": row.items,
+    }
