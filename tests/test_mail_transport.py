@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import getpass
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email import message_from_bytes, policy
 
 import pytest
@@ -173,3 +173,50 @@ def test_mail_test_refused_address(cli, config_file):
         server.stop()
     assert result.exit_code == 1
     assert result.err == "error: nobody@syt.example.vn was refused: 550 5.1.1 no such user\n"
+
+
+def _self_signed(tmp_path):
+    """A certificate for 127.0.0.1, made on the spot (no network, no openssl binary)."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def test_starttls_verifies_the_server_certificate(rt, tmp_path, monkeypatch):
+    import ssl
+
+    cert_path, key_path = _self_signed(tmp_path)
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_ctx.load_cert_chain(cert_path, key_path)
+    server = SmtpServer().start(tls_context=server_ctx, require_starttls=True)
+    try:
+        settings = smtp_settings(rt.settings, server.port, smtp_security="starttls")
+        tls_rt = Runtime(settings, rt.store)
+        enqueue_digests(tls_rt, [digest()], NOW)
+        untrusted = deliver_due(tls_rt, NOW)  # self-signed: smtplib alone would accept it
+        assert untrusted.sent == 0 and "certificate verify failed" in untrusted.errors[0]
+        assert server.messages == []
+
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert_path))  # now the operator trusts it
+        trusted = deliver_due(tls_rt, NOW + timedelta(minutes=5))
+        assert trusted.sent == 1 and len(server.messages) == 1
+    finally:
+        server.stop()

@@ -232,6 +232,8 @@ def test_claims_are_exclusive(smtp_rt, smtp_server):
     # The lease: a claim ten minutes old belongs to a daemon that died mid-send.
     report = deliver_due(smtp_rt, NOW + timedelta(minutes=10, seconds=1), worker="worker-b")
     assert report.sent == 1 and len(smtp_server.messages) == 1
+    # Had worker-a's server accepted it before the crash, this resend carries the same id.
+    assert smtp_server.messages[0].parsed()["Message-ID"] == first.message_id
     row = outbox_rows(smtp_rt)[outbox_id]
     assert row.attempts == 2 and row.state == "sent"
 
