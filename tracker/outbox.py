@@ -262,7 +262,8 @@ def _attempt(rt, transport, row: Claimed, now: datetime) -> Outcome:
 
     settings = rt.settings
     final = row.attempts >= settings.mail.max_attempts
-    outgoing = build_for_row(row, settings.mail.sender, settings.tracker.language, now)
+    # Date in local time: what the recipient reads when the client shows the raw header.
+    outgoing = build_for_row(row, settings.mail.sender, settings.tracker.language, now.astimezone(settings.tz))
     rejected = dict(outgoing.rejected)  # invalid addresses: refused before we even connect
     if not outgoing.recipients:
         return Outcome(row, "failed", "no valid recipient" + _reasons(rejected), rejected)
