@@ -1,21 +1,31 @@
 """Scale benchmark: a national store (about 1M assignments) against a tenth of it.
 
     .venv/bin/python bench/scale.py            # SQLite, and PostgreSQL when reachable
-    .venv/bin/python bench/scale.py --quick    # 35 / 350 units, to try the script
+    .venv/bin/python bench/scale.py --quick    # 35 / 350 units and 100 due items, to try the script
 
 For each size: import time (units + plan, which materialises the assignments),
 one `tracker tick` with 1,000 due items, `tracker status --state overdue`,
 `tracker simulate` over a year, the peak memory of each (fresh processes), and
 `tracker --help` cold start against `python -c "import click"`. Then the growth
-ratio between the sizes and the targets of issue #6. Most of the store is
-history (submitted years ago), as in a real store after a decade.
+ratio between the sizes and the targets of issue #6.
+
+Before the commands run, bench/steady.py turns the imported store into what a
+decade of continuous operation leaves: ~90 % history, future work open with its
+next stage time, and the same 1,000 due items (200 late units x 5 deadlines)
+at both sizes, so the growth ratio measures the store, not the workload.
+
+Each command is timed twice: the wall time of the whole process (what a user
+waits for, interpreter start and imports included) and the in-process service
+time once the modules are loaded (the tick's own figure; status: the command
+with SQLAlchemy and the service preloaded). Both are printed; the targets are
+checked against both and the output says which one is met.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -29,73 +39,70 @@ sys.path.insert(0, str(HERE.parent))
 
 from bench.generate import write_inputs  # noqa: E402
 
-NOW = "2026-03-02T09:00"  # a Monday; history is everything due before 45 days ago
+# The 08:00 pass of Monday 2 March 2026; the daemon's previous pass was at 07:55.
+NOW = "2026-03-02T08:00"
+LOCAL = timezone(timedelta(hours=7))
 DUE_ITEMS = 1000
 PG_URL = os.environ.get("TRACKER_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+TICK_MODULES = "tracker.services.tick,tracker.outbox,tracker.mail.render,tracker.mail.message,tracker.mail.transport"
+STATUS_MODULES = "tracker.cli.status,tracker.services.status"
+SIMULATE_MODULES = "tracker.cli.scheduler,tracker.services.simulate,tracker.mail.render"
 
 
-def run(db: str, *args: str, now: str = NOW) -> dict:
-    """Run one tracker command in a fresh interpreter; return seconds, peak MB, exit code."""
+def run(db: str, *args: str, preload: str = "", now: str = NOW) -> dict:
+    """Run one tracker command in a fresh interpreter: wall and in-process seconds, peak MB."""
+    import json
+
     env = {**os.environ, "TRACKER_MAIL_TRANSPORT": "none", "TRACKER_CONFIG": ""}
-    proc = subprocess.run([sys.executable, str(HERE / "measure.py"), "--db", db, "--now", now, *args],
-                          capture_output=True, text=True, env=env, cwd=HERE.parent)
-    figures = json.loads(proc.stderr.strip().splitlines()[-1])
+    cmd = [sys.executable, str(HERE / "measure.py"), *(["--preload", preload] if preload else []),
+           "--db", db, "--now", now, *args]
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=HERE.parent)
+    wall = time.perf_counter() - started
+    try:
+        figures = json.loads(proc.stderr.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        raise SystemExit(f"tracker {' '.join(args)} crashed:\n{proc.stderr}") from None
     if figures["exit"] != 0:
         raise SystemExit(f"tracker {' '.join(args)} failed:\n{proc.stderr}")
+    figures["wall"] = wall
     figures["stdout"] = proc.stdout
     return figures
 
 
-def prepare_history(db: str) -> tuple[int, int]:
-    """Mark old assignments submitted (history), and make exactly DUE_ITEMS open ones due now."""
-    from sqlalchemy import text
+def bench_size(db: str, folder: Path, units: int, due_items: int) -> dict:
+    from bench.indexes import due_query_report
+    from bench.steady import prepare
 
-    from tracker.db.engine import Store
-
-    now = datetime.fromisoformat(NOW).replace(tzinfo=timezone(timedelta(hours=7))).astimezone(timezone.utc)
-    cut = now - timedelta(days=45)
-    store = Store(db)
-    with store.write() as s:
-        conn = s.connection()
-        fmt = (lambda d: d.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")) if store.is_sqlite else \
-            (lambda d: d.replace(tzinfo=None))
-        conn.execute(text("UPDATE assignments SET state = 'submitted', submitted_at = due_at, "
-                          "next_action_at = NULL WHERE due_at < :cut"), {"cut": fmt(cut)})
-        conn.execute(text("UPDATE assignments SET next_action_at = NULL WHERE state = 'open'"))
-        ids = [r[0] for r in conn.execute(text(
-            "SELECT id FROM assignments WHERE state = 'open' AND due_at < :now ORDER BY id LIMIT :n"),
-            {"now": fmt(now), "n": DUE_ITEMS})]
-        conn.execute(text("UPDATE assignments SET next_action_at = :now WHERE id IN (%s)" % ",".join(map(str, ids))),
-                     {"now": fmt(now)})
-        total = conn.execute(text("SELECT count(*) FROM assignments")).scalar()
-    store.dispose()
-    return total, len(ids)
-
-
-def bench_size(db: str, folder: Path, units: int) -> dict:
     units_csv, plan = write_inputs(folder, units)
     run(db, "init")
     u = run(db, "units", "import", str(units_csv))
     p = run(db, "plan", "import", str(plan))
-    total, due = prepare_history(db)
-    tick = run(db, "tick")
-    status = run(db, "status", "--state", "overdue")
-    simulate = run(db, "simulate", "--from", "2026-03-02", "--to", "2027-03-01", "--json")
+    now = datetime.fromisoformat(NOW).replace(tzinfo=LOCAL).astimezone(timezone.utc)
+    state = prepare(db, now, now - timedelta(minutes=5), due_items)
+    index = due_query_report(db, now)
+    tick = run(db, "tick", preload=TICK_MODULES)
+    summary = tick["stdout"].strip().splitlines()[-1]
+    service = re.search(r" in ([0-9.]+) s$", summary)
+    status = run(db, "status", "--state", "overdue", preload=STATUS_MODULES)
+    simulate = run(db, "simulate", "--from", "2026-03-02", "--to", "2027-03-01", preload=SIMULATE_MODULES)
+    sim_line = simulate["stdout"].strip().splitlines()[-1]
     return {
-        "assignments": total, "due": due,
-        "import_s": u["seconds"] + p["seconds"], "import_mb": max(u["peak_mb"], p["peak_mb"]),
-        "tick_s": tick["seconds"], "tick_mb": tick["peak_mb"], "tick_out": tick["stdout"].strip().splitlines()[-1:],
-        "status_s": status["seconds"], "status_mb": status["peak_mb"],
+        "assignments": state.assignments, "open": state.open, "due": state.due, "late_units": state.late_units,
+        "import_s": u["wall"] + p["wall"], "import_mb": max(u["peak_mb"], p["peak_mb"]),
+        "tick_s": tick["wall"], "tick_in_s": float(service.group(1)) if service else tick["run_s"],
+        "tick_mb": tick["peak_mb"], "tick_out": summary,
+        "status_s": status["wall"], "status_in_s": status["run_s"], "status_mb": status["peak_mb"],
         "status_rows": status["stdout"].strip().splitlines()[-1] if status["stdout"].strip() else "",
-        "simulate_s": simulate["seconds"], "simulate_mb": simulate["peak_mb"],
-        "messages": len(json.loads(simulate["stdout"])),
+        "simulate_s": simulate["wall"], "simulate_mb": simulate["peak_mb"],
+        "messages": int(sim_line.split()[0]), "simulate_out": sim_line, "index": index,
     }
 
 
 def cold_start() -> tuple[float, float]:
     def best(cmd: list[str]) -> float:
         times = []
-        for _ in range(7):
+        for _ in range(9):
             t = time.perf_counter()
             subprocess.run(cmd, capture_output=True, check=True, cwd=HERE.parent)
             times.append(time.perf_counter() - t)
@@ -126,40 +133,57 @@ def drop_pg(url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{url.rpartition("/")[2]}" WITH (FORCE)')
 
 
+ROWS = [("assignments", "assignments", "{:,.0f}"), ("open assignments", "open", "{:,.0f}"),
+        ("stages due at now", "due", "{:,.0f}"),
+        ("import (s)", "import_s", "{:.2f}"), ("import peak (MB)", "import_mb", "{:.0f}"),
+        ("tick wall (s)", "tick_s", "{:.2f}"), ("tick in-process (s)", "tick_in_s", "{:.3f}"),
+        ("tick peak (MB)", "tick_mb", "{:.0f}"),
+        ("status overdue wall (s)", "status_s", "{:.2f}"), ("status in-process (s)", "status_in_s", "{:.3f}"),
+        ("status peak (MB)", "status_mb", "{:.0f}"),
+        ("due query, 500 rows (ms)", "due_ms", "{:.2f}"),
+        ("simulate a year (s)", "simulate_s", "{:.2f}"), ("simulate peak (MB)", "simulate_mb", "{:.0f}"),
+        ("simulated messages", "messages", "{:,.0f}")]
+
+
 def report(backend: str, small: dict, large: dict) -> list[str]:
     failures = []
+    for r in (small, large):
+        r["due_ms"] = r["index"]["due_ms"]
     print(f"\n{backend}")
-    print(f"{'':28}{'small':>14}{'large':>14}{'growth':>10}")
-    rows = [("assignments", "assignments", "{:,.0f}"), ("import (s)", "import_s", "{:.2f}"),
-            ("import peak (MB)", "import_mb", "{:.0f}"), ("tick, 1,000 due (s)", "tick_s", "{:.2f}"),
-            ("tick peak (MB)", "tick_mb", "{:.0f}"), ("status --state overdue (s)", "status_s", "{:.2f}"),
-            ("status peak (MB)", "status_mb", "{:.0f}"), ("simulate a year (s)", "simulate_s", "{:.2f}"),
-            ("simulate peak (MB)", "simulate_mb", "{:.0f}"), ("simulated messages", "messages", "{:,.0f}")]
-    for label, key, fmt in rows:
+    print(f"{'':30}{'small':>14}{'large':>14}{'growth':>10}")
+    for label, key, fmt in ROWS:
         ratio = large[key] / small[key] if small[key] else float("nan")
-        print(f"{label:28}{fmt.format(small[key]):>14}{fmt.format(large[key]):>14}{ratio:>9.2f}x")
-    print(f"  tick output (large): {large['tick_out']}")
+        print(f"{label:30}{fmt.format(small[key]):>14}{fmt.format(large[key]):>14}{ratio:>9.2f}x")
+    print(f"  tick (large): {large['tick_out']}")
     print(f"  status (large): {large['status_rows']}")
+    print(f"  simulate (large): {large['simulate_out']}")
+    print(f"  due query plan (large): {large['index']['plan']}")
+    print(f"  status query plan (large): {large['index']['status_plan']}")
     checks = [
-        ("tick with 1,000 due < 1 s at the large size", large["tick_s"] < 1.0),
-        ("tick grows < 1.5x from small to large", large["tick_s"] / small["tick_s"] < 1.5),
-        ("status --state overdue < 0.5 s at the large size", large["status_s"] < 0.5),
+        ("tick with 1,000 due < 1 s at the large size, wall", large["tick_s"] < 1.0),
+        ("tick with 1,000 due < 1 s at the large size, in-process", large["tick_in_s"] < 1.0),
+        ("tick grows < 1.5x from small to large, wall", large["tick_s"] / small["tick_s"] < 1.5),
+        ("tick grows < 1.5x from small to large, in-process", large["tick_in_s"] / small["tick_in_s"] < 1.5),
+        ("status --state overdue < 0.5 s at the large size, wall", large["status_s"] < 0.5),
+        ("status --state overdue < 0.5 s at the large size, in-process", large["status_in_s"] < 0.5),
         ("import of the large store < 60 s", large["import_s"] < 60),
         ("tick peak memory < 200 MB at the large size", large["tick_mb"] < 200),
     ]
     for name, ok in checks:
         print(f"  target {name}: {'ok' if ok else 'MISSED'}")
         if not ok:
-            failures.append(f"{backend}: {name}")
+            failures.append(f"{backend.split()[0]}: {name}")
     return failures
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="35 and 350 units instead of 350 and 3,500")
+    parser.add_argument("--quick", action="store_true", help="35 and 350 units, 100 due items")
     parser.add_argument("--no-pg", action="store_true", help="SQLite only")
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     args = parser.parse_args()
     small_units, large_units = (35, 350) if args.quick else (350, 3500)
+    due_items = 100 if args.quick else DUE_ITEMS
     failures = []
     help_s, click_s = cold_start()
     print(f"tracker --help cold start: {help_s * 1000:.0f} ms; python -c 'import click': {click_s * 1000:.0f} ms; "
@@ -167,11 +191,12 @@ def main() -> None:
     if help_s / click_s >= 2:
         failures.append("--help within 2x of import click")
     with tempfile.TemporaryDirectory() as tmp:
-        results = {}
-        for label, n in (("small", small_units), ("large", large_units)):
-            results[label] = bench_size(f"sqlite:///{tmp}/{label}.db", Path(tmp) / label, n)
-        failures += report(f"SQLite ({small_units} and {large_units} units x 30 obligations x ~10 years)",
-                           results["small"], results["large"])
+        if not args.no_sqlite:
+            results = {}
+            for label, n in (("small", small_units), ("large", large_units)):
+                results[label] = bench_size(f"sqlite:///{tmp}/{label}.db", Path(tmp) / label, n, due_items)
+            failures += report(f"SQLite ({small_units} and {large_units} units x 30 obligations x 10 years)",
+                               results["small"], results["large"])
         if not args.no_pg:
             pg = {}
             for label, n in (("small", small_units), ("large", large_units)):
@@ -179,11 +204,11 @@ def main() -> None:
                 if url is None:
                     break
                 try:
-                    pg[label] = bench_size(url, Path(tmp) / f"pg-{label}", n)
+                    pg[label] = bench_size(url, Path(tmp) / f"pg-{label}", n, due_items)
                 finally:
                     drop_pg(url)
             if len(pg) == 2:
-                failures += report("PostgreSQL", pg["small"], pg["large"])
+                failures += report(f"PostgreSQL ({small_units} and {large_units} units)", pg["small"], pg["large"])
     print("\nall targets met" if not failures else "\nmissed: " + "; ".join(failures))
 
 

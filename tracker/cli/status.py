@@ -46,10 +46,9 @@ def status(env: Env, plan: str | None, unit: str | None, state: str | None, as_j
 def _warn_dead_letters(env: Env) -> None:
     """Mail that could not be delivered is part of "who is late": say so on stderr
     (stdout stays clean for --json)."""
-    from tracker.outbox import count_failed
+    from tracker.services.status import dead_letters
 
-    with env.runtime().store.read() as session:
-        failed = count_failed(session)
+    failed = dead_letters(env.runtime())
     if failed:
         click.echo(f"warning: {failed} message{'s' if failed != 1 else ''} could not be delivered; "
                    "see `tracker outbox list --state failed`, then `tracker outbox retry`", err=True)

@@ -131,7 +131,7 @@ class _Box:
     cc: list[str] = field(default_factory=list)
     reply_to: list[str] = field(default_factory=list)
     items: dict[tuple, DigestItem] = field(default_factory=dict)
-    refs: list[Hashable] = field(default_factory=list)
+    refs: dict[Hashable, None] = field(default_factory=dict)  # ordered set: membership is O(1)
 
 
 def recipient_key(route: str) -> str:
@@ -184,9 +184,8 @@ def group_digests(at: datetime, sends: Iterable[Send], directory: Directory,
             coord = directory.units.get(send.coordinator)
             _add(box.reply_to, coord.emails if coord else ())
             i = send.item
-            box.items.setdefault((i.plan, i.obligation, i.unit, i.period, i.stage), i)
-            if send.ref not in box.refs:
-                box.refs.append(send.ref)
+            box.items.setdefault(_item_key(i), i)
+            box.refs.setdefault(send.ref, None)
     digests: list[Digest] = []
     refs: dict[str, list[Hashable]] = {}
     for rkey, box in sorted(boxes.items()):
@@ -201,19 +200,21 @@ def group_digests(at: datetime, sends: Iterable[Send], directory: Directory,
             _add(box.to, earlier.to)
             _add(box.cc, earlier.cc)
             _add(box.reply_to, earlier.reply_to)
-            items += [old for old in earlier.items if not any(_same(old, i) for i in items)]
+            # A dict lookup per item: a coordinator's digest can carry thousands.
+            items += [old for old in earlier.items if _item_key(old) not in box.items]
         cc = tuple(a for a in box.cc if a not in box.to)
         reply_to = tuple(a for a in box.reply_to if a not in box.to and a not in cc)
         digests.append(Digest(key, at, box.unit, box.name, tuple(box.to), cc, reply_to, tuple(items)))
-        refs[key] = box.refs
+        refs[key] = list(box.refs)
         routed.update(box.refs)
     all_refs = [r for box in boxes.values() for r in box.refs]
     unroutable = [r for r in dict.fromkeys(all_refs) if r not in routed]
     return Grouped(digests, refs, unroutable)
 
 
-def _same(a: DigestItem, b: DigestItem) -> bool:
-    return (a.plan, a.obligation, a.unit, a.period, a.stage) == (b.plan, b.obligation, b.unit, b.period, b.stage)
+def _item_key(i: DigestItem) -> tuple:
+    """One item per (plan, obligation, unit, period, stage) in a digest."""
+    return (i.plan, i.obligation, i.unit, i.period, i.stage)
 
 
 def _new_box(rkey: str, directory: Directory) -> _Box:
