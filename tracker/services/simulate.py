@@ -55,7 +55,7 @@ def simulate(rt: Runtime, start: datetime, end: datetime) -> list[Message]:
     """Messages in send order (time, then recipient) for passes in [start, end]."""
     if end < start:
         raise InputError("--to is before --from", "--to")
-    from tracker.mail.render import render_digest
+    from tracker.mail.render import render_subject
 
     with rt.store.read() as session:
         contexts, histories = _existing(session, end)
@@ -89,7 +89,7 @@ def simulate(rt: Runtime, start: datetime, end: datetime) -> list[Message]:
         for i, stage in grouped.unroutable:  # as the tick records them: skipped, no address
             histories[i][stage] = policy.Past(policy.SKIPPED)
         for digest in grouped.digests:
-            messages.append(Message(at, digest, render_digest(digest, rt.settings).subject))
+            messages.append(Message(at, digest, render_subject(digest, rt.settings)))
     return messages
 
 
