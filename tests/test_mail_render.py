@@ -113,3 +113,10 @@ def test_broken_template_names_the_file(settings, tmp_path):
 def test_backoff_doubles_and_caps():
     assert [backoff(n) for n in range(1, 9)] == [timedelta(minutes=m) for m in (5, 10, 20, 40, 80, 160, 320, 360)]
     assert backoff(0) == timedelta(0) and backoff(10_000) == timedelta(hours=6)
+
+
+def test_render_subject_matches_render_digest(settings):
+    from tracker.mail.render import render_subject
+
+    for d in (digest(), digest(items=(item(), item("x", stage="after:1")))):
+        assert render_subject(d, settings) == render_digest(d, settings).subject
