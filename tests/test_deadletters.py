@@ -1,0 +1,45 @@
+"""A message that cannot be delivered is reported to the coordinator, once."""
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from tests.conftest import at, load_sample
+from tests.mail_support import closed_port, digest, enqueue_digests, smtp_settings
+from tracker.db.models import OutboxMessage
+from tracker.outbox import deliver_due
+from tracker.services.deadletters import notify_dead_letters
+from tracker.services.runtime import Runtime
+
+
+def test_dead_letter_is_reported_to_the_plan_coordinator_once(rt):
+    now = at("2021-05-24T08:00")
+    load_sample(rt, at("2021-03-01T09:00"))
+    down = Runtime(smtp_settings(rt.settings, closed_port(), max_attempts=1), rt.store, actor="tester")
+    [failed_id] = enqueue_digests(down, [digest()], now)
+    assert deliver_due(down, now).failed == 1
+
+    with rt.store.write() as session:
+        assert notify_dead_letters(rt, session, now + timedelta(minutes=5)) == 1
+    with rt.store.write() as session:  # a second pass, or a second daemon, adds nothing
+        assert notify_dead_letters(rt, session, now + timedelta(minutes=10)) == 0
+    with rt.store.read() as session:
+        notice = session.scalars(select(OutboxMessage).where(OutboxMessage.key.like("dead-letter|%"))).one()
+    assert notice.key == f"dead-letter|{failed_id}|sldtbxh"
+    assert notice.to_addrs == ["vanthu@sldtbxh.example.vn", "binhdanggioi@sldtbxh.example.vn"]
+    assert notice.subject == "[Không gửi được] Thư nhắc hạn tới vanthu@syt.example.vn"
+    assert notice.body_text.splitlines()[0] == "Kính gửi: Sở Lao động - Thương binh và Xã hội"
+    assert f"tracker outbox retry {failed_id}" in notice.body_text
+
+
+def test_a_failed_notice_does_not_report_itself(rt):
+    now = at("2021-05-24T08:00")
+    load_sample(rt, at("2021-03-01T09:00"))
+    down = Runtime(smtp_settings(rt.settings, closed_port(), max_attempts=1), rt.store, actor="tester")
+    enqueue_digests(down, [digest()], now)
+    deliver_due(down, now)
+    with rt.store.write() as session:
+        notify_dead_letters(rt, session, now)
+    assert deliver_due(down, now + timedelta(minutes=1)).failed == 1  # the notice itself fails too
+    with rt.store.write() as session:
+        assert notify_dead_letters(rt, session, now + timedelta(minutes=2)) == 0

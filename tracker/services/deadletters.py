@@ -1,0 +1,90 @@
+"""Tell the coordinator about mail that could not be delivered.
+
+A dead letter (attempts exhausted) or an address the server refused means a
+unit was not reminded: the coordinator must hear of it, or the tool is silent
+exactly when it matters. One notice per failed message and coordinator, under
+a unique outbox key, so restarts and several daemons never repeat it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.db.models import OutboxMessage, Plan, Unit
+from tracker.outbox import FailedDelivery, failed_since
+from tracker.services.runtime import Runtime
+
+NOTICE_PREFIX = "dead-letter|"
+# Failures older than this were reported by earlier passes (or predate the
+# feature); the bound keeps the query on recent rows.
+LOOKBACK = timedelta(days=7)
+
+_TEXT = {
+    "vi": {
+        "subject": "[Không gửi được] Thư nhắc hạn tới {who}",
+        "intro": "Kính gửi: {name}\n\nHệ thống nhắc hạn không gửi được thư sau, nên đơn vị nhận chưa được nhắc:",
+        "fields": ("Thư", "Người nhận", "Địa chỉ bị từ chối", "Lỗi", "Thời điểm"),
+        "action": "Đề nghị kiểm tra địa chỉ thư điện tử của đơn vị (tracker units import) hoặc máy chủ thư, "
+                  "rồi gửi lại bằng: tracker outbox retry {id}",
+    },
+    "en": {
+        "subject": "[Undelivered] Reminder to {who}",
+        "intro": "Dear {name},\n\nThe tracker could not deliver the message below, so its recipients were not reminded:",
+        "fields": ("Message", "Recipients", "Refused addresses", "Error", "When"),
+        "action": "Please check the unit's e-mail addresses (tracker units import) or the mail server, "
+                  "then resend with: tracker outbox retry {id}",
+    },
+}
+
+
+def notify_dead_letters(rt: Runtime, session: Session, now: datetime) -> int:
+    """Enqueue one notice per recent delivery failure to the coordinator of each
+    plan the failed message was about; returns how many were enqueued."""
+    failures = [f for f in failed_since(session, now - LOOKBACK) if not f.key.startswith(NOTICE_PREFIX)]
+    if not failures:
+        return 0
+    plans = {p.code: p.coordinator_code for p in session.scalars(select(Plan))}
+    units = {u.code: u for u in session.scalars(select(Unit).where(Unit.code.in_(set(plans.values()))))}
+    items_by_id = dict(session.execute(select(OutboxMessage.id, OutboxMessage.items)
+                                       .where(OutboxMessage.id.in_([f.outbox_id for f in failures]))).all())
+    wanted = {}
+    for f in failures:
+        coordinators = sorted({plans[i["plan"]] for i in items_by_id.get(f.outbox_id) or [] if i.get("plan") in plans})
+        for code in coordinators:
+            unit = units.get(code)
+            if unit is not None and unit.emails and code != f.recipient_unit:
+                wanted[f"{NOTICE_PREFIX}{f.outbox_id}|{code}"] = (f, unit)
+    if not wanted:
+        return 0
+    done = set(session.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_(list(wanted)))))
+    created = 0
+    for key, (failure, unit) in wanted.items():
+        if key in done:
+            continue
+        subject, body = render_notice(failure, unit.name, rt.settings.tracker.language, rt.tz)
+        session.add(OutboxMessage(
+            key=key, recipient_unit=unit.code, to_addrs=list(unit.emails), cc_addrs=[], reply_to=[],
+            subject=subject, body_text=body, body_html=None, items=[], state="queued", attempts=0,
+            next_attempt_at=now, created_at=now,
+        ))
+        created += 1
+    session.flush()
+    return created
+
+
+def render_notice(f: FailedDelivery, coordinator_name: str, language: str, tz) -> tuple[str, str]:
+    """Subject and plain-text body of a notice. Pure."""
+    t = _TEXT.get(language, _TEXT["vi"])
+    who = ", ".join(f.to) or "?"
+    labels = t["fields"]
+    lines = [t["intro"].format(name=coordinator_name), "",
+             f"- {labels[0]}: {f.subject}", f"- {labels[1]}: {who}"]
+    if f.failed_recipients:
+        lines.append(f"- {labels[2]}: {', '.join(f.failed_recipients)}")
+    if f.error:
+        lines.append(f"- {labels[3]}: {f.error}")
+    lines += [f"- {labels[4]}: {f.at.astimezone(tz):%d/%m/%Y %H:%M}", "", t["action"].format(id=f.outbox_id), ""]
+    return t["subject"].format(who=who), "\n".join(lines)
