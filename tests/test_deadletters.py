@@ -43,3 +43,17 @@ def test_a_failed_notice_does_not_report_itself(rt):
     assert deliver_due(down, now + timedelta(minutes=1)).failed == 1  # the notice itself fails too
     with rt.store.write() as session:
         assert notify_dead_letters(rt, session, now + timedelta(minutes=2)) == 0
+
+
+def test_the_tick_reports_an_earlier_dead_letter_and_delivers_the_notice(rt):
+    from tracker.services.tick import tick
+
+    now = at("2021-05-24T08:00")
+    load_sample(rt, at("2021-03-01T09:00"))
+    down = Runtime(smtp_settings(rt.settings, closed_port(), max_attempts=1), rt.store, actor="tester")
+    [failed_id] = enqueue_digests(down, [digest()], now)
+    deliver_due(down, now)
+    tick(rt, now + timedelta(minutes=5))  # file transport: the notice is written as .eml
+    with rt.store.read() as session:
+        notice = session.scalars(select(OutboxMessage).where(OutboxMessage.key.like("dead-letter|%"))).one()
+    assert (notice.key, notice.state) == (f"dead-letter|{failed_id}|sldtbxh", "sent")

@@ -297,13 +297,15 @@ def _enqueue(p: _Pass, session: Session, digest: Digest) -> tuple[int, str]:
 
 
 def _deliver(rt: Runtime, now: datetime) -> int | None:
-    """Hand the outbox to the mail layer, when it provides ``deliver_due(rt, now)``."""
-    from tracker import outbox
+    """Tell coordinators about earlier delivery failures, then hand the outbox to the mail layer."""
+    from tracker.outbox import deliver_due
+    from tracker.services.deadletters import notify_dead_letters
 
-    deliver_due = getattr(outbox, "deliver_due", None)
-    if deliver_due is None:
-        return None
     try:
+        with rt.store.write() as session:
+            notices = notify_dead_letters(rt, session, now)
+        if notices:
+            log.warning("delivery: %d undelivered message(s) reported to the coordinator", notices)
         report = deliver_due(rt, now)
     except Exception:  # delivery has its own retry/backoff; a failure here must not lose decisions
         log.exception("delivery failed; queued messages stay queued")
