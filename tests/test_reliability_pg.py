@@ -108,3 +108,36 @@ def test_a_daemon_survives_lost_connections_and_a_database_refusing_connections(
                              .group_by(Decision.stage)).all())
     assert may == {"before:7": 14, "before:3": 14, "before:1": 14}  # each stage once, none lost
     rt.store.dispose()
+
+
+def test_a_daemon_started_while_the_database_is_down_waits_for_it(pg_url, settings, monkeypatch, caplog):
+    rt = Runtime(settings, Store(pg_url), actor="tester")
+    init_db(rt)
+    load_sample(rt, at("2021-02-01T09:00"))
+    rt.store.dispose()
+    db = pg_url.rpartition("/")[2]
+    monkeypatch.setattr("tracker.daemon.STORE_WAIT_FIRST", 0.05)
+    monkeypatch.setattr("tracker.daemon.setup_logging", lambda *a, **k: None)
+    _admin(f'ALTER DATABASE "{db}" ALLOW_CONNECTIONS false')
+    passes = PassLog()
+    logger = logging.getLogger("tracker.daemon")
+    logger.addHandler(passes)
+    stop, result = threading.Event(), []
+    try:
+        with caplog.at_level(logging.INFO, logger="tracker"):
+            thread = threading.Thread(target=lambda: result.append(
+                run_daemon(rt, clock=lambda: at("2021-05-17T08:00"), stop=stop, install_signals=False)))
+            thread.start()
+            deadline = time.monotonic() + WAIT
+            while "retrying in" not in caplog.text and time.monotonic() < deadline:
+                thread.join(0.05)
+            assert "not currently accepting connections; retrying in" in caplog.text and thread.is_alive()
+            _admin(f'ALTER DATABASE "{db}" ALLOW_CONNECTIONS true')  # back: the daemon carries on
+            assert passes.next().startswith("tick at 2021-05-17 08:00")
+    finally:
+        _admin(f'ALTER DATABASE "{db}" ALLOW_CONNECTIONS true')
+        stop.set()
+        thread.join(WAIT)
+        logger.removeHandler(passes)
+    assert result == [0]
+    rt.store.dispose()

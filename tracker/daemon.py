@@ -10,6 +10,10 @@ queue on the write lock, so it is refused up front (an ``fcntl`` lock on
 ``<db>.daemon.lock``, released by the kernel if the process dies). On
 PostgreSQL several daemons may share a store; ``FOR UPDATE SKIP LOCKED`` in the
 tick splits the work between them.
+
+A database that is unreachable at start-up is waited for (``wait_for_store``);
+one lost between passes costs that pass only (``run_pass`` logs it, the pool
+reconnects for the next one).
 """
 
 from __future__ import annotations
@@ -32,6 +36,9 @@ log = logging.getLogger("tracker.daemon")
 
 JOB_ID = "tracker-tick"
 Clock = Callable[[], datetime]
+# Waiting for an unreachable database at start-up: 1 s, doubling, capped at a minute.
+STORE_WAIT_FIRST = 1.0
+STORE_WAIT_CAP = 60.0
 
 
 class AlreadyRunning(TrackerError):
@@ -122,6 +129,32 @@ def run_pass(rt: Runtime, clock: Clock) -> None:
     log.info("%s", result.summary(rt.tz))
 
 
+def wait_for_store(rt: Runtime, stop: threading.Event) -> bool:
+    """Block until the store answers with its schema; False if asked to stop first.
+
+    A database that is down when the daemon starts (a reboot where PostgreSQL
+    comes up later, a failover) is waited for, with a log line per attempt,
+    instead of exiting: systemd does not restart an exit status of 1, so exiting
+    would stop reminders until someone noticed. An uninitialised database is a
+    configuration error and still ends the daemon at once.
+    """
+    from tracker.db.engine import NotInitialised
+    from tracker.errors import StoreError
+
+    delay = STORE_WAIT_FIRST
+    while True:
+        try:
+            rt.store.require_schema()
+            return True
+        except NotInitialised:
+            raise
+        except StoreError as exc:
+            log.warning("%s; retrying in %.0f s", exc, delay)
+        if stop.wait(delay):
+            return False
+        delay = min(STORE_WAIT_CAP, delay * 2)
+
+
 def build_scheduler(rt: Runtime, clock: Clock, *, blocking: bool = False):
     """The APScheduler wiring, separate from signals so it can be tested without running."""
     from apscheduler.executors.pool import ThreadPoolExecutor
@@ -172,6 +205,9 @@ def run_daemon(rt: Runtime, *, clock: Clock | None = None, stop: threading.Event
 
             signal.signal(signal.SIGTERM, _on_signal)
             signal.signal(signal.SIGINT, _on_signal)
+        if not wait_for_store(rt, stop):
+            log.info("stopped before the database answered")
+            return 0
         scheduler = build_scheduler(rt, clock)
         log.info("started (pid %d): a pass every %d min on %s", os.getpid(), rt.settings.schedule.tick_minutes,
                  _describe(rt))

@@ -60,7 +60,8 @@ def daemon(env: Env) -> None:
     """
     from tracker.daemon import run_daemon
 
-    raise SystemExit(run_daemon(env.runtime(), clock=_clock(env)))
+    # The schema is checked by the daemon itself, which waits for a database that is down.
+    raise SystemExit(run_daemon(env.runtime(require_schema=False), clock=_clock(env)))
 
 
 def _clock(env: Env):

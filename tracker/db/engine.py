@@ -88,6 +88,10 @@ def redact(url: str) -> str:
         return "<unparseable URL>"
 
 
+class NotInitialised(StoreError):
+    """The database answers but ``tracker init`` was never run: waiting will not help."""
+
+
 class Store:
     """The database: sessions for reading and for writing."""
 
@@ -117,7 +121,7 @@ class Store:
         with _store_errors(self.url):
             with self.engine.connect() as conn:
                 if not inspect(conn).has_table("alembic_version"):
-                    raise StoreError(f"database {redact(self.url)} is not initialised: run `tracker init` first")
+                    raise NotInitialised(f"database {redact(self.url)} is not initialised: run `tracker init` first")
 
     def dispose(self) -> None:
         self.engine.dispose()
