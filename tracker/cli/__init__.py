@@ -26,8 +26,6 @@ COMMANDS = {
     "submit": "tracker.cli.records:submit",
     "waive": "tracker.cli.records:waive",
     "extend": "tracker.cli.records:extend",
-    "mail": "tracker.cli.mail:mail",
-    "outbox": "tracker.cli.mail:outbox",
     "tick": "tracker.cli.scheduler:tick",
     "daemon": "tracker.cli.scheduler:daemon",
     "simulate": "tracker.cli.scheduler:simulate",
