@@ -43,7 +43,10 @@ DEFAULT_LIMIT = 500
 STATES = ("queued", "sending", "sent", "failed")
 
 
-def enqueue(session: Session, digest: Digest, rendered: Rendered, now: datetime, tz) -> OutboxMessage:
+def enqueue(session: Session, digest: Digest, rendered: Rendered, now: datetime, tz, *,
+            flush: bool = True) -> OutboxMessage:
+    """Add the digest's message to the session. ``flush=False`` lets a caller enqueuing
+    many messages flush once (one multi-row INSERT) before it reads their ids."""
     msg = OutboxMessage(
         key=digest.key, recipient_unit=digest.recipient_unit, to_addrs=list(digest.to), cc_addrs=list(digest.cc),
         reply_to=list(digest.reply_to), subject=rendered.subject, body_text=rendered.text,
@@ -51,7 +54,8 @@ def enqueue(session: Session, digest: Digest, rendered: Rendered, now: datetime,
         next_attempt_at=now, created_at=now,
     )
     session.add(msg)
-    session.flush()
+    if flush:
+        session.flush()
     return msg
 
 

@@ -235,11 +235,12 @@ def _process(p: _Pass, session: Session, rows: list[Assignment]) -> dict[str, An
     digests: dict[str, Digest] = {}
     outbox_ids: dict[str, int] = {}
     by_ref: dict[Any, tuple[str, int]] = {}
-    for digest in grouped.digests:
-        msg_id, key = _enqueue(p, session, digest)
-        digests[digest.key], outbox_ids[digest.key] = digest, msg_id
+    queued = [(digest, *_enqueue(p, session, digest)) for digest in grouped.digests]
+    session.flush()  # one multi-row INSERT for the batch's new messages, then their ids are known
+    for digest, msg, key in queued:
+        digests[digest.key], outbox_ids[digest.key] = digest, msg.id
         for ref in grouped.refs[digest.key]:
-            by_ref.setdefault(ref, (key, msg_id))
+            by_ref.setdefault(ref, (key, msg.id))
     unroutable = set(grouped.unroutable)
     out: list[DecisionRow] = []
     records: list[dict[str, Any]] = []
@@ -273,7 +274,7 @@ def _process(p: _Pass, session: Session, rows: list[Assignment]) -> dict[str, An
     return {"evaluated": len(rows), "decisions": out, "digests": digests, "outbox_ids": outbox_ids}
 
 
-def _enqueue(p: _Pass, session: Session, digest: Digest) -> tuple[int, str]:
+def _enqueue(p: _Pass, session: Session, digest: Digest) -> tuple[OutboxMessage, str]:
     """Enqueue a digest, or grow the message an earlier batch of this pass enqueued for the same key."""
     from tracker import outbox
     from tracker.mail.render import render_digest
@@ -286,14 +287,13 @@ def _enqueue(p: _Pass, session: Session, digest: Digest) -> tuple[int, str]:
             msg.to_addrs, msg.cc_addrs, msg.reply_to = list(digest.to), list(digest.cc), list(digest.reply_to)
             msg.subject, msg.body_text, msg.body_html = rendered.subject, rendered.text, rendered.html
             msg.items = [i.to_json(p.rt.tz) for i in digest.items]
-            return msg.id, digest.key
+            return msg, digest.key
         # Already on its way (another process delivers): send only what is new, under its own key.
         earlier = set(p.carried[digest.key].items)
         fresh = tuple(i for i in digest.items if i not in earlier)
         digest = replace(digest, key=f"{digest.key}#{len(p.outbox_ids) + 1}", items=fresh)
         rendered = render_digest(digest, p.rt.settings)
-    msg = outbox.enqueue(session, digest, rendered, p.now, p.rt.tz)
-    return msg.id, digest.key
+    return outbox.enqueue(session, digest, rendered, p.now, p.rt.tz, flush=False), digest.key
 
 
 def _deliver(rt: Runtime, now: datetime) -> int | None:
