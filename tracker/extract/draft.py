@@ -14,7 +14,7 @@ from collections import Counter
 
 from .clauses import sentence_span
 from .header import Header, parse_header
-from .merge import Entry, group, responsible
+from .merge import Entry, group, report_class, responsible
 from .names import ascii_fold, org_start_pattern, slug, starts_org
 from .obligations import Mention, find_obligations
 from .text import Doc, collapse, is_upper_line
@@ -161,12 +161,9 @@ def _obligation(m: Mention, ids: set[str]) -> dict:
 def _ob_id(m: Mention) -> str:
     t = m.title.lower()
     if m.category == "report":
-        if re.search(r"\b0?6 tháng|sáu tháng|sơ kết", t):
-            return "bao-cao-6-thang"
-        if re.search(r"\bquý", t):
-            return "bao-cao-quy"
-        if re.search(r"\bnăm\b|tổng kết", t):
-            return "bao-cao-nam"
+        known = {"6-month": "bao-cao-6-thang", "quarter": "bao-cao-quy", "year": "bao-cao-nam"}
+        if report_class(m.title) in known:
+            return known[report_class(m.title)]
         rest = re.sub(r"^(?:(?:gửi|nộp|tổng hợp)\s+)?báo cáo\s*", "", t)
         return "bao-cao-" + slug(rest or "x", 24)
     if m.category == "plan_submission":
