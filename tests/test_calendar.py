@@ -7,8 +7,8 @@ import pytest
 
 from tracker.calendar import WorkCalendar
 from tracker.schedule import (
-    DateError, ObligationDates, end_of_day, in_year, is_late, last_acceptable_day, occurrence, occurrences,
-    parse_date,
+    DateError, ObligationDates, end_of_day, is_late, last_acceptable_day, occurrence, occurrences, parse_date,
+    shift_months,
 )
 
 VN = WorkCalendar()
@@ -92,8 +92,25 @@ def test_impossible_or_malformed_dates_are_errors(text):
 
 
 def test_29_february_falls_on_28_february_in_common_years():
-    assert in_year(date(2024, 2, 29), 2025) == date(2025, 2, 28)
-    assert in_year(date(2024, 2, 29), 2028) == date(2028, 2, 29)
+    assert shift_months(date(2024, 2, 29), 12) == date(2025, 2, 28)
+    assert shift_months(date(2024, 2, 29), 48) == date(2028, 2, 29)
+
+
+def test_quarterly_deadline_has_four_periods_a_year_three_months_apart():
+    rule = ObligationDates("deadline", date(2021, 3, 31), None, "quarterly", 2021)
+    occs = occurrences(rule, until=date(2021, 12, 31), calendar=VN, tz=HCM)
+    # Counted from the anchor each time: 30/6 and 30/9 (those months lack a 31st), then 31/12.
+    assert [(o.period, o.day) for o in occs] == [
+        ("2021-Q1", date(2021, 3, 31)), ("2021-Q2", date(2021, 6, 30)),
+        ("2021-Q3", date(2021, 9, 30)), ("2021-Q4", date(2021, 12, 31))]
+
+
+def test_half_yearly_report_before_the_15th_of_june_and_december():
+    rule = ObligationDates("deadline", date(2022, 6, 15), None, "half-yearly", 2022, strict_before=True)
+    occs = occurrences(rule, until=date(2023, 6, 30), calendar=VN, tz=HCM)
+    assert [(o.period, o.day) for o in occs] == [
+        ("2022-H1", date(2022, 6, 14)), ("2022-H2", date(2022, 12, 14)), ("2023-H1", date(2023, 6, 14))]
+    assert occurrence(rule, "2023-H2", VN, HCM).day == date(2023, 12, 14)
 
 
 def test_yearly_obligation_materialises_one_period_per_year_up_to_the_horizon():

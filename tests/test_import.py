@@ -246,3 +246,21 @@ obligations:""")
     cli("--now", "2021-03-02T09:00", "plan", "import", path)
     rows = json.loads(cli("--now", "2021-03-02T09:00", "status", "--json").out)
     assert [(r["unit"], r["state"]) for r in rows] == [("hlhpn", "pending"), ("syt", "waived")]
+
+
+def test_quarterly_obligation_gives_one_assignment_per_quarter(cli, tmp_path):
+    path = write(tmp_path, "p.yaml", PLAN.format(due="20/3").replace("recurrence: none", "recurrence: quarterly"))
+    assert cli("--now", "2021-01-04T09:00", "plan", "import", path).exit_code == 0
+    rows = json.loads(cli("--now", "2021-01-04T09:00", "status", "--json").out)
+    # 20/3/2021 strict -> Fri 19/3; 20/6 -> Sat 19/6 -> Mon 21/6; 20/9 -> Sun 19/9 -> Mon 20/9; 20/12 -> Sun 19/12 -> Mon 20/12
+    assert [(r["period"], r["due"][:10]) for r in rows][:4] == [
+        ("2021-Q1", "2021-03-19"), ("2021-Q2", "2021-06-21"), ("2021-Q3", "2021-09-20"), ("2021-Q4", "2021-12-20")]
+    submitted = cli("--now", "2021-06-01T09:00", "submit", "hlhpn", "bao-cao", "--period", "2021-Q2")
+    assert submitted.out.startswith("hlhpn bao-cao (test-2021, 2021-Q2): submitted")
+
+
+def test_unknown_recurrence_is_rejected(cli, tmp_path):
+    path = write(tmp_path, "p.yaml", PLAN.format(due="20/3").replace("recurrence: none", "recurrence: monthly"))
+    result = cli("plan", "import", path)
+    assert result.err == (f"error: {path}:21: obligation 'bao-cao': recurrence must be one of none, yearly, "
+                          "half-yearly, quarterly, not 'monthly'\n")

@@ -16,7 +16,7 @@ from typing import Any
 
 from tracker.config import is_email
 from tracker.errors import InputError, ValidationErrors
-from tracker.schedule import DateError, parse_date
+from tracker.schedule import RECURRENCES, DateError, parse_date
 
 CODE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 KINDS = ("deadline", "window", "event")
@@ -261,8 +261,8 @@ def obligation_spec(c: Collector, node: Any, what: str, year: int | None) -> Obl
     if strict and kind != "deadline":
         c.add(f"{label}: strict_before applies to deadlines only", node, "strict_before")
     recurrence = text_field(c, node, "recurrence", label, required=False) or "none"
-    if recurrence not in ("none", "yearly"):
-        c.add(f"{label}: recurrence must be none or yearly, not {recurrence!r}", node, "recurrence")
+    if recurrence not in RECURRENCES:
+        c.add(f"{label}: recurrence must be one of {', '.join(RECURRENCES)}, not {recurrence!r}", node, "recurrence")
     responsible: str | tuple[str, ...] = "all"
     raw = node.get("responsible", "all")
     if isinstance(raw, list):

@@ -55,14 +55,6 @@ def _make(year: int, month: int, day: int, text: str) -> date:
         raise DateError(f"{text.strip()!r} is not a real date") from None
 
 
-def in_year(anchor: date, year: int) -> date:
-    """The anniversary of ``anchor`` in ``year``; 29/2 becomes 28/2 in common years."""
-    try:
-        return anchor.replace(year=year)
-    except ValueError:
-        return date(year, 2, 28)
-
-
 def last_acceptable_day(due: date, *, strict_before: bool, shift: str, calendar: WorkCalendar) -> date:
     day = due - timedelta(days=1) if strict_before else due
     if shift == "next_working_day":
@@ -105,6 +97,12 @@ class Occurrence:
     day: date  # deadline: last acceptable day; window: start; event: the day
 
 
+RECURRENCES = ("none", "yearly", "half-yearly", "quarterly")
+# Occurrences per year, and the months between two of them.
+_PER_YEAR = {"none": 1, "yearly": 1, "half-yearly": 2, "quarterly": 4}
+_PERIOD = re.compile(r"^(\d{4})(?:-([HQ])([1-4]))?$")
+
+
 @dataclass(frozen=True)
 class ObligationDates:
     """The date rule of an obligation, anchored in its plan's year."""
@@ -112,23 +110,54 @@ class ObligationDates:
     kind: str  # deadline | window | event
     first: date  # deadline: due (as written); window: start; event: date
     last: date | None  # window: end
-    recurrence: str  # none | yearly
+    recurrence: str  # none | yearly | half-yearly | quarterly
     plan_year: int
     strict_before: bool = False
     shift: str = "next_working_day"
 
 
-def occurrence(rule: ObligationDates, year: int, calendar: WorkCalendar, tz: ZoneInfo) -> Occurrence:
-    offset = year - rule.plan_year
-    first = in_year(rule.first, rule.first.year + offset)
+def shift_months(day: date, months: int) -> date:
+    """The same day ``months`` later; a day the month lacks becomes its last (31/3 + 3 = 30/6, 29/2 + 12 = 28/2)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    for d in (day.day, 30, 29, 28):
+        try:
+            return date(year, month + 1, d)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def period_label(recurrence: str, year: int, index: int) -> str:
+    """``2021`` for yearly and one-off obligations, ``2021-H2``, ``2021-Q3``: the index-th occurrence of the year."""
+    if recurrence == "half-yearly":
+        return f"{year}-H{index + 1}"
+    if recurrence == "quarterly":
+        return f"{year}-Q{index + 1}"
+    return str(year)
+
+
+def _months_after_anchor(rule: ObligationDates, period: str | int) -> int:
+    m = _PERIOD.match(str(period))
+    if m is None:
+        raise ValueError(f"{period!r} is not a period (2021, 2021-H1, 2021-Q3)")
+    year, index = int(m.group(1)), int(m.group(3) or 1) - 1
+    return (year - rule.plan_year) * 12 + index * (12 // _PER_YEAR.get(rule.recurrence, 1))
+
+
+def occurrence(rule: ObligationDates, period: str | int, calendar: WorkCalendar, tz: ZoneInfo) -> Occurrence:
+    """The dates of one period (``2021``, ``2021-H2``, ``2021-Q3``) of the rule."""
+    months = _months_after_anchor(rule, period)
+    label = str(period)
+    first = shift_months(rule.first, months)
     if rule.kind == "deadline":
         day = last_acceptable_day(first, strict_before=rule.strict_before, shift=rule.shift, calendar=calendar)
-        return Occurrence(str(year), end_of_day(day, tz), None, day)
+        return Occurrence(label, end_of_day(day, tz), None, day)
     if rule.kind == "window":
         assert rule.last is not None
-        last = in_year(rule.last, rule.last.year + offset)
-        return Occurrence(str(year), start_of_day(first, tz), end_of_day(last, tz), first)
-    return Occurrence(str(year), start_of_day(first, tz), None, first)
+        last = shift_months(rule.last, months)
+        return Occurrence(label, start_of_day(first, tz), end_of_day(last, tz), first)
+    return Occurrence(label, start_of_day(first, tz), None, first)
 
 
 def occurrences(
@@ -136,16 +165,20 @@ def occurrences(
 ) -> list[Occurrence]:
     """Every period whose first date falls on or before ``until`` (the horizon).
 
-    ``none`` gives the plan's year only; ``yearly`` one per year from the plan's year.
+    ``none`` gives the plan's year only; the others recur from the plan's year on:
+    once a year, twice (H1, H2: six months apart) or four times (Q1..Q4: three
+    months apart), counted from the date the plan gives.
     """
     if rule.recurrence == "none":
         years = [rule.plan_year]
     else:
         start = max(rule.plan_year, since_year or rule.plan_year)
         years = list(range(start, until.year + 1))
+    per_year = _PER_YEAR.get(rule.recurrence, 1)
     out = []
     for year in years:
-        occ = occurrence(rule, year, calendar, tz)
-        if in_year(rule.first, rule.first.year + year - rule.plan_year) <= until:
-            out.append(occ)
+        for index in range(per_year):
+            label = period_label(rule.recurrence, year, index)
+            if shift_months(rule.first, _months_after_anchor(rule, label)) <= until:
+                out.append(occurrence(rule, label, calendar, tz))
     return out

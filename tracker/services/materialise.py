@@ -22,7 +22,7 @@ def rule_of(ob: Obligation, plan: Plan, default_shift: str) -> ObligationDates:
 
 
 def occurrence_for(rt: Runtime, ob: Obligation, plan: Plan, period: str) -> Occurrence:
-    return occurrence(rule_of(ob, plan, rt.settings.calendar.shift), int(period[:4]), rt.calendar, rt.tz)
+    return occurrence(rule_of(ob, plan, rt.settings.calendar.shift), period, rt.calendar, rt.tz)
 
 
 def responsible_units(session: Session, ob: Obligation, plan: Plan) -> list[Unit]:
