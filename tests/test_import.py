@@ -264,3 +264,13 @@ def test_unknown_recurrence_is_rejected(cli, tmp_path):
     result = cli("plan", "import", path)
     assert result.err == (f"error: {path}:21: obligation 'bao-cao': recurrence must be one of none, yearly, "
                           "half-yearly, quarterly, not 'monthly'\n")
+
+
+def test_plan_file_that_changes_a_shared_unit_says_which(cli, tmp_path):
+    first = write(tmp_path, "a.yaml", PLAN.format(due="30/5"))
+    assert cli("--now", "2021-03-01T09:00", "plan", "import", first).out.endswith(
+        "units: 2 created, 0 updated\n")
+    other = PLAN.format(due="30/5").replace("id: test-2021", "id: other-2021").replace(
+        "vanthu@sldtbxh.example.vn", "moi@sldtbxh.example.vn")
+    result = cli("--now", "2021-03-01T09:00", "plan", "import", write(tmp_path, "b.yaml", other))
+    assert result.out.endswith("units: 0 created, 1 updated (sldtbxh)\n")

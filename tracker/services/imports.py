@@ -39,6 +39,7 @@ class ImportResult:
     unchanged: int = 0
     assignments_created: int = 0
     assignments_changed: int = 0
+    units: "ImportResult | None" = None  # a plan file's own units: section
 
     def summary(self, noun: str) -> str:
         parts = [f"{len(self.created)} {noun} created", f"{len(self.updated)} updated", f"{self.unchanged} unchanged"]
@@ -46,6 +47,10 @@ class ImportResult:
             parts.append(f"{self.assignments_created} assignments created")
             if self.assignments_changed:
                 parts.append(f"{self.assignments_changed} rescheduled")
+        if self.units is not None and (self.units.created or self.units.updated):
+            # Units are shared by every plan: say which existing ones this file changed.
+            changed = f" ({', '.join(self.units.updated)})" if self.units.updated else ""
+            parts.append(f"units: {len(self.units.created)} created, {len(self.units.updated)} updated{changed}")
         return ", ".join(parts)
 
 
@@ -116,8 +121,8 @@ def import_plan(rt: Runtime, path: str | Path, now: datetime) -> ImportResult:
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     with rt.store.write() as session:
         _check_plan_references(session, spec)
-        result = ImportResult()
-        _upsert_units(session, spec.units, now, rt.actor, ImportResult())
+        result = ImportResult(units=ImportResult())
+        _upsert_units(session, spec.units, now, rt.actor, result.units)
         plan = session.scalar(select(Plan).where(Plan.code == spec.id))
         if plan is not None and plan.content_hash == digest:
             result.unchanged = 1
