@@ -18,7 +18,7 @@ import logging
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Callable, ContextManager
+from typing import TYPE_CHECKING, Any, Callable, ContextManager
 
 from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -31,6 +31,9 @@ from tracker.services.dispatch import (
 )
 from tracker.services.materialise import materialise
 from tracker.services.runtime import Runtime
+
+if TYPE_CHECKING:
+    from tracker.outbox import DeliveryReport
 
 log = logging.getLogger("tracker.tick")
 
@@ -74,7 +77,7 @@ class TickResult:
     evaluated: int = 0
     decisions: list[DecisionRow] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)  # outbox keys enqueued (or updated)
-    delivered: int | None = None  # None: no delivery function (yet), or --dry-run
+    delivered: int | None = None  # None: --dry-run (or deliver=False) did not deliver
     errors: int = 0
     elapsed: float = 0.0
 
@@ -296,7 +299,7 @@ def _enqueue(p: _Pass, session: Session, digest: Digest) -> tuple[OutboxMessage,
     return outbox.enqueue(session, digest, rendered, p.now, p.rt.tz, flush=False), digest.key
 
 
-def _deliver(rt: Runtime, now: datetime) -> int | None:
+def _deliver(rt: Runtime, now: datetime) -> int:
     """Tell coordinators about earlier delivery failures, then hand the outbox to the mail layer."""
     from tracker.outbox import deliver_due
     from tracker.services.deadletters import notify_dead_letters
@@ -311,36 +314,17 @@ def _deliver(rt: Runtime, now: datetime) -> int | None:
         log.exception("delivery failed; queued messages stay queued")
         return 0
     _log_trouble(report)
-    return _count(report)
+    return report.sent
 
 
-def _log_trouble(report: Any) -> None:
+def _log_trouble(report: "DeliveryReport") -> None:
     """An operator reads the journal: an unreachable server or a full disk must
     show there, not only as "0 delivered" (the rows say when they retry)."""
-    error = getattr(report, "error", None)
-    if error:
-        log.error("delivery not attempted: %s", error)
-    errors = list(getattr(report, "errors", None) or ())
-    for text in dict.fromkeys(errors[:5]):
+    if report.error:
+        log.error("delivery not attempted: %s", report.error)
+    for text in dict.fromkeys(report.errors[:5]):
         log.warning("delivery: %s", text)
-    if len(errors) > 5:
-        log.warning("delivery: %d more errors", len(errors) - 5)
-    retrying = getattr(report, "retrying", 0)
-    if retrying:
-        log.warning("delivery: %d message(s) back in the queue, retried with backoff", retrying)
-
-
-def _count(value: Any) -> int:
-    if value is None:
-        return 0
-    if isinstance(value, int):
-        return value
-    if isinstance(value, dict):
-        return int(value.get("sent", 0))
-    sent = getattr(value, "sent", None)
-    if sent is not None:
-        return sent if isinstance(sent, int) else len(sent)
-    try:
-        return len(value)
-    except TypeError:
-        return 0
+    if len(report.errors) > 5:
+        log.warning("delivery: %d more errors", len(report.errors) - 5)
+    if report.retrying:
+        log.warning("delivery: %d message(s) back in the queue, retried with backoff", report.retrying)
