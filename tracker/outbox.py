@@ -157,17 +157,19 @@ def deliver_due(rt, now: datetime, *, limit: int = DEFAULT_LIMIT, transport=None
 
 def _due_ids(session: Session, now: datetime, limit: int) -> list[int]:
     rows = session.execute(
-        select(OutboxMessage.id).where(_claimable(now))
+        select(OutboxMessage.id).where(_claimable(now, now - LEASE))
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)
     )
     return [r[0] for r in rows]
 
 
-def _claimable(now: datetime):
+def _claimable(due_by, stale_before):
+    """Queued and due, or claimed by a daemon whose lease ran out (it died mid-send).
+    Takes values or bind parameters: the listing and the claim share one rule."""
+    t = OutboxMessage.__table__
     return or_(
-        and_(OutboxMessage.state == "queued",
-             or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now)),
-        and_(OutboxMessage.state == "sending", OutboxMessage.claimed_at < now - LEASE),
+        and_(t.c.state == "queued", or_(t.c.next_attempt_at.is_(None), t.c.next_attempt_at <= due_by)),
+        and_(t.c.state == "sending", t.c.claimed_at < stale_before),
     )
 
 
@@ -226,10 +228,7 @@ def _statements() -> dict:
     building and cache-keying a fresh SQLAlchemy construct per message cost ten
     times more than SQLite's own work (bench/mail_bench.py)."""
     t = OutboxMessage.__table__
-    claimable = or_(
-        and_(t.c.state == "queued", or_(t.c.next_attempt_at.is_(None), t.c.next_attempt_at <= bindparam("due_by"))),
-        and_(t.c.state == "sending", t.c.claimed_at < bindparam("stale_before")),
-    )
+    claimable = _claimable(bindparam("due_by"), bindparam("stale_before"))
     claim_stmt = (
         t.update().where(t.c.id == bindparam("oid"), claimable)
         .values(state="sending", claimed_by=bindparam("w", type_=t.c.claimed_by.type),
