@@ -18,7 +18,7 @@ from tracker.db.models import Assignment, Obligation, Plan, Unit, Waiver
 from tracker.errors import InputError, ValidationErrors
 from tracker.planfile import ObligationSpec, PlanSpec, UnitSpec, parse_plan
 from tracker.services import audit
-from tracker.services.materialise import materialise, occurrence_for
+from tracker.services.materialise import materialise, occurrence_for, responsible_units
 from tracker.services.runtime import Runtime
 from tracker.unitfile import parse_units
 
@@ -266,8 +266,6 @@ def _reschedule(rt: Runtime, session: Session, ob: Obligation, plan: Plan, now: 
 
 def _drop_units(rt: Runtime, session: Session, ob: Obligation, plan: Plan, now: datetime) -> int:
     """Open assignments of units no longer responsible are waived, not deleted."""
-    from tracker.services.materialise import responsible_units
-
     keep = [u.id for u in responsible_units(session, ob, plan)]
     query = select(Assignment).where(Assignment.obligation_id == ob.id, Assignment.unit_id.not_in(keep))
     return _waive_open(rt, session, query, now, "unit no longer responsible in the plan file")

@@ -32,7 +32,7 @@ class Recorded:
 
 
 def find_assignment(session: Session, rt: Runtime, now: datetime, unit_code: str, obligation_code: str,
-                    plan_code: str | None, period: str | None, *, open_only: bool = True) -> Assignment:
+                    plan_code: str | None, period: str | None) -> Assignment:
     unit = unit_or_fail(session, unit_code)
     query = select(Obligation).join(Plan).where(Obligation.code == obligation_code)
     if plan_code:
@@ -53,8 +53,7 @@ def find_assignment(session: Session, rt: Runtime, now: datetime, unit_code: str
         if a is None:
             raise NotFound(f"unit {unit_code!r} has no assignment of {obligation_code!r} for period {period!r}")
         return a
-    candidates = list(session.scalars(query.where(Assignment.state == "open"))) if open_only else \
-        list(session.scalars(query))
+    candidates = list(session.scalars(query.where(Assignment.state == "open")))
     if not candidates:
         raise NotFound(f"unit {unit_code!r} has no open assignment of {obligation_code!r} "
                        f"(is it responsible? see `tracker status --unit {unit_code}`)")
