@@ -6,6 +6,7 @@ import getpass
 import os
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from tracker.calendar import WorkCalendar
@@ -25,8 +26,10 @@ class Runtime:
     def tz(self) -> ZoneInfo:
         return self.settings.tz
 
-    @property
+    @cached_property
     def calendar(self) -> WorkCalendar:
+        # Settings are frozen, so one calendar serves the whole run (its holiday
+        # tables are cached per year).
         return WorkCalendar.from_settings(self.settings)
 
     def local_date(self, instant: datetime) -> date:
