@@ -6,7 +6,7 @@ import getpass
 import os
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from functools import cached_property
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from tracker.calendar import WorkCalendar
@@ -26,14 +26,19 @@ class Runtime:
     def tz(self) -> ZoneInfo:
         return self.settings.tz
 
-    @cached_property
+    @property
     def calendar(self) -> WorkCalendar:
-        # Settings are frozen, so one calendar serves the whole run (its holiday
-        # tables are cached per year).
-        return WorkCalendar.from_settings(self.settings)
+        return _calendar_for(self.settings)
 
     def local_date(self, instant: datetime) -> date:
         return instant.astimezone(self.tz).date()
+
+
+@lru_cache(maxsize=8)
+def _calendar_for(settings: Settings) -> WorkCalendar:
+    # Settings are frozen and hashable: one calendar per configuration, not one
+    # per access (a runtime whose settings are replaced gets the matching one).
+    return WorkCalendar.from_settings(settings)
 
 
 def current_user() -> str:
