@@ -48,14 +48,21 @@ def _tuple(values) -> tuple[int, ...] | None:
     return tuple(int(v) for v in values) if values is not None else None
 
 
-def make_context(*, ob: Obligation, plan: Plan, unit_code: str, unit_name: str, period: str, kind: str,
-                 due_at: datetime, ends_at: datetime | None, state: str = "open",
-                 submitted_at: datetime | None = None) -> Context:
-    target = Target(
+def target_of(ob: Obligation, plan: Plan, *, unit_code: str, kind: str, due_at: datetime,
+              ends_at: datetime | None, state: str = "open", submitted_at: datetime | None = None) -> Target:
+    """The policy's view of one assignment (or of a period about to become one)."""
+    return Target(
         kind=kind, due_at=due_at, unit=unit_code, coordinator=ob.report_to or plan.coordinator_code,
         ends_at=ends_at, state=state, submitted_at=submitted_at, reminders=_tuple(ob.reminders),
         escalation=_tuple(ob.escalation),
     )
+
+
+def make_context(*, ob: Obligation, plan: Plan, unit_code: str, unit_name: str, period: str, kind: str,
+                 due_at: datetime, ends_at: datetime | None, state: str = "open",
+                 submitted_at: datetime | None = None) -> Context:
+    target = target_of(ob, plan, unit_code=unit_code, kind=kind, due_at=due_at, ends_at=ends_at, state=state,
+                       submitted_at=submitted_at)
     return Context(target, plan.code, plan.title, ob.code, ob.title, ob.source, bool(ob.strict_before),
                    unit_name, period)
 

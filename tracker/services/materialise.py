@@ -52,6 +52,9 @@ def materialise(rt: Runtime, session: Session, now: datetime, *, force: bool = F
         query = query.where(Obligation.id.in_(obligation_ids))
     elif not force:
         query = query.where((Obligation.materialised_until.is_(None)) | (Obligation.materialised_until < until))
+    from tracker.policy import PolicySettings
+
+    pol = PolicySettings.from_settings(rt.settings)
     created = 0
     for ob in session.scalars(query).all():
         plan = ob.plan
@@ -63,7 +66,7 @@ def materialise(rt: Runtime, session: Session, now: datetime, *, force: bool = F
             ))
             # The scheduler first looks at a new assignment at its first stage (the
             # policy's exact time; a past time is simply due at the next pass).
-            first = {occ.period: _first_action(rt, ob, occ) for occ in occs}
+            first = {occ.period: _first_action(rt, pol, ob, plan, occ) for occ in occs}
             rows = [
                 _row(ob, unit.id, occ, now, first[occ.period])
                 for occ in occs for unit in units if (unit.id, occ.period) not in existing
@@ -74,13 +77,12 @@ def materialise(rt: Runtime, session: Session, now: datetime, *, force: bool = F
     return created
 
 
-def _first_action(rt: Runtime, ob: Obligation, occ: Occurrence) -> datetime | None:
-    from tracker.policy import PolicySettings, Target, initial_action_at
+def _first_action(rt: Runtime, pol, ob: Obligation, plan: Plan, occ: Occurrence) -> datetime | None:
+    from tracker.policy import initial_action_at
+    from tracker.services.dispatch import target_of
 
-    target = Target(kind=ob.kind, due_at=occ.due_at, unit="", coordinator="", ends_at=occ.ends_at,
-                    reminders=tuple(ob.reminders) if ob.reminders is not None else None,
-                    escalation=tuple(ob.escalation) if ob.escalation is not None else None)
-    return initial_action_at(target, rt.calendar, PolicySettings.from_settings(rt.settings))
+    target = target_of(ob, plan, unit_code="", kind=ob.kind, due_at=occ.due_at, ends_at=occ.ends_at)
+    return initial_action_at(target, rt.calendar, pol)
 
 
 _COLUMNS = ("obligation_id", "unit_id", "period", "kind", "base_due_at", "due_at", "ends_at", "state",
