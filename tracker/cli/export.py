@@ -41,7 +41,7 @@ def export_csv(env: Env, plan: str | None, output: str) -> None:
       tracker --now 2021-06-03 export csv -o - | head
     """
     from tracker.reports.csv_export import render_csv
-    from tracker.reports.output import write_output
+    from tracker.services.files import write_output
     from tracker.services.status import status
 
     rows = status(env.runtime(), env.now(), plan=plan)
@@ -69,7 +69,7 @@ def export_ics(env: Env, unit: str | None, plan: str | None, output: str) -> Non
     """
     from tracker.reports.data import collect
     from tracker.reports.ics_export import render_ics
-    from tracker.reports.output import write_output
+    from tracker.services.files import write_output
 
     data = collect(env.runtime(), env.now(), plan=plan, unit=unit)
     write_output(output, render_ics(data))
@@ -103,7 +103,7 @@ def report_html(env: Env, plan: str | None, output: str) -> None:
     """
     from tracker.reports.data import collect
     from tracker.reports.html_report import render_html
-    from tracker.reports.output import write_output
+    from tracker.services.files import write_output
 
     data = collect(env.runtime(), env.now(), plan=plan)
     write_output(output, render_html(data))

@@ -74,14 +74,14 @@ def extract(doc: str, output: str | None, plan_id: str | None) -> None:
     """
     from tracker.extract import extract_plan, render_yaml
     from tracker.services.imports import read_text
-    from tracker.services.files import write_atomic
+    from tracker.services.files import write_output
 
     draft = extract_plan(read_text(doc), plan_id=plan_id)
     text = render_yaml(draft)
     if output in (None, "-"):
         click.echo(text, nl=False)
         return
-    write_atomic(output, text.encode("utf-8"))
+    write_output(output, text.encode("utf-8"))
     counts = {k: len(draft.get(k) or []) for k in ("obligations", "units", "review")}
     click.echo(f"{output}: draft with {counts['obligations']} obligations, {counts['units']} units, "
                f"{counts['review']} points to review")
