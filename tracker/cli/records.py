@@ -75,15 +75,10 @@ def extend(env: Env, unit: str, obligation: str, plan: str | None, period: str |
     Example:
       tracker extend so-yte bao-cao-nam --period 2021 --until 2021-12-10 --reason "data delayed"
     """
-    from tracker.errors import InputError
-    from tracker.schedule import DateError, end_of_day, parse_date
+    from tracker.schedule import end_of_day
     from tracker.services.records import extend as run
+    from tracker.services.runtime import parse_day
 
-    settings = env.settings()
-    try:
-        day = parse_date(until, None)
-    except DateError as exc:
-        raise InputError(str(exc), "--until") from None
     r = run(env.runtime(), env.now(), unit, obligation, plan=plan, period=period,
-            until=end_of_day(day, settings.tz), reason=reason)
+            until=end_of_day(parse_day(until, "--until"), env.settings().tz), reason=reason)
     click.echo(f"{r.unit} {r.obligation} ({r.plan}, {r.period}): due {fmt_local(r.due)} ({r.state})")

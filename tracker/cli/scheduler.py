@@ -118,14 +118,10 @@ def simulate(env: Env, start: str, end: str, as_json: bool) -> None:
 
 def _instant(text: str, tz, what: str, *, end_of_day: bool) -> datetime:
     """A date means its first (--from) or last (--to) second in the configured time zone."""
-    from tracker.errors import InputError
-    from tracker.schedule import DateError, end_of_day as eod, parse_date, start_of_day
-    from tracker.services.runtime import parse_instant
+    from tracker.schedule import end_of_day as eod, start_of_day
+    from tracker.services.runtime import parse_day, parse_instant
 
     if "T" in text or " " in text.strip():
         return parse_instant(text, tz, what)
-    try:
-        day = parse_date(text, None)
-    except DateError as exc:
-        raise InputError(str(exc), what) from None
+    day = parse_day(text, what)
     return eod(day, tz) if end_of_day else start_of_day(day, tz)

@@ -49,6 +49,14 @@ def current_user() -> str:
         return os.environ.get("USER", "unknown")
 
 
+def parse_day(text: str, what: str) -> date:
+    """A date option (d/m/yyyy or yyyy-mm-dd); a bad one is an error naming the option."""
+    try:
+        return parse_date(text, None)
+    except DateError as exc:
+        raise InputError(str(exc), what) from None
+
+
 def parse_instant(text: str, tz: ZoneInfo, what: str = "--now") -> datetime:
     """ISO 8601 date or datetime; without an offset it is local time in ``tz``.
 
