@@ -28,6 +28,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -35,8 +36,9 @@ from sqlalchemy.orm import Session
 from tracker.db.models import OutboxMessage
 from tracker.digest import Digest
 from tracker.errors import DeliveryError, InputError, NotFound, TrackerError
-from tracker.mail.render import Rendered
-from tracker.mail.transport import ConnectionLost
+
+if TYPE_CHECKING:  # the mail layer (Jinja2, transports) is not needed to count or list the outbox
+    from tracker.mail.render import Rendered
 
 LEASE = timedelta(minutes=10)
 DEFAULT_LIMIT = 500
@@ -98,7 +100,7 @@ def deliver_due(rt, now: datetime, *, limit: int = DEFAULT_LIMIT, transport=None
     message *i+1* is handed to the server, and a crash can leave at most one
     accepted message unrecorded (sent again, same Message-ID, after the lease).
     """
-    from tracker.mail.transport import make_transport
+    from tracker.mail.transport import ConnectionLost, make_transport
 
     report = DeliveryReport()
     worker = worker or worker_id()
@@ -262,6 +264,7 @@ class Outcome:
 def _attempt(rt, transport, row: Claimed, now: datetime) -> Outcome:
     """Send one claimed row; say what happened (raises only ``ConnectionLost``)."""
     from tracker.mail.message import build_for_row
+    from tracker.mail.transport import ConnectionLost
 
     settings = rt.settings
     final = row.attempts >= settings.mail.max_attempts
