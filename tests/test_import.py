@@ -274,3 +274,18 @@ def test_plan_file_that_changes_a_shared_unit_says_which(cli, tmp_path):
         "vanthu@sldtbxh.example.vn", "moi@sldtbxh.example.vn")
     result = cli("--now", "2021-03-01T09:00", "plan", "import", write(tmp_path, "b.yaml", other))
     assert result.out.endswith("units: 0 created, 1 updated (sldtbxh)\n")
+
+
+def test_duplicate_unit_code_and_obligation_id_in_a_plan_file_name_both_lines(cli, tmp_path):
+    text = PLAN.format(due="30/5") + """\
+  - id: bao-cao
+    title: Báo cáo trùng
+    due: 1/6
+"""
+    text = text.replace("  - code: hlhpn", "  - code: sldtbxh\n    name: Trùng\n    email: x@x.vn\n  - code: hlhpn")
+    path = write(tmp_path, "p.yaml", text)
+    result = cli("plan", "import", path)
+    assert result.err.splitlines() == [
+        f"error: {path}:11: duplicate unit code 'sldtbxh' (first at {path}:8)",
+        f"error: {path}:26: duplicate obligation id 'bao-cao' (first at {path}:19)",
+    ]

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Callable
 
 from tracker.config import is_email
 from tracker.errors import InputError, ValidationErrors
@@ -302,6 +302,29 @@ def obligation_spec(c: Collector, node: Any, what: str, year: int | None) -> Obl
     )
 
 
+def _parse_list(c: Collector, doc: dict, key: str, parse_one: Callable[[Any, str], Any], noun: str,
+                ident: str) -> list:
+    """Each entry of the ``key:`` list parsed with ``parse_one``; a repeated
+    identifier is reported with the line of its first use."""
+    nodes = doc.get(key) or []
+    if not isinstance(nodes, list):
+        c.add(f"{key}: must be a list", doc, key)
+        return []
+    seen: dict[str, str] = {}
+    out = []
+    for i, node in enumerate(nodes):
+        spec = parse_one(node, f"{key}[{i}]")
+        if spec is None:
+            continue
+        value = getattr(spec, ident)
+        if value in seen:
+            c.add(f"duplicate {noun} {value!r} (first at {seen[value]})", node, ident)
+            continue
+        seen[value] = spec.where
+        out.append(spec)
+    return out
+
+
 def parse_plan(text: str, filename: str) -> PlanSpec:
     """Validate a whole plan file; raise ValidationErrors listing every problem."""
     doc = load_yaml(text, filename)
@@ -329,37 +352,9 @@ def parse_plan(text: str, filename: str) -> PlanSpec:
     title = text_field(c, plan, "title", "plan")
     coordinator = code_field(c, plan, "coordinator", "plan")
 
-    units: list[UnitSpec] = []
-    raw_units = doc.get("units") or []
-    if not isinstance(raw_units, list):
-        c.add("units: must be a list", doc, "units")
-        raw_units = []
-    seen: dict[str, str] = {}
-    for i, node in enumerate(raw_units):
-        u = unit_spec(c, node, f"units[{i}]")
-        if u is None:
-            continue
-        if u.code in seen:
-            c.add(f"duplicate unit code {u.code!r} (first at {seen[u.code]})", node, "code")
-            continue
-        seen[u.code] = u.where
-        units.append(u)
-
-    obligations: list[ObligationSpec] = []
-    raw_obs = doc.get("obligations") or []
-    if not isinstance(raw_obs, list):
-        c.add("obligations: must be a list", doc, "obligations")
-        raw_obs = []
-    seen_ob: dict[str, str] = {}
-    for i, node in enumerate(raw_obs):
-        o = obligation_spec(c, node, f"obligations[{i}]", year)
-        if o is None:
-            continue
-        if o.id in seen_ob:
-            c.add(f"duplicate obligation id {o.id!r} (first at {seen_ob[o.id]})", node, "id")
-            continue
-        seen_ob[o.id] = o.where
-        obligations.append(o)
+    units = _parse_list(c, doc, "units", lambda node, what: unit_spec(c, node, what), "unit code", "code")
+    obligations = _parse_list(c, doc, "obligations", lambda node, what: obligation_spec(c, node, what, year),
+                              "obligation id", "id")
     review = doc.get("review") or []
     c.raise_if_any()
     assert pid and issuer and title and coordinator and year
