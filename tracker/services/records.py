@@ -93,36 +93,44 @@ def submit(rt: Runtime, now: datetime, unit: str, obligation: str, *, plan: str 
 
 def waive(rt: Runtime, now: datetime, unit: str, obligation: str, *, reason: str, plan: str | None = None,
           period: str | None = None) -> Recorded:
-    if not reason or not reason.strip():
-        raise InputError("a reason is required", "--reason")
+    reason = _reason(reason)
     with rt.store.write() as session:
-        a = find_assignment(session, rt, now, unit, obligation, plan, period)
-        if a.state != "open":
-            raise TrackerError(f"{unit} {obligation} ({a.period}) is already {a.state}: nothing to waive")
+        a = _open_assignment(session, rt, now, unit, obligation, plan, period, "waive")
         before = audit.snapshot(a, _FIELDS)
         a.state, a.waived_at, a.next_action_at, a.updated_at = "waived", now, now, now
-        session.add(Waiver(assignment_id=a.id, reason=reason.strip(), waived_at=now, recorded_by=rt.actor))
+        session.add(Waiver(assignment_id=a.id, reason=reason, waived_at=now, recorded_by=rt.actor))
         audit.record(session, at=now, actor=rt.actor, action="waive", entity="assignment", entity_id=_ref(a),
-                     before=before, after={**audit.snapshot(a, _FIELDS), "reason": reason.strip()})
+                     before=before, after={**audit.snapshot(a, _FIELDS), "reason": reason})
         return _result(rt, a, now, now)
 
 
 def extend(rt: Runtime, now: datetime, unit: str, obligation: str, *, until: datetime, reason: str,
            plan: str | None = None, period: str | None = None) -> Recorded:
-    if not reason or not reason.strip():
-        raise InputError("a reason is required", "--reason")
+    reason = _reason(reason)
     with rt.store.write() as session:
-        a = find_assignment(session, rt, now, unit, obligation, plan, period)
-        if a.state != "open":
-            raise TrackerError(f"{unit} {obligation} ({a.period}) is already {a.state}: nothing to extend")
+        a = _open_assignment(session, rt, now, unit, obligation, plan, period, "extend")
         if until <= a.base_due_at:
             raise InputError(f"the new deadline must be after the plan's deadline "
                              f"{a.base_due_at.astimezone(rt.tz):%Y-%m-%d}", "--until")
         before = audit.snapshot(a, _FIELDS)
         a.extended_until, a.due_at, a.next_action_at, a.updated_at = until, until, now, now
         audit.record(session, at=now, actor=rt.actor, action="extend", entity="assignment", entity_id=_ref(a),
-                     before=before, after={**audit.snapshot(a, _FIELDS), "reason": reason.strip()})
+                     before=before, after={**audit.snapshot(a, _FIELDS), "reason": reason})
         return _result(rt, a, until, now)
+
+
+def _reason(reason: str | None) -> str:
+    if not reason or not reason.strip():
+        raise InputError("a reason is required", "--reason")
+    return reason.strip()
+
+
+def _open_assignment(session: Session, rt: Runtime, now: datetime, unit: str, obligation: str,
+                     plan: str | None, period: str | None, verb: str) -> Assignment:
+    a = find_assignment(session, rt, now, unit, obligation, plan, period)
+    if a.state != "open":
+        raise TrackerError(f"{unit} {obligation} ({a.period}) is already {a.state}: nothing to {verb}")
+    return a
 
 
 def _ref(a: Assignment) -> str:
