@@ -14,11 +14,12 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.db.models import Assignment, Obligation, Plan, Unit, Waiver
+from tracker.db.models import Assignment, Obligation, Plan, Unit
 from tracker.errors import InputError, ValidationErrors
 from tracker.planfile import ObligationSpec, PlanSpec, UnitSpec, parse_plan
 from tracker.services import audit
 from tracker.services.materialise import materialise, occurrence_for, responsible_units
+from tracker.services.records import mark_waived
 from tracker.services.runtime import Runtime
 from tracker.unitfile import parse_units
 
@@ -274,7 +275,6 @@ def _drop_units(rt: Runtime, session: Session, ob: Obligation, plan: Plan, now: 
 def _waive_open(rt: Runtime, session: Session, query, now: datetime, reason: str) -> int:
     count = 0
     for a in session.scalars(query.where(Assignment.state == "open")):
-        a.state, a.waived_at, a.next_action_at, a.updated_at = "waived", now, None, now
-        session.add(Waiver(assignment_id=a.id, reason=reason, waived_at=now, recorded_by=rt.actor))
+        mark_waived(session, a, now, reason, rt.actor)
         count += 1
     return count

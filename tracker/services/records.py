@@ -97,8 +97,7 @@ def waive(rt: Runtime, now: datetime, unit: str, obligation: str, *, reason: str
     with rt.store.write() as session:
         a = _open_assignment(session, rt, now, unit, obligation, plan, period, "waive")
         before = audit.snapshot(a, _FIELDS)
-        a.state, a.waived_at, a.next_action_at, a.updated_at = "waived", now, now, now
-        session.add(Waiver(assignment_id=a.id, reason=reason, waived_at=now, recorded_by=rt.actor))
+        mark_waived(session, a, now, reason, rt.actor)
         audit.record(session, at=now, actor=rt.actor, action="waive", entity="assignment", entity_id=_ref(a),
                      before=before, after={**audit.snapshot(a, _FIELDS), "reason": reason})
         return _result(rt, a, now, now)
@@ -117,6 +116,12 @@ def extend(rt: Runtime, now: datetime, unit: str, obligation: str, *, until: dat
         audit.record(session, at=now, actor=rt.actor, action="extend", entity="assignment", entity_id=_ref(a),
                      before=before, after={**audit.snapshot(a, _FIELDS), "reason": reason})
         return _result(rt, a, until, now)
+
+
+def mark_waived(session: Session, a: Assignment, now: datetime, reason: str, actor: str) -> None:
+    """Waive one assignment with its reason; the scheduler looks at it once more (and stops)."""
+    a.state, a.waived_at, a.next_action_at, a.updated_at = "waived", now, now, now
+    session.add(Waiver(assignment_id=a.id, reason=reason, waived_at=now, recorded_by=actor))
 
 
 def _reason(reason: str | None) -> str:

@@ -9,9 +9,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from tracker.db.models import Assignment, Unit, Waiver
+from tracker.db.models import Assignment, Unit
 from tracker.errors import InputError, TrackerError
 from tracker.services import audit
+from tracker.services.records import mark_waived
 from tracker.services.runtime import Runtime
 from tracker.services.status import unit_or_fail
 
@@ -52,8 +53,7 @@ def retire(rt: Runtime, now: datetime, code: str, *, merged_into: str | None = N
                 continue
             reason = (f"unit retired; {merged_into} already has this assignment" if successor is not None
                       and hand_over else "unit retired")
-            a.state, a.waived_at, a.next_action_at, a.updated_at = "waived", now, now, now
-            session.add(Waiver(assignment_id=a.id, reason=reason, waived_at=now, recorded_by=rt.actor))
+            mark_waived(session, a, now, reason, rt.actor)
             waived += 1
         audit.record(session, at=now, actor=rt.actor, action="retire", entity="unit", entity_id=code,
                      before=before, after={"status": "retired", "merged_into": merged_into,
