@@ -108,11 +108,13 @@ class Directory:
     def ensure(self, session: Session, codes: Iterable[str]) -> None:
         missing = {c for c in codes if c not in self.units}
         if missing:
-            for u in session.scalars(select(Unit).where(Unit.code.in_(missing))):
-                self.units[u.code] = Contact(u.name, tuple(u.emails or ()), u.head_email)
+            self._load(session, select(Unit).where(Unit.code.in_(missing)))
 
     def load_all(self, session: Session) -> None:
-        for u in session.scalars(select(Unit)):
+        self._load(session, select(Unit))
+
+    def _load(self, session: Session, query) -> None:
+        for u in session.scalars(query):
             self.units[u.code] = Contact(u.name, tuple(u.emails or ()), u.head_email)
 
 
