@@ -7,7 +7,6 @@ SQLAlchemy or touch the database.
 from __future__ import annotations
 
 import json
-import sys
 import unicodedata
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
@@ -113,8 +112,3 @@ def fmt_local(value: datetime | None, with_time: bool = True) -> str:
     if value is None:
         return ""
     return value.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
-
-
-def fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(1)

@@ -13,7 +13,7 @@ from tracker.calendar import WorkCalendar
 from tracker.config import Settings
 from tracker.db.engine import Store
 from tracker.errors import InputError
-from tracker.schedule import DateError, parse_date
+from tracker.schedule import DateError, local_date, parse_date
 
 
 @dataclass
@@ -31,7 +31,7 @@ class Runtime:
         return _calendar_for(self.settings)
 
     def local_date(self, instant: datetime) -> date:
-        return instant.astimezone(self.tz).date()
+        return local_date(instant, self.tz)
 
 
 @lru_cache(maxsize=8)
