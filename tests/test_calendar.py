@@ -1,5 +1,7 @@
 """Working days and deadline instants, with the seeds' real dates."""
 
+import subprocess
+import sys
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -37,6 +39,27 @@ def test_configured_extra_days_off_and_working_days_win():
                        extra_working_days=frozenset({date(2026, 3, 7)}))
     assert not cal.is_working_day(date(2026, 3, 2))
     assert cal.is_working_day(date(2026, 3, 7))
+
+
+@pytest.mark.parametrize("country", ["VN", "TH"])
+def test_a_country_loaded_alone_has_the_same_days_off_as_the_holidays_package(country):
+    import holidays
+
+    from tracker.calendar import _country_holidays
+
+    for year in range(2019, 2031):
+        official = holidays.country_holidays(country, years=[year])
+        swapped = frozenset(d for d in getattr(official, "weekend_workdays", ()) if d.year == year)
+        assert _country_holidays(country, year) == (frozenset(official.keys()), swapped)
+
+
+def test_the_holiday_table_loads_one_country_not_all_of_them():
+    # Start-up cost: the package's own lookup imports ~250 countries (0.1 s).
+    code = ("import sys; from datetime import date; from tracker.calendar import WorkCalendar; "
+            "WorkCalendar().is_working_day(date(2026, 2, 17)); "
+            "print(sorted(m for m in sys.modules if m.startswith('holidays.countries')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['holidays.countries.vietnam']"
 
 
 def test_strict_deadline_on_sunday_30_5_2021_ends_monday_31_5():
