@@ -31,6 +31,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from tracker.db.models import OutboxMessage
@@ -117,41 +118,42 @@ def deliver_due(rt, now: datetime, *, limit: int = DEFAULT_LIMIT, transport=None
         transport.open()
     except DeliveryError as exc:
         # Unreachable server: every due message has had its try for this pass.
-        with rt.store.write() as session:
+        with rt.store.writer() as conn, conn.begin():
             for outbox_id in due:
-                row = _claim(session, rt, outbox_id, now, worker)
+                row = _claim(conn, rt, outbox_id, now, worker)
                 if row is not None:
                     report.attempted += 1
-                    _apply(session, _failure(rt, row, now, str(exc), permanent=False), worker, report)
+                    _apply(conn, _failure(rt, row, now, str(exc), permanent=False), worker, report)
         report.errors.append(str(exc))
         return report
     pending: Outcome | None = None
     started = time.monotonic()
     try:
-        for outbox_id in due:
-            with rt.store.write() as session:
-                if pending is not None:
-                    _apply(session, pending, worker, report)
-                    pending = None
-                claim_at = now + timedelta(seconds=time.monotonic() - started)
-                row = _claim(session, rt, outbox_id, now, worker, claim_at)
-            if row is None:  # another daemon took it
-                continue
-            report.attempted += 1
-            try:
-                pending = _attempt(rt, transport, row, now)
-            except ConnectionLost as exc:
-                # The rest stay queued, untouched: the connection, not they, failed.
-                pending = _failure(rt, row, now, str(exc), permanent=False)
-                report.errors.append(str(exc))
-                break
-            except Exception as exc:  # a bug or an unexpected reply: this row only
-                pending = _failure(rt, row, now, f"{type(exc).__name__}: {exc}", permanent=False)
+        with rt.store.writer() as conn:  # one connection for the loop, one transaction per message
+            for outbox_id in due:
+                with conn.begin():
+                    if pending is not None:
+                        _apply(conn, pending, worker, report)
+                        pending = None
+                    claim_at = now + timedelta(seconds=time.monotonic() - started)
+                    row = _claim(conn, rt, outbox_id, now, worker, claim_at)
+                if row is None:  # another daemon took it
+                    continue
+                report.attempted += 1
+                try:
+                    pending = _attempt(rt, transport, row, now)
+                except ConnectionLost as exc:
+                    # The rest stay queued, untouched: the connection, not they, failed.
+                    pending = _failure(rt, row, now, str(exc), permanent=False)
+                    report.errors.append(str(exc))
+                    break
+                except Exception as exc:  # a bug or an unexpected reply: this row only
+                    pending = _failure(rt, row, now, f"{type(exc).__name__}: {exc}", permanent=False)
     finally:
         try:
-            if pending is not None:
-                with rt.store.write() as session:
-                    _apply(session, pending, worker, report)
+            if pending is not None:  # on a fresh connection: the loop's may be what failed
+                with rt.store.writer() as conn, conn.begin():
+                    _apply(conn, pending, worker, report)
         finally:
             transport.close()
     return report
@@ -198,11 +200,11 @@ _CLAIMED_COLUMNS = [OutboxMessage.__table__.c[f.name] for f in Claimed.__datacla
 
 def claim(rt, outbox_id: int, now: datetime, worker: str) -> Claimed | None:
     """Claim one due row for ``worker`` in its own transaction (None: not due, or someone else has it)."""
-    with rt.store.write() as session:
-        return _claim(session, rt, outbox_id, now, worker)
+    with rt.store.writer() as conn, conn.begin():
+        return _claim(conn, rt, outbox_id, now, worker)
 
 
-def _claim(session: Session, rt, outbox_id: int, now: datetime, worker: str,
+def _claim(conn: Connection, rt, outbox_id: int, now: datetime, worker: str,
            claim_at: datetime | None = None) -> Claimed | None:
     """Take one row: a conditional UPDATE that only one claimant can win
     (UPDATE … RETURNING: SQLite >= 3.35 and PostgreSQL). The attempt is counted
@@ -213,7 +215,7 @@ def _claim(session: Session, rt, outbox_id: int, now: datetime, worker: str,
     that already look older than the lease."""
     from tracker.mail.message import message_id_for
 
-    row = session.execute(_statements()["claim"], {
+    row = conn.execute(_statements()["claim"], {
         "oid": outbox_id, "due_by": now, "stale_before": now - LEASE, "w": worker, "taken_at": claim_at or now,
     }).first()
     if row is None:
@@ -305,9 +307,9 @@ def _failure(rt, row: Claimed, now: datetime, error: str, *, permanent: bool,
     return Outcome(row, "queued", error, dict(rejected or {}), next_attempt_at=now + backoff(row.attempts))
 
 
-def _apply(session: Session, outcome: Outcome, worker: str, report: DeliveryReport) -> None:
+def _apply(conn: Connection, outcome: Outcome, worker: str, report: DeliveryReport) -> None:
     row = outcome.row
-    result = session.execute(_statements()["apply"], {
+    result = conn.execute(_statements()["apply"], {
         "oid": row.id, "w": worker, "new_state": outcome.state, "next_at": outcome.next_attempt_at,
         "error": outcome.error[:2000] if outcome.error else None, "sent": outcome.sent_at,
         "failed": _merge(row.failed_recipients, outcome.rejected), "mid": row.message_id,

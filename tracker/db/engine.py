@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import create_engine, event, inspect
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -108,6 +108,16 @@ class Store:
             with _store_errors(self.url):
                 with session.begin():
                     yield session
+
+    @contextmanager
+    def writer(self) -> Iterator[Connection]:
+        """A bare connection whose transactions (``with conn.begin():``) write, for
+        loops of prepared Core statements such as the outbox's one transaction per
+        message: one pool checkout for the loop, and no ORM session per
+        transaction (each cost more than the statements themselves)."""
+        with _store_errors(self.url):
+            with self._write_engine.connect() as conn:
+                yield conn
 
     @contextmanager
     def read(self) -> Iterator[Session]:
