@@ -13,6 +13,7 @@ The caller measures the wall time of the whole process around it.
 from __future__ import annotations
 
 import importlib
+import os
 import json
 import resource
 import sys
@@ -25,21 +26,20 @@ def main() -> None:
     if args[:1] == ["--preload"]:
         preload, args = [m for m in args[1].split(",") if m], args[2:]
     started = time.perf_counter()
-    code = 0
-    from tracker.cli import main as tracker_main
+    from tracker.cli import run as tracker_run, tune_collector
+
+    tune_collector()  # as `tracker` itself does (tracker.cli.main)
 
     for module in preload:
         importlib.import_module(module)
     imported = time.perf_counter()
-    try:
-        sys.argv = ["tracker", *args]
-        tracker_main()
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    code = tracker_run(args)
     done = time.perf_counter()
     sys.stdout.flush()
     print(json.dumps({"seconds": done - started, "import_s": imported - started, "run_s": done - imported,
                       "peak_mb": peak_mb(), "exit": code}), file=sys.stderr)
+    sys.stderr.flush()
+    os._exit(0)  # like `tracker` itself (tracker.cli.main): no interpreter teardown
 
 
 def peak_mb() -> float:

@@ -177,9 +177,8 @@ def test_sigterm_stops_the_daemon_cleanly_after_its_pass(rt, db_url, config_file
 def test_scheduler_help_shows_an_example_and_stays_light(command):
     code = (
         "import sys\n"
-        "from tracker.cli import main\n"
-        f"sys.argv = ['tracker', {command!r}, '--help']\n"
-        "try:\n    main()\nexcept SystemExit as e:\n    print('EXIT', e.code)\n"
+        "from tracker.cli import run\n"
+        f"print('EXIT', run([{command!r}, '--help']))\n"
         "print('HEAVY', [m for m in ('sqlalchemy', 'apscheduler', 'holidays') if m in sys.modules])\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO,

@@ -7,6 +7,7 @@ usage errors exit 2 (click); anything else is a bug, reported on one line
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import sys
@@ -91,10 +92,46 @@ def cli(ctx: click.Context, config: str | None, db: str | None, now: str | None)
       tracker status --state overdue
     """
     ctx.obj = Env(config, db, now)
+    ctx.call_on_close(ctx.obj.close)  # the database connections are closed, not left to exit
+
+
+def run(args: list[str] | None = None) -> int:
+    """Run one command (``args``, else the process's arguments); its exit status."""
+    try:
+        cli.main(args=args, prog_name="tracker")
+    except SystemExit as exc:
+        if isinstance(exc.code, str):
+            click.echo(exc.code, err=True)
+            return 1
+        return exc.code or 0
+    return 0
+
+
+def tune_collector() -> None:
+    """Collect young garbage every 20,000 allocations instead of 700: start-up
+    creates ~150,000 long-lived objects (modules, SQLAlchemy's constructs) that
+    the default walks over again and again (40 ms of a 0.9 s tick measured).
+    Cycles are still collected, only less often."""
+    gc.set_threshold(20_000, 10, 10)
 
 
 def main() -> None:
-    cli(prog_name="tracker")
+    """The console script. A command's process ends right after its work: the
+    interpreter's teardown would free every SQLAlchemy object one by one (60 ms
+    measured, 7 % of a tick), for memory the OS takes back anyway. The database
+    connections are closed by then (``Env.close``) and output is flushed here;
+    the daemon has stopped its scheduler before ``run`` returns."""
+    tune_collector()
+    code = run()
+    import logging
+
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, ValueError):  # `tracker status | head`: the reader left
+            pass
+    os._exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -29,6 +29,11 @@ class Env:
         self._now: datetime | None = None
         self._runtime: Runtime | None = None
 
+    def close(self) -> None:
+        if self._runtime is not None:
+            self._runtime.store.dispose()
+            self._runtime = None
+
     def settings(self) -> "Settings":
         if self._settings is None:
             from tracker.config import load_settings
