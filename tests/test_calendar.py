@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tracker.calendar import WorkCalendar
+from tracker.errors import ConfigError
 from tracker.schedule import (
     DateError, ObligationDates, end_of_day, is_late, last_acceptable_day, occurrence, occurrences, parse_date,
     shift_months,
@@ -60,6 +61,11 @@ def test_the_holiday_table_loads_one_country_not_all_of_them():
             "print(sorted(m for m in sys.modules if m.startswith('holidays.countries')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "['holidays.countries.vietnam']"
+
+
+def test_an_unknown_country_code_is_a_config_error_naming_the_key():
+    with pytest.raises(ConfigError, match=r"^calendar.country: 'XX' is not a country code of the holidays package"):
+        WorkCalendar(country="XX").is_working_day(date(2026, 2, 17))
 
 
 def test_strict_deadline_on_sunday_30_5_2021_ends_monday_31_5():

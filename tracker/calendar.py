@@ -13,6 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
+from tracker.errors import ConfigError
+
 # No real deadline is more than a few weeks of consecutive days off away; the
 # bound only stops a misconfigured calendar (every day off) from looping.
 _MAX_SEARCH_DAYS = 366
@@ -35,17 +37,25 @@ def _country_class(country: str):
     build. The package's registry names the module of each code, so that one
     file is loaded by itself (it imports only the package's shared parts). Any
     surprise (another layout in a future release) falls back to the public
-    call; tests/test_calendar.py checks both give the same days.
+    call; tests/test_calendar.py checks both give the same days. A code the
+    registry does not list is a configuration error, named as such.
     """
+    import importlib.util
+
     import holidays
 
+    def public(years):
+        return holidays.country_holidays(country, years=years)
+
     try:
-        import importlib.util
-
         from holidays.registry import COUNTRIES
-
-        module_name = next(m for m, names in COUNTRIES.items() if country in names[1:])
-        name = f"holidays.countries.{module_name}"
+    except ImportError:
+        return public
+    module_name = next((m for m, names in COUNTRIES.items() if country in names[1:]), None)
+    if module_name is None:
+        raise ConfigError(f"calendar.country: {country!r} is not a country code of the holidays package (e.g. VN)")
+    name = f"holidays.countries.{module_name}"
+    try:
         module = sys.modules.get(name)
         if module is None:
             path = Path(holidays.__file__).parent / "countries" / f"{module_name}.py"
@@ -55,7 +65,7 @@ def _country_class(country: str):
             sys.modules[name] = module
         return getattr(module, country)
     except Exception:
-        return lambda years: holidays.country_holidays(country, years=years)
+        return public
 
 
 @dataclass(frozen=True)
