@@ -13,8 +13,8 @@ The caller measures the wall time of the whole process around it.
 from __future__ import annotations
 
 import importlib
-import os
 import json
+import os
 import resource
 import sys
 import time
