@@ -268,3 +268,75 @@ def test_postgres_claims(pg_url, settings, smtp_server):
             assert session.scalar(select(OutboxMessage.state)) == "sent"
     finally:
         store.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_rt(request, settings):
+    """A runtime on a migrated SQLite file, then on a fresh PostgreSQL database:
+    the delivery loop takes one statement per message there, so both are pinned."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("rt")
+        return
+    from tracker.db.engine import Store
+    from tracker.services.catalog import init_db
+
+    store = Store(request.getfixturevalue("pg_url"))
+    try:
+        pg_rt = Runtime(settings, store, actor="tester")
+        init_db(pg_rt)
+        yield pg_rt
+    finally:
+        store.dispose()
+
+
+class _Watching:
+    """A transport that, at each send, reads every row's state on its own connection."""
+
+    name = "watching"
+
+    def __init__(self, rt, on_send=None) -> None:
+        self.rt, self.on_send, self.seen = rt, on_send, []
+
+    def open(self) -> None:
+        pass
+
+    def send(self, message, *, allow_partial=True):
+        from tracker.mail.transport import SendResult
+
+        with self.rt.store.read() as session:
+            self.seen.append([s for (s,) in session.execute(select(OutboxMessage.state).order_by(OutboxMessage.id))])
+        if self.on_send:
+            self.on_send(len(self.seen))
+        return SendResult(accepted=list(message.recipients), reply="250 ok")
+
+    def close(self) -> None:
+        pass
+
+
+def test_each_outcome_is_committed_before_the_next_message_is_handed_over(any_rt):
+    ids = enqueue_digests(any_rt, [digest(f"syt/{n}") for n in range(3)], NOW)
+    transport = _Watching(any_rt)
+
+    report = deliver_due(any_rt, NOW, transport=transport, worker="w")
+
+    assert transport.seen == [["sending", "queued", "queued"], ["sent", "sending", "queued"],
+                              ["sent", "sent", "sending"]]
+    assert (report.attempted, report.sent, report.errors) == (3, 3, [])
+    rows = outbox_rows(any_rt)
+    assert [(rows[i].state, rows[i].claimed_by, rows[i].sent_at, rows[i].attempts) for i in ids] == [
+        ("sent", None, NOW, 1)] * 3
+
+
+def test_an_outcome_whose_claim_was_taken_over_is_not_recorded(any_rt):
+    ids = enqueue_digests(any_rt, [digest(f"syt/{n}") for n in range(2)], NOW)
+
+    def take_over(nth: int) -> None:  # another daemon took the first message over while it was being sent
+        if nth == 1:
+            with any_rt.store.write() as session:
+                session.get(OutboxMessage, ids[0]).claimed_by = "other"
+
+    report = deliver_due(any_rt, NOW, transport=_Watching(any_rt, take_over), worker="w")
+
+    assert report.errors == [f"outbox {ids[0]}: claim lost while sending (another daemon took it over)"]
+    rows = outbox_rows(any_rt)
+    assert [(rows[i].state, rows[i].claimed_by) for i in ids] == [("sending", "other"), ("sent", None)]

@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, literal, or_, select, true, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -97,9 +97,10 @@ def deliver_due(rt, now: datetime, *, limit: int = DEFAULT_LIMIT, transport=None
     attempt is wasted on it.
 
     One transaction per message: it records the previous message's outcome and
-    claims the next one. So the outcome of message *i* is committed before
-    message *i+1* is handed to the server, and a crash can leave at most one
-    accepted message unrecorded (sent again, same Message-ID, after the lease).
+    claims the next one (on PostgreSQL as one statement). So the outcome of
+    message *i* is committed before message *i+1* is handed to the server, and a
+    crash can leave at most one accepted message unrecorded (sent again, same
+    Message-ID, after the lease).
     """
     from tracker.mail.transport import ConnectionLost, make_transport
 
@@ -123,20 +124,21 @@ def deliver_due(rt, now: datetime, *, limit: int = DEFAULT_LIMIT, transport=None
                 row = _claim(conn, rt, outbox_id, now, worker)
                 if row is not None:
                     report.attempted += 1
-                    _apply(conn, _failure(rt, row, now, str(exc), permanent=False), worker, report)
+                    _apply(conn, _failure(rt, row, now, str(exc), permanent=False), report)
         report.errors.append(str(exc))
         return report
     pending: Outcome | None = None
     started = time.monotonic()
     try:
         with rt.store.writer() as conn:  # one connection for the loop, one transaction per message
+            step = _step_sqlite
+            if conn.dialect.name == "postgresql":
+                conn.execution_options(isolation_level="AUTOCOMMIT")  # each step is one statement
+                step = _step_postgresql
             for outbox_id in due:
-                with conn.begin():
-                    if pending is not None:
-                        _apply(conn, pending, worker, report)
-                        pending = None
-                    claim_at = now + timedelta(seconds=time.monotonic() - started)
-                    row = _claim(conn, rt, outbox_id, now, worker, claim_at)
+                claim_at = now + timedelta(seconds=time.monotonic() - started)
+                row = step(conn, rt, pending, outbox_id, now, worker, claim_at, report)
+                pending = None
                 if row is None:  # another daemon took it
                     continue
                 report.attempted += 1
@@ -153,7 +155,7 @@ def deliver_due(rt, now: datetime, *, limit: int = DEFAULT_LIMIT, transport=None
         try:
             if pending is not None:  # on a fresh connection: the loop's may be what failed
                 with rt.store.writer() as conn, conn.begin():
-                    _apply(conn, pending, worker, report)
+                    _apply(conn, pending, report)
         finally:
             transport.close()
     return report
@@ -213,22 +215,47 @@ def _claim(conn: Connection, rt, outbox_id: int, now: datetime, worker: str,
     ``now`` decides what is due (the pass's clock); ``claim_at`` is when the
     claim is really taken, so a long pass does not hand other daemons claims
     that already look older than the lease."""
+    row = conn.execute(_statements()["claim"], _claim_params(outbox_id, now, worker, claim_at or now)).first()
+    return None if row is None else _claimed(rt, row)
+
+
+def _claim_params(outbox_id: int, now: datetime, worker: str, claim_at: datetime) -> dict:
+    return {"oid": outbox_id, "due_by": now, "stale_before": now - LEASE, "w": worker, "taken_at": claim_at}
+
+
+def _claimed(rt, row) -> Claimed:
     from tracker.mail.message import message_id_for
 
-    row = conn.execute(_statements()["claim"], {
-        "oid": outbox_id, "due_by": now, "stale_before": now - LEASE, "w": worker, "taken_at": claim_at or now,
-    }).first()
-    if row is None:
-        return None
-    values = row._asdict()
+    values = {name: getattr(row, name) for name in Claimed.__dataclass_fields__}
     # Derived from the row, so it is the same at every attempt; stored with the outcome.
     values["message_id"] = values["message_id"] or message_id_for(row.id, row.key, rt.settings.mail.sender)
     return Claimed(**values)
 
 
+def _step_sqlite(conn: Connection, rt, pending: Outcome | None, outbox_id: int, now: datetime, worker: str,
+                 claim_at: datetime, report: DeliveryReport) -> Claimed | None:
+    """Record the previous message's outcome and claim the next one, in one transaction."""
+    with conn.begin():
+        if pending is not None:
+            _apply(conn, pending, report)
+        return _claim(conn, rt, outbox_id, now, worker, claim_at)
+
+
+def _step_postgresql(conn: Connection, rt, pending: Outcome | None, outbox_id: int, now: datetime, worker: str,
+                     claim_at: datetime, report: DeliveryReport) -> Claimed | None:
+    """The same step as one statement (two data-modifying CTEs) on an autocommit connection:
+    one round trip and one commit per message instead of BEGIN, two UPDATEs and
+    COMMIT, which made delivery on PostgreSQL twice as slow as on SQLite."""
+    params = {**_claim_params(outbox_id, now, worker, claim_at), **_apply_params(pending, prefix="prev_")}
+    row = conn.execute(_statements()["step"], params).one()
+    if pending is not None:
+        _count(pending, row.applied, report)
+    return None if row.id is None else _claimed(rt, row)
+
+
 @lru_cache(maxsize=1)
 def _statements() -> dict:
-    """The two statements of the delivery loop, built once with bind parameters:
+    """The statements of the delivery loop, built once with bind parameters:
     building and cache-keying a fresh SQLAlchemy construct per message cost ten
     times more than SQLite's own work (bench/mail_bench.py)."""
     t = OutboxMessage.__table__
@@ -239,16 +266,27 @@ def _statements() -> dict:
                 claimed_at=bindparam("taken_at", type_=t.c.claimed_at.type), attempts=t.c.attempts + 1)
         .returning(*_CLAIMED_COLUMNS)
     )
-    apply_stmt = (
-        t.update().where(t.c.id == bindparam("oid"), t.c.claimed_by == bindparam("w"))
-        .values(state=bindparam("new_state", type_=t.c.state.type), claimed_by=None,
-                next_attempt_at=bindparam("next_at", type_=t.c.next_attempt_at.type),
-                last_error=bindparam("error", type_=t.c.last_error.type),
-                sent_at=bindparam("sent", type_=t.c.sent_at.type),
-                failed_recipients=bindparam("failed", type_=t.c.failed_recipients.type),
-                message_id=bindparam("mid", type_=t.c.message_id.type))
+    # PostgreSQL: apply the previous outcome and claim the next row in one statement.
+    applied = _apply_statement("prev_").returning(t.c.id).cte("applied")
+    claimed = claim_stmt.cte("claimed")
+    one = select(literal(1).label("one")).subquery("one")
+    step = select(select(func.count()).select_from(applied).scalar_subquery().label("applied"),
+                  *claimed.c).select_from(one.outerjoin(claimed, true()))
+    return {"claim": claim_stmt, "apply": _apply_statement(""), "step": step}
+
+
+def _apply_statement(prefix: str):
+    t = OutboxMessage.__table__
+
+    def param(name: str, column: str | None = None):
+        return bindparam(prefix + name, type_=t.c[column].type) if column else bindparam(prefix + name)
+
+    return (
+        t.update().where(t.c.id == param("oid"), t.c.claimed_by == param("w"))
+        .values(state=param("new_state", "state"), claimed_by=None, next_attempt_at=param("next_at", "next_attempt_at"),
+                last_error=param("error", "last_error"), sent_at=param("sent", "sent_at"),
+                failed_recipients=param("failed", "failed_recipients"), message_id=param("mid", "message_id"))
     )
-    return {"claim": claim_stmt, "apply": apply_stmt}
 
 
 @dataclass
@@ -307,15 +345,29 @@ def _failure(rt, row: Claimed, now: datetime, error: str, *, permanent: bool,
     return Outcome(row, "queued", error, dict(rejected or {}), next_attempt_at=now + backoff(row.attempts))
 
 
-def _apply(conn: Connection, outcome: Outcome, worker: str, report: DeliveryReport) -> None:
-    row = outcome.row
-    result = conn.execute(_statements()["apply"], {
-        "oid": row.id, "w": worker, "new_state": outcome.state, "next_at": outcome.next_attempt_at,
-        "error": outcome.error[:2000] if outcome.error else None, "sent": outcome.sent_at,
-        "failed": _merge(row.failed_recipients, outcome.rejected), "mid": row.message_id,
-    })
-    if result.rowcount != 1:
-        report.errors.append(f"outbox {row.id}: claim lost while sending (another daemon took it over)")
+def _apply(conn: Connection, outcome: Outcome, report: DeliveryReport) -> None:
+    """Record an attempt's outcome, if the row is still claimed by the attempt's worker."""
+    result = conn.execute(_statements()["apply"], _apply_params(outcome))
+    _count(outcome, result.rowcount, report)
+
+
+def _apply_params(outcome: Outcome | None, *, prefix: str = "") -> dict:
+    """The apply statement's parameters; no outcome: parameters that match no row."""
+    if outcome is None:
+        values = {"oid": None, "w": None, "new_state": None, "next_at": None, "error": None, "sent": None,
+                  "failed": None, "mid": None}
+    else:
+        row = outcome.row
+        values = {"oid": row.id, "w": row.claimed_by, "new_state": outcome.state,
+                  "next_at": outcome.next_attempt_at, "error": outcome.error[:2000] if outcome.error else None,
+                  "sent": outcome.sent_at, "failed": _merge(row.failed_recipients, outcome.rejected),
+                  "mid": row.message_id}
+    return {prefix + k: v for k, v in values.items()}
+
+
+def _count(outcome: Outcome, rowcount: int, report: DeliveryReport) -> None:
+    if rowcount != 1:
+        report.errors.append(f"outbox {outcome.row.id}: claim lost while sending (another daemon took it over)")
     if outcome.state == "sent":
         report.sent += 1
     elif outcome.state == "failed":
