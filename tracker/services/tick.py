@@ -18,12 +18,12 @@ import logging
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, ContextManager
+from typing import Any, Callable, ContextManager
 
 from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from tracker import policy
+from tracker import outbox, policy
 from tracker.db.models import Assignment, Decision, Obligation, OutboxMessage
 from tracker.digest import Digest
 from tracker.services.dispatch import (
@@ -31,9 +31,6 @@ from tracker.services.dispatch import (
 )
 from tracker.services.materialise import materialise
 from tracker.services.runtime import Runtime
-
-if TYPE_CHECKING:
-    from tracker.outbox import DeliveryReport
 
 log = logging.getLogger("tracker.tick")
 
@@ -238,12 +235,13 @@ def _process(p: _Pass, session: Session, rows: list[Assignment]) -> dict[str, An
     digests: dict[str, Digest] = {}
     outbox_ids: dict[str, int] = {}
     by_ref: dict[Any, tuple[str, int]] = {}
-    queued = [(digest, *_enqueue(p, session, digest)) for digest in grouped.digests]
-    session.flush()  # one multi-row INSERT for the batch's new messages, then their ids are known
-    for digest, msg, key in queued:
-        digests[digest.key], outbox_ids[digest.key] = digest, msg.id
+    staged = [(digest, *_enqueue(p, session, digest)) for digest in grouped.digests]
+    new_ids = outbox.enqueue_many(session, [message for _, _, message in staged if isinstance(message, dict)])
+    for digest, key, message in staged:
+        msg_id = new_ids[key] if isinstance(message, dict) else message
+        digests[digest.key], outbox_ids[digest.key] = digest, msg_id
         for ref in grouped.refs[digest.key]:
-            by_ref.setdefault(ref, (key, msg.id))
+            by_ref.setdefault(ref, (key, msg_id))
     unroutable = set(grouped.unroutable)
     out: list[DecisionRow] = []
     records: list[dict[str, Any]] = []
@@ -277,9 +275,10 @@ def _process(p: _Pass, session: Session, rows: list[Assignment]) -> dict[str, An
     return {"evaluated": len(rows), "decisions": out, "digests": digests, "outbox_ids": outbox_ids}
 
 
-def _enqueue(p: _Pass, session: Session, digest: Digest) -> tuple[OutboxMessage, str]:
-    """Enqueue a digest, or grow the message an earlier batch of this pass enqueued for the same key."""
-    from tracker import outbox
+def _enqueue(p: _Pass, session: Session, digest: Digest) -> tuple[str, int | dict[str, Any]]:
+    """Grow the message an earlier batch of this pass enqueued for the same key
+    (returns its key and id), or stage a new one (its key and row, inserted with
+    the batch's other new messages)."""
     from tracker.mail.render import render_digest
 
     rendered = render_digest(digest, p.rt.settings)
@@ -290,18 +289,17 @@ def _enqueue(p: _Pass, session: Session, digest: Digest) -> tuple[OutboxMessage,
             msg.to_addrs, msg.cc_addrs, msg.reply_to = list(digest.to), list(digest.cc), list(digest.reply_to)
             msg.subject, msg.body_text, msg.body_html = rendered.subject, rendered.text, rendered.html
             msg.items = [i.to_json(p.rt.tz) for i in digest.items]
-            return msg, digest.key
+            return digest.key, existing_id
         # Already on its way (another process delivers): send only what is new, under its own key.
         earlier = set(p.carried[digest.key].items)
         fresh = tuple(i for i in digest.items if i not in earlier)
         digest = replace(digest, key=f"{digest.key}#{len(p.outbox_ids) + 1}", items=fresh)
         rendered = render_digest(digest, p.rt.settings)
-    return outbox.enqueue(session, digest, rendered, p.now, p.rt.tz, flush=False), digest.key
+    return digest.key, outbox.new_message(digest, rendered, p.now, p.rt.tz)
 
 
 def _deliver(rt: Runtime, now: datetime) -> int:
     """Tell coordinators about earlier delivery failures, then hand the outbox to the mail layer."""
-    from tracker.outbox import deliver_due
     from tracker.services.deadletters import notify_dead_letters
 
     try:
@@ -309,7 +307,7 @@ def _deliver(rt: Runtime, now: datetime) -> int:
             notices = notify_dead_letters(rt, session, now)
         if notices:
             log.warning("delivery: %d undelivered message(s) reported to the coordinator", notices)
-        report = deliver_due(rt, now)
+        report = outbox.deliver_due(rt, now)
     except Exception:  # delivery has its own retry/backoff; a failure here must not lose decisions
         log.exception("delivery failed; queued messages stay queued")
         return 0
@@ -317,7 +315,7 @@ def _deliver(rt: Runtime, now: datetime) -> int:
     return report.sent
 
 
-def _log_trouble(report: "DeliveryReport") -> None:
+def _log_trouble(report: outbox.DeliveryReport) -> None:
     """An operator reads the journal: an unreachable server or a full disk must
     show there, not only as "0 delivered" (the rows say when they retry)."""
     if report.error:
