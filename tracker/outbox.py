@@ -32,13 +32,16 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, bindparam, func, insert, literal, or_, select, true, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
 
-from tracker.db.models import OutboxMessage
+from tracker.db.tables import outbox as T
 from tracker.digest import Digest
 from tracker.errors import DeliveryError, InputError, NotFound, TrackerError
 
-if TYPE_CHECKING:  # the mail layer (Jinja2, transports) is not needed to count or list the outbox
+if TYPE_CHECKING:  # the mail layer (Jinja2, transports) is not needed to count or list the outbox,
+    # nor the ORM: delivery and counting are Core statements.
+    from sqlalchemy.orm import Session
+
+    from tracker.db.models import OutboxMessage
     from tracker.mail.render import Rendered
 
 LEASE = timedelta(minutes=10)
@@ -48,6 +51,8 @@ STATES = ("queued", "sending", "sent", "failed")
 
 def enqueue(session: Session, digest: Digest, rendered: Rendered, now: datetime, tz) -> OutboxMessage:
     """Add the digest's message to the session (flushed: its id is known)."""
+    from tracker.db.models import OutboxMessage
+
     msg = OutboxMessage(**new_message(digest, rendered, now, tz))
     session.add(msg)
     session.flush()
@@ -72,9 +77,9 @@ def enqueue_many(session: Session, rows: list[dict]) -> dict[str, int]:
     200 messages, this 21 ms (psycopg pipelines an executemany)."""
     if not rows:
         return {}
-    session.execute(insert(OutboxMessage), rows)
+    session.execute(insert(T), rows)
     keys = [r["key"] for r in rows]
-    return dict(session.execute(select(OutboxMessage.key, OutboxMessage.id).where(OutboxMessage.key.in_(keys))).all())
+    return dict(session.execute(select(T.c.key, T.c.id).where(T.c.key.in_(keys))).all())
 
 
 # --- delivery ------------------------------------------------------------------
@@ -178,8 +183,7 @@ def deliver_due(rt, now: datetime, *, limit: int = DEFAULT_LIMIT, transport=None
 
 def _due_ids(session: Session, now: datetime, limit: int) -> list[int]:
     rows = session.execute(
-        select(OutboxMessage.id).where(_claimable(now, now - LEASE))
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)
+        select(T.c.id).where(_claimable(now, now - LEASE)).order_by(T.c.next_attempt_at, T.c.id).limit(limit)
     )
     return [r[0] for r in rows]
 
@@ -187,10 +191,9 @@ def _due_ids(session: Session, now: datetime, limit: int) -> list[int]:
 def _claimable(due_by, stale_before):
     """Queued and due, or claimed by a daemon whose lease ran out (it died mid-send).
     Takes values or bind parameters: the listing and the claim share one rule."""
-    t = OutboxMessage.__table__
     return or_(
-        and_(t.c.state == "queued", or_(t.c.next_attempt_at.is_(None), t.c.next_attempt_at <= due_by)),
-        and_(t.c.state == "sending", t.c.claimed_at < stale_before),
+        and_(T.c.state == "queued", or_(T.c.next_attempt_at.is_(None), T.c.next_attempt_at <= due_by)),
+        and_(T.c.state == "sending", T.c.claimed_at < stale_before),
     )
 
 
@@ -212,7 +215,7 @@ class Claimed:
     failed_recipients: list[str] | None
 
 
-_CLAIMED_COLUMNS = [OutboxMessage.__table__.c[f.name] for f in Claimed.__dataclass_fields__.values()]
+_CLAIMED_COLUMNS = [T.c[f.name] for f in Claimed.__dataclass_fields__.values()]
 
 
 def claim(rt, outbox_id: int, now: datetime, worker: str) -> Claimed | None:
@@ -273,7 +276,7 @@ def _statements() -> dict:
     """The statements of the delivery loop, built once with bind parameters:
     building and cache-keying a fresh SQLAlchemy construct per message cost ten
     times more than SQLite's own work (bench/mail_bench.py)."""
-    t = OutboxMessage.__table__
+    t = T
     claimable = _claimable(bindparam("due_by"), bindparam("stale_before"))
     claim_stmt = (
         t.update().where(t.c.id == bindparam("oid"), claimable)
@@ -291,7 +294,7 @@ def _statements() -> dict:
 
 
 def _apply_statement(prefix: str):
-    t = OutboxMessage.__table__
+    t = T
 
     def param(name: str, column: str | None = None):
         return bindparam(prefix + name, type_=t.c[column].type) if column else bindparam(prefix + name)
@@ -418,11 +421,11 @@ class FailedDelivery:
 def failed_since(session: Session, since: datetime) -> list[FailedDelivery]:
     """Dead letters whose last attempt was at or after ``since``, and messages sent
     since then that some addresses refused; oldest first. For the coordinator's digest."""
-    rows = session.scalars(
-        select(OutboxMessage).where(or_(
-            and_(OutboxMessage.state == "failed", OutboxMessage.claimed_at >= since),
-            and_(OutboxMessage.state == "sent", OutboxMessage.sent_at >= since),
-        )).order_by(OutboxMessage.id)
+    rows = session.execute(
+        select(T).where(or_(
+            and_(T.c.state == "failed", T.c.claimed_at >= since),
+            and_(T.c.state == "sent", T.c.sent_at >= since),
+        )).order_by(T.c.id)
     )
     out = []
     for r in rows:
@@ -434,12 +437,14 @@ def failed_since(session: Session, since: datetime) -> list[FailedDelivery]:
     return out
 
 
-def count_failed(session: Session) -> int:
+def count_failed(conn: Connection | Session) -> int:
     """Dead letters waiting for ``tracker outbox retry`` (shown by ``tracker status``)."""
-    return session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.state == "failed"))
+    return conn.scalar(select(func.count()).select_from(T).where(T.c.state == "failed"))
 
 
 def list_messages(session: Session, state: str | None = None, limit: int | None = None) -> list[OutboxMessage]:
+    from tracker.db.models import OutboxMessage
+
     query = select(OutboxMessage).order_by(OutboxMessage.id.desc())
     if state:
         query = query.where(OutboxMessage.state == state)
@@ -457,22 +462,20 @@ def requeue(rt, now: datetime, ids: list[int] | None = None) -> list[int]:
     """
     with rt.store.write() as session:
         if ids:
-            rows = {r.id: r for r in session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))}
+            rows = dict(session.execute(select(T.c.id, T.c.state).where(T.c.id.in_(ids))).all())
             missing = [str(i) for i in ids if i not in rows]
             if missing:
                 raise NotFound(f"no outbox message {', '.join(missing)}")
-            wrong = [f"{i} is {rows[i].state}" for i in ids if rows[i].state not in ("failed", "queued")]
+            wrong = [f"{i} is {rows[i]}" for i in ids if rows[i] not in ("failed", "queued")]
             if wrong:
                 raise InputError("only failed or queued messages can be retried: " + "; ".join(wrong))
             targets = sorted(set(ids))
         else:
-            targets = list(session.scalars(select(OutboxMessage.id).where(OutboxMessage.state == "failed")
-                                           .order_by(OutboxMessage.id)))
+            targets = list(session.scalars(select(T.c.id).where(T.c.state == "failed").order_by(T.c.id)))
         if targets:
             # Refused addresses get another chance too: the coordinator may have fixed the server or the address.
             session.execute(
-                update(OutboxMessage).where(OutboxMessage.id.in_(targets))
+                update(T).where(T.c.id.in_(targets))
                 .values(state="queued", attempts=0, next_attempt_at=now, claimed_by=None, failed_recipients=None)
-                .execution_options(synchronize_session=False)
             )
     return targets

@@ -12,14 +12,16 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
 
 from tracker.errors import StoreError
+
+if TYPE_CHECKING:  # the ORM is imported by the sessions that use it; reader() works without it
+    from sqlalchemy.orm import Session
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
@@ -104,6 +106,8 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back on any error."""
+        from sqlalchemy.orm import Session
+
         with Session(self._write_engine, expire_on_commit=False) as session:
             with _store_errors(self.url):
                 with session.begin():
@@ -121,10 +125,20 @@ class Store:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
+        from sqlalchemy.orm import Session
+
         with Session(self.engine, expire_on_commit=False) as session:
             with _store_errors(self.url):
                 with session.begin():
                     yield session
+
+    @contextmanager
+    def reader(self) -> Iterator[Connection]:
+        """A connection in one read transaction, for Core queries over ``tables``:
+        read-only commands such as ``tracker status`` never import the ORM."""
+        with _store_errors(self.url):
+            with self.engine.connect() as conn, conn.begin():
+                yield conn
 
     def require_schema(self) -> None:
         """Fail with a clear message when ``tracker init`` has not been run."""

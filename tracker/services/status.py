@@ -1,18 +1,27 @@
-"""Status of assignments as of ``now``, and what is coming up."""
+"""Status of assignments as of ``now``, and what is coming up.
+
+Read-only, so written over the Core tables: a status command never imports
+the ORM (measured: 0.1 s of its 0.4 s)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
 
-from tracker.db.models import Assignment, Obligation, Plan, Unit
+from tracker.db.tables import assignments as A, obligations as O, plans as P, units as U
 from tracker.errors import InputError, NotFound
 from tracker.schedule import end_of_day, is_late
 from tracker.services.runtime import Runtime
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from tracker.db.models import Plan, Unit
 
 STATES = ("pending", "overdue", "submitted", "late", "waived")
 
@@ -62,58 +71,68 @@ def derive_state(a_state: str, due_at: datetime, submitted_at: datetime | None, 
 def state_filter(state: str, now: datetime):
     """SQL for one derived state, so filtering happens in the (indexed) query."""
     if state == "pending":
-        return and_(Assignment.state == "open", Assignment.due_at >= now)
+        return and_(A.c.state == "open", A.c.due_at >= now)
     if state == "overdue":
-        return and_(Assignment.state == "open", Assignment.due_at < now)
+        return and_(A.c.state == "open", A.c.due_at < now)
     if state == "waived":
-        return Assignment.state == "waived"
+        return A.c.state == "waived"
     if state == "submitted":
-        return and_(Assignment.state == "submitted", Assignment.submitted_at <= Assignment.due_at)
+        return and_(A.c.state == "submitted", A.c.submitted_at <= A.c.due_at)
     if state == "late":
-        return and_(Assignment.state == "submitted", Assignment.submitted_at > Assignment.due_at)
+        return and_(A.c.state == "submitted", A.c.submitted_at > A.c.due_at)
     raise InputError(f"unknown state {state!r} (one of {', '.join(STATES)})", "--state")
 
 
-def plan_or_fail(session: Session, code: str) -> Plan:
-    plan = session.scalar(select(Plan).where(Plan.code == code))
-    if plan is None:
-        known = ", ".join(session.scalars(select(Plan.code).order_by(Plan.code).limit(10))) or "none imported"
+def plan_id_or_fail(conn: Connection | Session, code: str) -> int:
+    plan_id = conn.scalar(select(P.c.id).where(P.c.code == code))
+    if plan_id is None:
+        known = ", ".join(conn.scalars(select(P.c.code).order_by(P.c.code).limit(10))) or "none imported"
         raise NotFound(f"unknown plan {code!r} (plans: {known})")
-    return plan
+    return plan_id
+
+
+def unit_id_or_fail(conn: Connection | Session, code: str) -> int:
+    unit_id = conn.scalar(select(U.c.id).where(U.c.code == code))
+    if unit_id is None:
+        raise NotFound(f"unknown unit {code!r} (see `tracker units list`)")
+    return unit_id
+
+
+def plan_or_fail(session: Session, code: str) -> Plan:
+    from tracker.db.models import Plan
+
+    return session.get(Plan, plan_id_or_fail(session, code))
 
 
 def unit_or_fail(session: Session, code: str) -> Unit:
-    unit = session.scalar(select(Unit).where(Unit.code == code))
-    if unit is None:
-        raise NotFound(f"unknown unit {code!r} (see `tracker units list`)")
-    return unit
+    from tracker.db.models import Unit
+
+    return session.get(Unit, unit_id_or_fail(session, code))
 
 
 def status(rt: Runtime, now: datetime, *, plan: str | None = None, unit: str | None = None,
            state: str | None = None, include_all_kinds: bool = False) -> list[StatusRow]:
     tz = rt.tz
-    with rt.store.read() as session:
-        # Columns, not ORM entities: a national store answers with many thousands of rows.
+    with rt.store.reader() as conn:
         query = (
-            select(Assignment.state, Assignment.due_at, Assignment.submitted_at, Assignment.period,
-                   Obligation.code, Obligation.title, Plan.code, Unit.code, Unit.name,
-                   Assignment.kind, Assignment.ends_at)
-            .join(Obligation, Assignment.obligation_id == Obligation.id)
-            .join(Plan, Obligation.plan_id == Plan.id)
-            .join(Unit, Assignment.unit_id == Unit.id)
+            select(A.c.state, A.c.due_at, A.c.submitted_at, A.c.period, O.c.code, O.c.title, P.c.code, U.c.code,
+                   U.c.name, A.c.kind, A.c.ends_at)
+            .join(O, A.c.obligation_id == O.c.id)
+            .join(P, O.c.plan_id == P.c.id)
+            .join(U, A.c.unit_id == U.c.id)
         )
         if not include_all_kinds:
-            query = query.where(Assignment.kind == "deadline")
+            query = query.where(A.c.kind == "deadline")
         if plan:
-            query = query.where(Obligation.plan_id == plan_or_fail(session, plan).id)
+            query = query.where(O.c.plan_id == plan_id_or_fail(conn, plan))
         if unit:
-            query = query.where(Assignment.unit_id == unit_or_fail(session, unit).id)
+            query = query.where(A.c.unit_id == unit_id_or_fail(conn, unit))
         if state:
             query = query.where(state_filter(state, now))
-        query = query.order_by(Assignment.due_at, Plan.code, Obligation.position, Unit.code)
+        query = query.order_by(A.c.due_at, P.c.code, O.c.position, U.c.code)
         rows = []
         for (a_state, due_at, submitted_at, period, ob_code, title, plan_code, unit_code, unit_name, kind,
-             ends_at) in session.execute(query):
+             ends_at) in conn.execute(query):
             shown, days = derive_state(a_state, due_at, submitted_at, now, tz)
             rows.append(StatusRow(
                 plan_code, ob_code, title, unit_code, unit_name, period, due_at.astimezone(tz), shown,
@@ -127,8 +146,8 @@ def dead_letters(rt: Runtime) -> int:
     """Messages that could not be delivered (``tracker outbox retry`` requeues them)."""
     from tracker.outbox import count_failed
 
-    with rt.store.read() as session:
-        return count_failed(session)
+    with rt.store.reader() as conn:
+        return count_failed(conn)
 
 
 def summarise(rows: list[StatusRow]) -> dict[str, int]:
@@ -168,19 +187,19 @@ def upcoming(rt: Runtime, now: datetime, days: int) -> list[UpcomingItem]:
     tz = rt.tz
     # Whole local days: "the next 30 days" includes the whole 30th day.
     until = end_of_day(now.astimezone(tz).date() + timedelta(days=days), tz)
-    with rt.store.read() as session:
+    with rt.store.reader() as conn:
         query = (
-            select(Assignment.period, Assignment.kind, Assignment.due_at, Assignment.ends_at, Unit.code,
-                   Obligation.code, Obligation.title, Obligation.source, Obligation.position, Plan.code)
-            .join(Obligation, Assignment.obligation_id == Obligation.id)
-            .join(Plan, Obligation.plan_id == Plan.id)
-            .join(Unit, Assignment.unit_id == Unit.id)
-            .where(Assignment.state == "open", Assignment.due_at <= until)
-            .where(or_(Assignment.due_at >= now, and_(Assignment.kind == "window", Assignment.ends_at >= now)))
-            .order_by(Assignment.due_at, Plan.code, Obligation.position, Unit.code)
+            select(A.c.period, A.c.kind, A.c.due_at, A.c.ends_at, U.c.code, O.c.code, O.c.title, O.c.source,
+                   O.c.position, P.c.code)
+            .join(O, A.c.obligation_id == O.c.id)
+            .join(P, O.c.plan_id == P.c.id)
+            .join(U, A.c.unit_id == U.c.id)
+            .where(A.c.state == "open", A.c.due_at <= until)
+            .where(or_(A.c.due_at >= now, and_(A.c.kind == "window", A.c.ends_at >= now)))
+            .order_by(A.c.due_at, P.c.code, O.c.position, U.c.code)
         )
         grouped: dict[tuple, dict] = {}
-        for period, kind, due_at, ends_at, unit_code, ob_code, title, source, _pos, plan_code in session.execute(query):
+        for period, kind, due_at, ends_at, unit_code, ob_code, title, source, _pos, plan_code in conn.execute(query):
             key = (plan_code, ob_code, period)
             g = grouped.setdefault(key, {"kind": kind, "due_at": due_at, "ends_at": ends_at, "title": title,
                                          "source": source, "units": []})

@@ -1,0 +1,222 @@
+"""The tables, in SQLAlchemy Core. Domain timestamps are always set by the code
+(time is a parameter), never defaulted by the database, so a frozen clock
+governs everything.
+
+Stored assignment states are ``open``, ``submitted`` and ``waived``; the
+states users see (pending, overdue, submitted, late, waived) are derived from
+them, the due instant and ``now`` (see services/status.py).
+
+The ORM classes (``models.py``) are mapped onto these tables. Read-only
+commands such as ``tracker status`` query the tables directly and never import
+the ORM: it is a third of such a command's start-up.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from tracker.db.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING)
+
+
+def _id() -> Column:
+    return Column("id", Integer, primary_key=True)
+
+
+def _required(name: str, type_, **kw) -> Column:
+    return Column(name, type_, nullable=False, **kw)
+
+
+def _optional(name: str, type_, **kw) -> Column:
+    return Column(name, type_, nullable=True, **kw)
+
+
+units = Table(
+    "units", metadata,
+    _id(),
+    _required("code", String(64), unique=True),
+    _required("name", Text),
+    _required("emails", JSON, default=list),
+    _optional("head_email", Text),
+    _optional("kind", String(64)),
+    _optional("parent_code", String(64)),
+    # active | retired; a retired unit keeps its history. merged_into names the successor.
+    _required("status", String(16), default="active"),
+    _optional("merged_into", String(64)),
+    _required("created_at", UTCDateTime),
+    _required("updated_at", UTCDateTime),
+)
+
+plans = Table(
+    "plans", metadata,
+    _id(),
+    _required("code", String(64), unique=True),
+    _optional("number", Text),
+    _required("issuer", Text),
+    _optional("place", Text),
+    _optional("issued_on", Date),
+    _required("year", Integer),
+    _required("title", Text),
+    _required("coordinator_code", String(64)),
+    # Codes listed in the plan file's units: section; "responsible: all" means
+    # these units, or every active unit when the plan lists none.
+    _required("unit_codes", JSON, default=list),
+    _required("timezone", String(64)),
+    _optional("source_file", Text),
+    _required("content_hash", String(64)),
+    _required("imported_at", UTCDateTime),
+    _required("updated_at", UTCDateTime),
+)
+
+obligations = Table(
+    "obligations", metadata,
+    _id(),
+    _required("plan_id", ForeignKey("plans.id", ondelete="CASCADE"), index=True),
+    _required("code", String(64), index=True),
+    _required("position", Integer, default=0),
+    _required("title", Text),
+    _required("kind", String(16)),  # deadline | window | event
+    # As written in the plan file, and resolved against the plan's year.
+    _optional("due_text", Text),
+    _required("first_date", Date),  # deadline: due; window: start; event: date
+    _optional("last_date", Date),  # window: end
+    _required("strict_before", Boolean, default=False),
+    _required("recurrence", String(16), default="none"),
+    _required("responsible", JSON),  # "all" or [unit codes]
+    _optional("report_to", String(64)),
+    _optional("shift", String(32)),  # None: the config default
+    _optional("reminders", JSON),
+    _optional("escalation", JSON),
+    _optional("source", Text),
+    _optional("source_line", Integer),
+    _optional("category", String(32)),
+    # Assignments exist for every period whose date is on or before this day.
+    _optional("materialised_until", Date),
+    _required("retired", Boolean, default=False),  # dropped from the plan file
+    UniqueConstraint("plan_id", "code"),
+)
+
+assignments = Table(
+    "assignments", metadata,
+    _id(),
+    _required("obligation_id", ForeignKey("obligations.id", ondelete="CASCADE")),
+    _required("unit_id", ForeignKey("units.id")),
+    _required("period", String(16)),
+    _required("kind", String(16)),  # copied from the obligation for indexed queries
+    _required("base_due_at", UTCDateTime),  # from the rules
+    _optional("extended_until", UTCDateTime),  # granted by the coordinator
+    _required("due_at", UTCDateTime),  # effective: extended_until or base_due_at
+    _optional("ends_at", UTCDateTime),  # windows
+    _required("state", String(16), default="open"),  # open | submitted | waived
+    _optional("submitted_at", UTCDateTime),
+    _optional("waived_at", UTCDateTime),
+    _optional("next_action_at", UTCDateTime),
+    _required("created_at", UTCDateTime),
+    _required("updated_at", UTCDateTime),
+    UniqueConstraint("obligation_id", "unit_id", "period"),
+    # The scheduler polls "next_action_at <= now"; rows with nothing left to do
+    # hold NULL there, so years of history never enter the range scanned.
+    Index("ix_assignments_next_action_at", "next_action_at"),
+    # status --state overdue|pending: open rows by due time.
+    Index("ix_assignments_state_due_at", "state", "due_at"),
+    Index("ix_assignments_unit_id_due_at", "unit_id", "due_at"),
+)
+
+submissions = Table(
+    "submissions", metadata,
+    _id(),
+    _required("assignment_id", ForeignKey("assignments.id", ondelete="CASCADE"), index=True),
+    _required("submitted_at", UTCDateTime),
+    _required("recorded_at", UTCDateTime),
+    _required("recorded_by", String(128)),
+    _optional("note", Text),
+    _required("late", Boolean),
+)
+
+waivers = Table(
+    "waivers", metadata,
+    _id(),
+    _required("assignment_id", ForeignKey("assignments.id", ondelete="CASCADE"), index=True),
+    _required("reason", Text),
+    _required("waived_at", UTCDateTime),
+    _required("recorded_by", String(128)),
+)
+
+audit_log = Table(
+    "audit_log", metadata,
+    _id(),
+    _required("at", UTCDateTime),
+    _required("actor", String(128)),
+    _required("action", String(32)),
+    _required("entity", String(32)),
+    _required("entity_id", String(128)),
+    _optional("before", JSON),
+    _optional("after", JSON),
+    Index("ix_audit_log_entity_entity_id", "entity", "entity_id"),
+)
+
+# One (assignment, stage), decided once: sent or skipped. The unique key is what
+# keeps a stage from being sent twice, across restarts and daemons. It holds the
+# deadline too: an extension or a changed date starts a fresh ladder for the new
+# date, while the old decisions stay as history.
+decisions = Table(
+    "decisions", metadata,
+    _id(),
+    _required("assignment_id", ForeignKey("assignments.id", ondelete="CASCADE")),
+    _required("due_at", UTCDateTime),  # the deadline the stage was decided for
+    _required("stage", String(32)),
+    _required("scheduled_at", UTCDateTime),  # when the policy wanted it
+    _required("decided_at", UTCDateTime),
+    _required("outcome", String(16)),  # sent | skipped
+    _optional("recipients", JSON),  # who it went to (for `resolved`)
+    _optional("outbox_id", ForeignKey("outbox.id"), index=True),
+    UniqueConstraint("assignment_id", "due_at", "stage"),
+)
+
+# One digest to one recipient. Queued -> sending (claimed) -> sent | failed.
+outbox = Table(
+    "outbox", metadata,
+    _id(),
+    _required("key", String(200), unique=True),
+    _optional("recipient_unit", String(64)),
+    _required("to_addrs", JSON),
+    _required("cc_addrs", JSON, default=list),
+    _required("reply_to", JSON, default=list),
+    _required("subject", Text),
+    _required("body_text", Text),
+    _optional("body_html", Text),
+    _required("items", JSON),
+    _required("state", String(16), default="queued"),
+    _required("attempts", Integer, default=0),
+    _optional("next_attempt_at", UTCDateTime),
+    _optional("claimed_by", String(128)),
+    _optional("claimed_at", UTCDateTime),
+    _optional("last_error", Text),
+    _optional("failed_recipients", JSON),
+    _optional("message_id", String(255)),
+    _required("created_at", UTCDateTime),
+    _optional("sent_at", UTCDateTime),
+    Index("ix_outbox_state_next_attempt_at", "state", "next_attempt_at"),
+)
