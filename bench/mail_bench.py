@@ -34,7 +34,8 @@ from tracker.config import load_settings  # noqa: E402
 from tracker.db.engine import Store  # noqa: E402
 from tracker.digest import Digest, DigestItem  # noqa: E402
 from tracker.mail.render import render_digest  # noqa: E402
-from tracker.outbox import deliver_due, enqueue  # noqa: E402
+from tracker.delivery import deliver_due  # noqa: E402
+from tracker.outbox import enqueue  # noqa: E402
 from tracker.services.catalog import init_db  # noqa: E402
 from tracker.services.runtime import Runtime  # noqa: E402
 

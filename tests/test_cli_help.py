@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import EXAMPLES
-from tracker.cli import COMMANDS, cli
+from tracker.cli import cli
 
 
 def all_command_paths():

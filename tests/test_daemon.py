@@ -183,5 +183,5 @@ def test_scheduler_help_shows_an_example_and_stays_light(command):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO,
                          env=_clean_env(), timeout=WAIT).stdout
-    assert "Example:" in out and f"tracker " in out
+    assert "Example:" in out and "tracker " in out
     assert out.strip().endswith("EXIT 0\nHEAVY []")

@@ -2,12 +2,11 @@
 rejected on one line with nothing written."""
 
 import json
-import shutil
 
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import EXAMPLES, at, load_sample
+from tests.conftest import EXAMPLES
 from tracker.db.models import AuditEntry, Plan, Submission, Unit
 
 PLAN = """\

@@ -14,7 +14,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from tests.mail_support import SmtpServer, closed_port, digest, enqueue_digests, outbox_rows, smtp_settings
 from tracker.errors import ConfigError
 from tracker.mail.transport import make_transport, resolve_password
-from tracker.outbox import deliver_due
+from tracker.delivery import deliver_due
 from tracker.services.runtime import Runtime
 
 UTC = timezone.utc

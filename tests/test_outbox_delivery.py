@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -21,7 +20,8 @@ from tests.mail_support import (
 )
 from tracker.db.models import OutboxMessage
 from tracker.mail.message import message_id_for
-from tracker.outbox import count_failed, deliver_due, failed_since, requeue
+from tracker.delivery import deliver_due
+from tracker.outbox import count_failed, failed_since, requeue
 from tracker.services.runtime import Runtime
 
 UTC = timezone.utc
@@ -222,7 +222,7 @@ def test_header_injection_is_neutralised(smtp_rt, smtp_server):
 
 def test_claims_are_exclusive(smtp_rt, smtp_server):
     """Two workers over the same due rows: each message is sent by exactly one."""
-    from tracker.outbox import claim
+    from tracker.delivery import claim
 
     [outbox_id] = enqueue_digests(smtp_rt, [digest()], NOW)
     first = claim(smtp_rt, outbox_id, NOW, "worker-a")
@@ -259,7 +259,7 @@ def test_postgres_claims(pg_url, settings, smtp_server):
         pg_rt = Runtime(smtp_settings(settings, smtp_server.port), store, actor="tester")
         init_db(pg_rt)
         [outbox_id] = enqueue_digests(pg_rt, [digest()], NOW)
-        from tracker.outbox import claim
+        from tracker.delivery import claim
 
         assert claim(pg_rt, outbox_id, NOW, "a") is not None
         assert claim(pg_rt, outbox_id, NOW, "b") is None

@@ -104,7 +104,8 @@ def retry(env: Env, ids: tuple[int, ...], send: bool) -> None:
       tracker outbox retry
       tracker outbox retry 12 15 --send
     """
-    from tracker.outbox import deliver_due, requeue
+    from tracker.delivery import deliver_due
+    from tracker.outbox import requeue
 
     rt = env.runtime()
     done = requeue(rt, env.now(), list(ids) or None)

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.db.models import Assignment, Obligation, Plan, Submission, Unit, Waiver
+from tracker.db.models import Assignment, Obligation, Plan, Submission, Waiver
 from tracker.errors import Ambiguous, InputError, NotFound, TrackerError
 from tracker.schedule import is_late
 from tracker.services import audit

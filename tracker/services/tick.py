@@ -23,7 +23,7 @@ from typing import Any, Callable, ContextManager
 from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from tracker import outbox, policy
+from tracker import delivery, outbox, policy
 from tracker.db.models import Assignment, Decision, Obligation, OutboxMessage
 from tracker.digest import Digest
 from tracker.services.dispatch import (
@@ -215,7 +215,7 @@ def _claim(session: Session, now: datetime, cursor: tuple[datetime, int] | None,
 
 def _process(p: _Pass, session: Session, rows: list[Assignment]) -> dict[str, Any]:
     rt, now = p.rt, p.now
-    cal, tz = rt.calendar, rt.tz
+    cal = rt.calendar
     contexts: dict[int, Context] = {}
     verdicts: dict[int, policy.Verdict] = {}
     history = load_history(session, rows)
@@ -307,7 +307,7 @@ def _deliver(rt: Runtime, now: datetime) -> int:
             notices = notify_dead_letters(rt, session, now)
         if notices:
             log.warning("delivery: %d undelivered message(s) reported to the coordinator", notices)
-        report = outbox.deliver_due(rt, now)
+        report = delivery.deliver_due(rt, now)
     except Exception:  # delivery has its own retry/backoff; a failure here must not lose decisions
         log.exception("delivery failed; queued messages stay queued")
         return 0
@@ -315,7 +315,7 @@ def _deliver(rt: Runtime, now: datetime) -> int:
     return report.sent
 
 
-def _log_trouble(report: outbox.DeliveryReport) -> None:
+def _log_trouble(report: delivery.DeliveryReport) -> None:
     """An operator reads the journal: an unreachable server or a full disk must
     show there, not only as "0 delivered" (the rows say when they retry)."""
     if report.error:

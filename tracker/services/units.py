@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from tracker.db.models import Assignment, Unit
+from tracker.db.models import Assignment
 from tracker.errors import InputError, TrackerError
 from tracker.services import audit
 from tracker.services.records import mark_waived
