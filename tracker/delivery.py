@@ -23,16 +23,12 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, bindparam, func, literal, or_, select, true
 from sqlalchemy.engine import Connection
 
 from tracker.db.tables import outbox as T
 from tracker.errors import DeliveryError, TrackerError
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
 
 LEASE = timedelta(minutes=10)
 DEFAULT_LIMIT = 500
@@ -80,8 +76,8 @@ def deliver_due(rt, now: datetime, *, limit: int = DEFAULT_LIMIT, transport=None
 
     report = DeliveryReport()
     worker = worker or worker_id()
-    with rt.store.read() as session:
-        due = _due_ids(session, now, limit)
+    with rt.store.reader() as conn:
+        due = _due_ids(conn, now, limit)
     if not due:
         return report
     try:
@@ -135,8 +131,8 @@ def deliver_due(rt, now: datetime, *, limit: int = DEFAULT_LIMIT, transport=None
     return report
 
 
-def _due_ids(session: Session, now: datetime, limit: int) -> list[int]:
-    rows = session.execute(
+def _due_ids(conn: Connection, now: datetime, limit: int) -> list[int]:
+    rows = conn.execute(
         select(T.c.id).where(_claimable(now, now - LEASE)).order_by(T.c.next_attempt_at, T.c.id).limit(limit)
     )
     return [r[0] for r in rows]
