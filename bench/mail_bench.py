@@ -35,7 +35,7 @@ from tracker.db.engine import Store  # noqa: E402
 from tracker.digest import Digest, DigestItem  # noqa: E402
 from tracker.mail.render import render_digest  # noqa: E402
 from tracker.delivery import deliver_due  # noqa: E402
-from tracker.outbox import enqueue  # noqa: E402
+from tracker.outbox import enqueue_many, new_message  # noqa: E402
 from tracker.services.catalog import init_db  # noqa: E402
 from tracker.services.runtime import Runtime  # noqa: E402
 
@@ -122,8 +122,7 @@ def run_pipeline(settings, n: int, run: int, workdir: Path) -> float:
     digests = make_digests(n, run)
     start = time.perf_counter()
     with rt.store.write() as session:
-        for d in digests:
-            enqueue(session, d, render_digest(d, settings), NOW, rt.tz)
+        enqueue_many(session, [new_message(d, render_digest(d, settings), NOW, rt.tz) for d in digests])
     report = deliver_due(rt, NOW, limit=n)
     elapsed = time.perf_counter() - start
     store.dispose()

@@ -133,10 +133,11 @@ def digest(key: str = "syt/2021-05-24T01:00", *, unit: str | None = "syt", name:
 def enqueue_digests(rt, digests, now: datetime) -> list[int]:
     """Render and enqueue, as the tick does (one transaction)."""
     from tracker.mail.render import render_digest
-    from tracker.outbox import enqueue
+    from tracker.outbox import enqueue_many, new_message
 
     with rt.store.write() as session:
-        return [enqueue(session, d, render_digest(d, rt.settings), now, rt.tz).id for d in digests]
+        ids = enqueue_many(session, [new_message(d, render_digest(d, rt.settings), now, rt.tz) for d in digests])
+    return [ids[d.key] for d in digests]
 
 
 def outbox_rows(rt):

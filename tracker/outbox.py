@@ -30,17 +30,6 @@ if TYPE_CHECKING:  # neither the ORM nor the mail layer is needed to count or li
     from tracker.mail.render import Rendered
 
 
-
-def enqueue(session: Session, digest: Digest, rendered: Rendered, now: datetime, tz) -> OutboxMessage:
-    """Add the digest's message to the session (flushed: its id is known)."""
-    from tracker.db.models import OutboxMessage
-
-    msg = OutboxMessage(**new_message(digest, rendered, now, tz))
-    session.add(msg)
-    session.flush()
-    return msg
-
-
 def new_message(digest: Digest, rendered: Rendered, now: datetime, tz) -> dict:
     """The row of a queued message for the digest, due at ``now``."""
     return {
