@@ -137,7 +137,7 @@ def enqueue_digests(rt, digests, now: datetime) -> list[int]:
 
     with rt.store.write() as session:
         ids = enqueue_many(session, [new_message(d, render_digest(d, rt.settings), now, rt.tz) for d in digests])
-    return [ids[d.key] for d in digests]
+    return [ids[d.key].id for d in digests]
 
 
 def outbox_rows(rt):

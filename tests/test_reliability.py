@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import at
-from tests.mail_support import SmtpServer, closed_port, smtp_server, smtp_settings  # noqa: F401 (fixture)
+from tests.mail_support import SmtpServer, closed_port, digest, smtp_server, smtp_settings  # noqa: F401 (fixture)
 from tests.reliability_support import (
     WAIT,
     Daemon,
@@ -95,6 +95,33 @@ def test_several_tick_processes_at_once_decide_and_deliver_each_stage_once(store
         assert decided == s.scalar(select(func.count()).select_from(Decision))
     assert len(smtp_server.messages) == 41
     assert_everything_delivered(rt.store, smtp_server.messages, max_duplicates=0)
+
+
+def test_a_message_whose_key_another_daemon_took_goes_in_beside_it(store_rt):
+    # Two daemons deciding one instant can both have items for one recipient:
+    # the second meets the first's committed row under the same key.
+    from tracker.mail.render import render_digest
+    from tracker.outbox import Enqueued, enqueue_many, new_message
+
+    rt = store_rt
+    now = at(PASS)
+
+    def row(key: str, unit: str) -> dict:
+        d = digest(key, unit=unit, to=(f"vanthu@{unit}.example.vn",))
+        return new_message(d, render_digest(d, rt.settings), now, rt.tz)
+
+    with rt.store.writer() as conn, conn.begin():
+        first = enqueue_many(conn, [row("unit:syt|2017-03-01T01:00:00Z", "syt")])
+    with rt.store.writer() as conn, conn.begin():
+        second = enqueue_many(conn, [row("unit:stc|2017-03-01T01:00:00Z", "stc"),
+                                     row("unit:syt|2017-03-01T01:00:00Z", "syt")])
+    with rt.store.read() as s:
+        stored = s.execute(select(OutboxMessage.key, OutboxMessage.id).order_by(OutboxMessage.id)).all()
+    assert [Enqueued(*r) for r in stored] == [first["unit:syt|2017-03-01T01:00:00Z"],
+                                               second["unit:stc|2017-03-01T01:00:00Z"],
+                                               second["unit:syt|2017-03-01T01:00:00Z"]]
+    assert [r.key for r in stored] == ["unit:syt|2017-03-01T01:00:00Z", "unit:stc|2017-03-01T01:00:00Z",
+                                       "unit:syt|2017-03-01T01:00:00Z#2"]
 
 
 def test_an_smtp_outage_is_logged_backed_off_and_ridden_out(store_rt, tmp_path, caplog):

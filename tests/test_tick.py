@@ -212,6 +212,26 @@ def test_a_crash_that_ends_the_process_mid_batch_rolls_the_batch_back(sample, mo
     assert len(outbox(rt, start)) == UNITS
 
 
+def test_a_pass_ends_when_the_store_fails_after_its_first_batch(sample, monkeypatch):
+    rt = sample
+    import tracker.services.tick as tick_module
+
+    real = tick_module._claim
+    calls = {"n": 0}
+
+    def store_gone(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] > 5:  # a pass that keeps retrying a claim that cannot succeed would spin forever
+            pytest.fail("the pass retried a failing claim")
+        if calls["n"] >= 2:
+            raise RuntimeError("database dropped")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tick_module, "_claim", store_gone)
+    result = tick(rt, at("2021-05-17T08:00"), batch_size=5, deliver=False)
+    assert (calls["n"], result.errors, result.evaluated, result.sent) == (2, 1, 5, 5)
+
+
 def test_batches_of_one_pass_merge_into_one_message_per_recipient(sample):
     rt = sample
     tick(rt, at("2021-06-01T08:00"))
@@ -299,3 +319,25 @@ def _counts(rt) -> tuple:
                 s.scalar(select(func.count()).select_from(OutboxMessage)),
                 s.scalar(select(func.count()).select_from(Assignment)),
                 tuple(s.scalars(select(Assignment.next_action_at).order_by(Assignment.id))))
+
+
+def test_a_tick_process_decides_and_delivers_without_importing_the_orm(sample, tmp_path):
+    # The ORM (its import, its first-use set-up) was a fifth of a `tracker tick`
+    # command; the pass runs on Core statements.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from tracker.cli import run\n"
+        f"code = run(['--db', {sample.store.url!r}, '--now', '2021-05-17T08:00', 'tick'])\n"
+        "print('exit', code, 'orm', 'sqlalchemy.orm' in sys.modules)\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "TRACKER_MAIL_TRANSPORT": "file", "TRACKER_MAIL_OUTBOX_DIR": str(tmp_path / "out")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert out.stdout.splitlines() == [
+        "tick at 2021-05-17 08:00 +0700: 14 decided (14 sent stages, 0 skipped), 14 messages enqueued, "
+        f"14 delivered; 14 assignments looked at, 0 materialised in {out.stdout.split(' in ')[-1].split()[0]} s",
+        "exit 0 orm False",
+    ], out.stderr
+    assert len(list((tmp_path / "out").glob("*.eml"))) == 14

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import insert, select
 
-from tracker.db.models import OutboxMessage, Plan, Unit
+from tracker.db.tables import outbox, plans, units
 from tracker.outbox import FailedDelivery, failed_since
 from tracker.services.runtime import Runtime
 
@@ -40,39 +39,43 @@ _TEXT = {
 }
 
 
-def notify_dead_letters(rt: Runtime, session: Session, now: datetime) -> int:
+def notify_dead_letters(rt: Runtime, conn, now: datetime) -> int:
     """Enqueue one notice per recent delivery failure to the coordinator of each
-    plan the failed message was about; returns how many were enqueued."""
-    failures = [f for f in failed_since(session, now - LOOKBACK) if not f.key.startswith(NOTICE_PREFIX)]
+    plan the failed message was about; returns how many were enqueued.
+    ``conn``: a Connection or a Session (Core statements only)."""
+    failures = [f for f in failed_since(conn, now - LOOKBACK) if not f.key.startswith(NOTICE_PREFIX)]
     if not failures:
         return 0
-    plans = {p.code: p.coordinator_code for p in session.scalars(select(Plan))}
-    units = {u.code: u for u in session.scalars(select(Unit).where(Unit.code.in_(set(plans.values()))))}
-    items_by_id = dict(session.execute(select(OutboxMessage.id, OutboxMessage.items)
-                                       .where(OutboxMessage.id.in_([f.outbox_id for f in failures]))).all())
+    coordinator_of = dict(conn.execute(select(plans.c.code, plans.c.coordinator_code)).all())
+    u = units.c
+    coordinators = {r.code: r for r in conn.execute(
+        select(u.code, u.name, u.emails).where(u.code.in_(set(coordinator_of.values()))))}
+    items_by_id = dict(conn.execute(select(outbox.c.id, outbox.c["items"])
+                                    .where(outbox.c.id.in_([f.outbox_id for f in failures]))).all())
     wanted = {}
     for f in failures:
-        coordinators = sorted({plans[i["plan"]] for i in items_by_id.get(f.outbox_id) or [] if i.get("plan") in plans})
-        for code in coordinators:
-            unit = units.get(code)
+        codes = sorted({coordinator_of[i["plan"]] for i in items_by_id.get(f.outbox_id) or []
+                        if i.get("plan") in coordinator_of})
+        for code in codes:
+            unit = coordinators.get(code)
             if unit is not None and unit.emails and code != f.recipient_unit:
                 wanted[f"{NOTICE_PREFIX}{f.outbox_id}|{code}"] = (f, unit)
     if not wanted:
         return 0
-    done = set(session.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_(list(wanted)))))
-    created = 0
+    done = set(conn.execute(select(outbox.c.key).where(outbox.c.key.in_(list(wanted)))).scalars())
+    rows = []
     for key, (failure, unit) in wanted.items():
         if key in done:
             continue
         subject, body = render_notice(failure, unit.name, rt.settings.tracker.language, rt.tz)
-        session.add(OutboxMessage(
-            key=key, recipient_unit=unit.code, to_addrs=list(unit.emails), cc_addrs=[], reply_to=[],
-            subject=subject, body_text=body, body_html=None, items=[], state="queued", attempts=0,
-            next_attempt_at=now, created_at=now,
-        ))
-        created += 1
-    session.flush()
-    return created
+        rows.append({
+            "key": key, "recipient_unit": unit.code, "to_addrs": list(unit.emails), "cc_addrs": [], "reply_to": [],
+            "subject": subject, "body_text": body, "body_html": None, "items": [], "state": "queued",
+            "attempts": 0, "next_attempt_at": now, "created_at": now,
+        })
+    if rows:
+        conn.execute(insert(outbox), rows)
+    return len(rows)
 
 
 def render_notice(f: FailedDelivery, coordinator_name: str, language: str, tz) -> tuple[str, str]:

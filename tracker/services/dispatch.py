@@ -10,14 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Hashable, Iterable, Mapping
+from typing import Any, Hashable, Iterable, Mapping
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from tracker.db.models import Assignment, Decision, Obligation, Plan, Unit
+from tracker.db.tables import decisions, units
 from tracker.digest import Digest, DigestItem
 from tracker.policy import LEADERSHIP, Past, Target
+
+# Assignments, obligations, plans and units are read by attribute (``ob.report_to``),
+# so these functions take ORM objects (imports, simulate) and Core rows (the tick)
+# alike; ``conn`` is a Connection or a Session: only Core statements are run on it.
+Row = Any
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,7 @@ def _tuple(values) -> tuple[int, ...] | None:
     return tuple(int(v) for v in values) if values is not None else None
 
 
-def target_of(ob: Obligation, plan: Plan, *, unit_code: str, kind: str, due_at: datetime,
+def target_of(ob: Row, plan: Row, *, unit_code: str, kind: str, due_at: datetime,
               ends_at: datetime | None, state: str = "open", submitted_at: datetime | None = None) -> Target:
     """The policy's view of one assignment (or of a period about to become one)."""
     return Target(
@@ -58,7 +62,7 @@ def target_of(ob: Obligation, plan: Plan, *, unit_code: str, kind: str, due_at: 
     )
 
 
-def make_context(*, ob: Obligation, plan: Plan, unit_code: str, unit_name: str, period: str, kind: str,
+def make_context(*, ob: Row, plan: Row, unit_code: str, unit_name: str, period: str, kind: str,
                  due_at: datetime, ends_at: datetime | None, state: str = "open",
                  submitted_at: datetime | None = None) -> Context:
     target = target_of(ob, plan, unit_code=unit_code, kind=kind, due_at=due_at, ends_at=ends_at, state=state,
@@ -67,23 +71,22 @@ def make_context(*, ob: Obligation, plan: Plan, unit_code: str, unit_name: str, 
                    unit_name, period)
 
 
-def context_of(a: Assignment) -> Context:
-    """Needs ``a.obligation.plan`` and ``a.unit`` loaded (the tick uses selectinload)."""
-    ob = a.obligation
-    return make_context(ob=ob, plan=ob.plan, unit_code=a.unit.code, unit_name=a.unit.name, period=a.period,
+def context_of(a: Row, ob: Row, plan: Row, unit: Row) -> Context:
+    """One assignment with its obligation, plan and unit."""
+    return make_context(ob=ob, plan=plan, unit_code=unit.code, unit_name=unit.name, period=a.period,
                         kind=a.kind, due_at=a.due_at, ends_at=a.ends_at, state=a.state,
                         submitted_at=a.submitted_at)
 
 
-def load_history(session: Session, assignments: Iterable[Assignment]) -> dict[int, dict[str, Past]]:
+def load_history(conn, assignments: Iterable[Row]) -> dict[int, dict[str, Past]]:
     """Recorded decisions of each assignment's *current* deadline, one query per batch."""
     by_id = {a.id: a for a in assignments}
     history: dict[int, dict[str, Past]] = {i: {} for i in by_id}
     if not by_id:
         return history
-    rows = session.execute(
-        select(Decision.assignment_id, Decision.due_at, Decision.stage, Decision.outcome, Decision.recipients)
-        .where(Decision.assignment_id.in_(list(by_id)))
+    d = decisions.c
+    rows = conn.execute(
+        select(d.assignment_id, d.due_at, d.stage, d.outcome, d.recipients).where(d.assignment_id.in_(list(by_id)))
     )
     for assignment_id, due_at, stage, outcome, recipients in rows:
         if due_at == by_id[assignment_id].due_at:
@@ -105,16 +108,17 @@ class Directory:
     leadership: tuple[str, ...]
     units: dict[str, Contact] = field(default_factory=dict)
 
-    def ensure(self, session: Session, codes: Iterable[str]) -> None:
+    def ensure(self, conn, codes: Iterable[str]) -> None:
         missing = {c for c in codes if c not in self.units}
         if missing:
-            self._load(session, select(Unit).where(Unit.code.in_(missing)))
+            self._load(conn, units.c.code.in_(missing))
 
-    def load_all(self, session: Session) -> None:
-        self._load(session, select(Unit))
+    def load_all(self, conn) -> None:
+        self._load(conn, None)
 
-    def _load(self, session: Session, query) -> None:
-        for u in session.scalars(query):
+    def _load(self, conn, where) -> None:
+        query = select(units.c.code, units.c.name, units.c.emails, units.c.head_email)
+        for u in conn.execute(query if where is None else query.where(where)):
             self.units[u.code] = Contact(u.name, tuple(u.emails or ()), u.head_email)
 
 

@@ -75,8 +75,15 @@ def import_units(rt: Runtime, path: str | Path, now: datetime) -> ImportResult:
         _upsert_units(session, specs, now, rt.actor, result)
         if result.created:
             # New units join "all" obligations: give them their assignments.
-            result.assignments_created = materialise(rt, session, now, force=True)
+            result.assignments_created = materialise(rt, _connection(session), now, force=True)
         return result
+
+
+def _connection(session: Session):
+    """The session's connection, for the Core services (materialise), with the
+    session's pending changes written first: Core statements do not autoflush."""
+    session.flush()
+    return session.connection()
 
 
 def _check_parents(session: Session, specs: tuple[UnitSpec, ...], filename: str) -> None:
@@ -157,8 +164,7 @@ def import_plan(rt: Runtime, path: str | Path, now: datetime) -> ImportResult:
                 result.assignments_changed += _drop_units(rt, session, ob, plan, now)
                 if ob.id not in changed_obligations:
                     changed_obligations.append(ob.id)
-        session.flush()
-        result.assignments_created = materialise(rt, session, now, obligation_ids=changed_obligations)
+        result.assignments_created = materialise(rt, _connection(session), now, obligation_ids=changed_obligations)
         if not result.created and not result.updated:
             result.unchanged = 1
         return result
@@ -267,7 +273,7 @@ def _reschedule(rt: Runtime, session: Session, ob: Obligation, plan: Plan, now: 
 
 def _drop_units(rt: Runtime, session: Session, ob: Obligation, plan: Plan, now: datetime) -> int:
     """Open assignments of units no longer responsible are waived, not deleted."""
-    keep = [u.id for u in responsible_units(session, ob, plan)]
+    keep = [u.id for u in responsible_units(_connection(session), ob, plan)]
     query = select(Assignment).where(Assignment.obligation_id == ob.id, Assignment.unit_id.not_in(keep))
     return _waive_open(rt, session, query, now, "unit no longer responsible in the plan file")
 

@@ -1,83 +1,102 @@
 """Create the assignments of each obligation: one per responsible unit and
 period, up to the horizon. Idempotent: the unique key (obligation, unit,
-period) and a per-obligation high-water mark make a repeated call cheap."""
+period) and a per-obligation high-water mark make a repeated call cheap.
+
+Core statements on a connection (the tick runs without the ORM); the plan and
+unit imports pass their session's connection, after flushing it. Obligations,
+plans and units are read by attribute, so ORM objects and rows both do."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
 
-from tracker.db.models import Assignment, Obligation, Plan, Unit
+from tracker.db.tables import assignments, obligations, plans, units
 from tracker.schedule import ObligationDates, Occurrence, occurrence, occurrences
 from tracker.services.runtime import Runtime
 
+Row = Any  # an ORM object or a Core row with the table's column names
 
-def rule_of(ob: Obligation, plan: Plan, default_shift: str) -> ObligationDates:
+
+def rule_of(ob: Row, plan: Row, default_shift: str) -> ObligationDates:
     return ObligationDates(
         kind=ob.kind, first=ob.first_date, last=ob.last_date, recurrence=ob.recurrence,
         plan_year=plan.year, strict_before=ob.strict_before, shift=ob.shift or default_shift,
     )
 
 
-def occurrence_for(rt: Runtime, ob: Obligation, plan: Plan, period: str) -> Occurrence:
+def occurrence_for(rt: Runtime, ob: Row, plan: Row, period: str) -> Occurrence:
     return occurrence(rule_of(ob, plan, rt.settings.calendar.shift), period, rt.calendar, rt.tz)
 
 
-def responsible_units(session: Session, ob: Obligation, plan: Plan) -> list[Unit]:
-    """Active units responsible for ``ob``. ``all`` means the plan's own units
-    (or every unit when the plan lists none), except the unit reports go to."""
-    query = select(Unit).where(Unit.status == "active")
+def responsible_units(conn, ob: Row, plan: Row) -> list[Row]:
+    """Active units responsible for ``ob`` (rows: id, code, name). ``all`` means the
+    plan's own units (or every unit when the plan lists none), except the unit
+    reports go to. ``conn``: a Connection, or a flushed Session."""
+    u = units.c
+    query = select(u.id, u.code, u.name).where(u.status == "active")
     if ob.responsible == "all":
         if plan.unit_codes:
-            query = query.where(Unit.code.in_(plan.unit_codes))
+            query = query.where(u.code.in_(plan.unit_codes))
         receiver = ob.report_to or plan.coordinator_code
-        query = query.where(Unit.code != receiver)
+        query = query.where(u.code != receiver)
     else:
-        query = query.where(Unit.code.in_(list(ob.responsible)))
-    return list(session.scalars(query.order_by(Unit.code)))
+        query = query.where(u.code.in_(list(ob.responsible)))
+    return list(conn.execute(query.order_by(u.code)))
 
 
 def horizon_end(rt: Runtime, now: datetime) -> date:
     return rt.local_date(now) + timedelta(days=rt.settings.schedule.horizon_days)
 
 
-def materialise(rt: Runtime, session: Session, now: datetime, *, force: bool = False,
+def materialise(rt: Runtime, conn: Connection, now: datetime, *, force: bool = False,
                 obligation_ids: list[int] | None = None) -> int:
     """Create missing assignments up to the horizon; returns how many were created."""
     until = horizon_end(rt, now)
-    query = select(Obligation).where(Obligation.retired.is_(False))
+    o = obligations.c
+    query = select(obligations).where(o.retired.is_(False))
     if obligation_ids is not None:
-        query = query.where(Obligation.id.in_(obligation_ids))
+        query = query.where(o.id.in_(obligation_ids))
     elif not force:
-        query = query.where((Obligation.materialised_until.is_(None)) | (Obligation.materialised_until < until))
+        query = query.where(o.materialised_until.is_(None) | (o.materialised_until < until))
+    if conn.dialect.name == "postgresql":
+        # Two daemons must not materialise one obligation at once (the second
+        # would fail on the unique key): the second waits for the first's
+        # commit, then finds the obligation no longer behind and leaves it.
+        # (SQLite: the write transaction already serialises them.)
+        query = query.with_for_update()
+    obs = conn.execute(query.order_by(o.id)).all()
+    if not obs:
+        return 0
     from tracker.policy import PolicySettings
 
     pol = PolicySettings.from_settings(rt.settings)
+    plan_of = {p.id: p for p in conn.execute(select(plans).where(plans.c.id.in_({ob.plan_id for ob in obs})))}
     created = 0
-    for ob in session.scalars(query).all():
-        plan = ob.plan
+    for ob in obs:
+        plan = plan_of[ob.plan_id]
         occs = occurrences(rule_of(ob, plan, rt.settings.calendar.shift), until=until, calendar=rt.calendar, tz=rt.tz)
-        units = responsible_units(session, ob, plan)
-        if occs and units:
-            existing = set(session.execute(
-                select(Assignment.unit_id, Assignment.period).where(Assignment.obligation_id == ob.id)
-            ))
+        units_ = responsible_units(conn, ob, plan)
+        if occs and units_:
+            a = assignments.c
+            existing = set(conn.execute(select(a.unit_id, a.period).where(a.obligation_id == ob.id)))
             # The scheduler first looks at a new assignment at its first stage (the
             # policy's exact time; a past time is simply due at the next pass).
             first = {occ.period: _first_action(rt, pol, ob, plan, occ) for occ in occs}
             rows = [
                 _row(ob, unit.id, occ, now, first[occ.period])
-                for occ in occs for unit in units if (unit.id, occ.period) not in existing
+                for occ in occs for unit in units_ if (unit.id, occ.period) not in existing
             ]
-            bulk_insert_assignments(session, rows)
+            bulk_insert_assignments(conn, rows)
             created += len(rows)
-        ob.materialised_until = until
+    conn.execute(update(obligations).where(o.id.in_([ob.id for ob in obs])).values(materialised_until=until))
     return created
 
 
-def _first_action(rt: Runtime, pol, ob: Obligation, plan: Plan, occ: Occurrence) -> datetime | None:
+def _first_action(rt: Runtime, pol, ob: Row, plan: Row, occ: Occurrence) -> datetime | None:
     from tracker.policy import initial_action_at
     from tracker.services.dispatch import target_of
 
@@ -89,12 +108,12 @@ _COLUMNS = ("obligation_id", "unit_id", "period", "kind", "base_due_at", "due_at
             "next_action_at", "created_at", "updated_at")
 
 
-def _row(ob: Obligation, unit_id: int, occ: Occurrence, now: datetime, first_action: datetime | None) -> tuple:
+def _row(ob: Row, unit_id: int, occ: Occurrence, now: datetime, first_action: datetime | None) -> tuple:
     return (ob.id, unit_id, occ.period, ob.kind, occ.due_at, occ.due_at, occ.ends_at, "open", first_action,
             now, now)
 
 
-def bulk_insert_assignments(session: Session, rows: list[tuple], chunk: int = 10_000) -> None:
+def bulk_insert_assignments(conn: Connection, rows: list[tuple], chunk: int = 10_000) -> None:
     """Insert assignment rows (tuples in ``_COLUMNS`` order) at driver speed.
 
     A national store materialises a million rows; per-value ORM type
@@ -103,7 +122,6 @@ def bulk_insert_assignments(session: Session, rows: list[tuple], chunk: int = 10
     """
     if not rows:
         return
-    conn = session.connection()
     sqlite = conn.dialect.name == "sqlite"
     marks = ", ".join("?" if sqlite else "%s" for _ in _COLUMNS)
     sql = f"INSERT INTO assignments ({', '.join(_COLUMNS)}) VALUES ({marks})"

@@ -103,7 +103,7 @@ def _existing(session: Session, end: datetime) -> tuple[list[Context], list[dict
     history: dict[int, dict[str, policy.Past]] = {}
     for n in range(0, len(rows), _CHUNK):
         history.update(load_history(session, rows[n:n + _CHUNK]))
-    return [context_of(a) for a in rows], [dict(history[a.id]) for a in rows]
+    return [context_of(a, a.obligation, a.obligation.plan, a.unit) for a in rows], [dict(history[a.id]) for a in rows]
 
 
 def _not_yet_materialised(rt: Runtime, session: Session, end: datetime) -> Iterable[Context]:

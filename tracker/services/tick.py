@@ -4,6 +4,10 @@ Cost grows with what is due, not with the store: the pass reads only
 assignments with ``next_action_at <= now`` (indexed; NULL = nothing left), in
 batches, and after deciding stores the exact time of the next stage there.
 
+Core statements on one connection, no ORM: the pass is the daemon's hot path,
+and the ORM was a fifth of a ``tracker tick`` command (its import, its
+first-use set-up, its per-row bookkeeping).
+
 Each batch is one transaction: claim the rows (PostgreSQL: ``FOR UPDATE SKIP
 LOCKED``, so several daemons share the work; SQLite: the write transaction is
 ``BEGIN IMMEDIATE``), decide with the pure policy, insert the decisions and the
@@ -16,15 +20,17 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Callable, ContextManager
+from typing import Any, Callable, ContextManager, Iterable, Iterator
 
-from sqlalchemy import and_, insert, or_, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Table, and_, bindparam, insert, or_, select, update
+from sqlalchemy.engine import Connection
 
 from tracker import delivery, outbox, policy
-from tracker.db.models import Assignment, Decision, Obligation, OutboxMessage
+from tracker.db.tables import assignments, decisions, obligations, plans, units
+from tracker.db.tables import outbox as outbox_table
 from tracker.digest import Digest
 from tracker.services.dispatch import (
     Context, Directory, Send, codes_needed, context_of, group_digests, load_history,
@@ -97,8 +103,25 @@ class TickResult:
         return text + f" in {self.elapsed:.2f} s"
 
 
-class _RollBack(Exception):
-    """Raised to end a --dry-run transaction without committing."""
+@dataclass
+class _Catalog:
+    """The obligations, plans and units of the claimed rows (Core rows), read once
+    per pass: a thousand due rows share a few dozen obligations and plans."""
+
+    obligations: dict[int, Any] = field(default_factory=dict)
+    plans: dict[int, Any] = field(default_factory=dict)
+    units: dict[int, Any] = field(default_factory=dict)
+
+    def load(self, conn: Connection, rows: list[Any]) -> None:
+        _fill(conn, self.obligations, obligations, {r.obligation_id for r in rows})
+        _fill(conn, self.plans, plans, {self.obligations[r.obligation_id].plan_id for r in rows})
+        _fill(conn, self.units, units, {r.unit_id for r in rows})
+
+
+def _fill(conn: Connection, cache: dict[int, Any], table: Table, ids: Iterable[int]) -> None:
+    missing = [i for i in ids if i not in cache]
+    if missing:
+        cache.update((r.id, r) for r in conn.execute(select(table).where(table.c.id.in_(missing))))
 
 
 @dataclass
@@ -108,6 +131,7 @@ class _Pass:
     result: TickResult
     directory: Directory
     pol: policy.PolicySettings
+    catalog: _Catalog = field(default_factory=_Catalog)
     # Digests enqueued by earlier batches of this pass, with their outbox ids:
     # a later batch merges into them (one message per recipient and instant).
     carried: dict[str, Digest] = field(default_factory=dict)
@@ -121,56 +145,52 @@ def tick(rt: Runtime, now: datetime, *, dry_run: bool = False, batch_size: int =
     result = TickResult(now=now, dry_run=dry_run)
     p = _Pass(rt, now, result, Directory(tuple(rt.settings.escalation.leadership)),
               policy.PolicySettings.from_settings(rt.settings))
-    if dry_run:
-        try:
-            with rt.store.write() as session:
-                result.materialised = materialise(rt, session, now)
-                _run_batches(p, lambda: _nested(session), batch_size)
-                raise _RollBack
-        except _RollBack:
-            pass
-    else:
-        with rt.store.write() as session:
-            result.materialised = materialise(rt, session, now)
-        _run_batches(p, rt.store.write, batch_size)
-        if deliver:
-            result.delivered = _deliver(rt, now)
+    with rt.store.writer() as conn:
+        if dry_run:  # one transaction, rolled back; each batch in a savepoint
+            with conn.begin() as outer:
+                result.materialised = materialise(rt, conn, now)
+                _run_batches(p, lambda: _savepoint(conn), batch_size)
+                outer.rollback()
+        else:
+            with conn.begin():
+                result.materialised = materialise(rt, conn, now)
+            _run_batches(p, lambda: _transaction(conn), batch_size)
+    if deliver and not dry_run:
+        result.delivered = _deliver(rt, now)
     result.elapsed = time.monotonic() - started
     return result
 
 
-class _nested:
+@contextmanager
+def _transaction(conn: Connection) -> Iterator[Connection]:
+    """A batch's transaction: committed when the block ends, rolled back on any error."""
+    with conn.begin():
+        yield conn
+
+
+@contextmanager
+def _savepoint(conn: Connection) -> Iterator[Connection]:
     """A savepoint in the one --dry-run transaction, so a failed batch is undone alone."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def __enter__(self) -> Session:
-        self.tx = self.session.begin_nested()
-        return self.session
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            self.tx.commit()
-        else:
-            self.tx.rollback()
+    with conn.begin_nested():
+        yield conn
 
 
-def _run_batches(p: _Pass, transaction: Callable[[], ContextManager[Session]], batch_size: int) -> None:
+def _run_batches(p: _Pass, transaction: Callable[[], ContextManager[Connection]], batch_size: int) -> None:
     cursor: tuple[datetime, int] | None = None
     while True:
         outcome: dict[str, Any] = {}
+        start = cursor
         try:
-            with transaction() as session:
-                rows = _claim(session, p.now, cursor, batch_size)
+            with transaction() as conn:
+                rows = _claim(conn, p.now, cursor, batch_size)
                 if not rows:
                     return
                 cursor = (rows[-1].next_action_at, rows[-1].id)
-                outcome = _process(p, session, rows)
+                outcome = _process(p, conn, rows)
         except Exception:  # the batch is rolled back; its rows stay due for the next pass
-            log.exception("batch after %s failed and was rolled back; it will be retried next pass", cursor)
+            log.exception("batch after %s failed and was rolled back; it will be retried next pass", start)
             p.result.errors += 1
-            if cursor is None:
+            if cursor == start:  # nothing was claimed (the store is gone?): retrying would spin
                 return
             continue
         # Only what was committed counts (and may be merged into by later batches).
@@ -193,40 +213,38 @@ def claim_query(now: datetime, cursor: tuple[datetime, int] | None, limit: int, 
     keeps (due_at) took 312 ms. Leading with ``state`` measured no better (0.7 ms),
     so no such index is added. tests/test_indexes.py keeps both facts true.
     """
-    query = (
-        select(Assignment).where(Assignment.next_action_at <= now)
-        .order_by(Assignment.next_action_at, Assignment.id).limit(limit)
-        .options(selectinload(Assignment.obligation).selectinload(Obligation.plan), selectinload(Assignment.unit))
-    )
+    a = assignments.c
+    query = select(assignments).where(a.next_action_at <= now).order_by(a.next_action_at, a.id).limit(limit)
     if cursor is not None:  # keyset paging: rows a failed batch left due are not retried in this pass
         at, last_id = cursor
-        query = query.where(or_(Assignment.next_action_at > at,
-                                and_(Assignment.next_action_at == at, Assignment.id > last_id)))
+        query = query.where(or_(a.next_action_at > at, and_(a.next_action_at == at, a.id > last_id)))
     if postgresql:
         # Another daemon's batch is skipped, not waited for: each row is decided by one pass.
-        query = query.with_for_update(skip_locked=True, of=Assignment)
+        query = query.with_for_update(skip_locked=True)
     return query
 
 
-def _claim(session: Session, now: datetime, cursor: tuple[datetime, int] | None, limit: int) -> list[Assignment]:
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    return list(session.scalars(claim_query(now, cursor, limit, postgresql=postgresql)))
+def _claim(conn: Connection, now: datetime, cursor: tuple[datetime, int] | None, limit: int) -> list[Any]:
+    return conn.execute(claim_query(now, cursor, limit, postgresql=conn.dialect.name == "postgresql")).all()
 
 
-def _process(p: _Pass, session: Session, rows: list[Assignment]) -> dict[str, Any]:
+def _process(p: _Pass, conn: Connection, rows: list[Any]) -> dict[str, Any]:
     rt, now = p.rt, p.now
     cal = rt.calendar
     contexts: dict[int, Context] = {}
     verdicts: dict[int, policy.Verdict] = {}
-    history = load_history(session, rows)
+    history = load_history(conn, rows)
+    p.catalog.load(conn, rows)
+    obs, plans_, units_ = p.catalog.obligations, p.catalog.plans, p.catalog.units
     for a in rows:
         try:
-            contexts[a.id] = ctx = context_of(a)
+            ob = obs[a.obligation_id]
+            contexts[a.id] = ctx = context_of(a, ob, plans_[ob.plan_id], units_[a.unit_id])
             verdicts[a.id] = policy.decide(ctx.target, history[a.id], cal, p.pol, now)
         except Exception:  # one bad assignment must not stop the others; it stays due
             log.exception("assignment %s: cannot decide; skipped this pass", a.id)
             p.result.errors += 1
-    p.directory.ensure(session, codes_needed(contexts.values()))
+    p.directory.ensure(conn, codes_needed(contexts.values()))
     sends = [
         Send((a_id, d.stage), contexts[a_id].item(d.stage), d.routes, contexts[a_id].target.coordinator)
         for a_id, verdict in verdicts.items() for d in verdict.sent
@@ -235,10 +253,10 @@ def _process(p: _Pass, session: Session, rows: list[Assignment]) -> dict[str, An
     digests: dict[str, Digest] = {}
     outbox_ids: dict[str, int] = {}
     by_ref: dict[Any, tuple[str, int]] = {}
-    staged = [(digest, *_enqueue(p, session, digest)) for digest in grouped.digests]
-    new_ids = outbox.enqueue_many(session, [message for _, _, message in staged if isinstance(message, dict)])
+    staged = [(digest, *_enqueue(p, conn, digest)) for digest in grouped.digests]
+    new = outbox.enqueue_many(conn, [message for _, _, message in staged if isinstance(message, dict)])
     for digest, key, message in staged:
-        msg_id = new_ids[key] if isinstance(message, dict) else message
+        key, msg_id = new[key] if isinstance(message, dict) else (key, message)
         digests[digest.key], outbox_ids[digest.key] = digest, msg_id
         for ref in grouped.refs[digest.key]:
             by_ref.setdefault(ref, (key, msg_id))
@@ -264,18 +282,23 @@ def _process(p: _Pass, session: Session, rows: list[Assignment]) -> dict[str, An
             out.append(DecisionRow(a_id, ctx.plan, ctx.obligation, ctx.target.unit, ctx.period, d.stage, a.due_at,
                                    d.scheduled_at, outcome, reason, d.routes if outcome == policy.SENT else (),
                                    key))
-        moves.append({"id": a_id, "next_action_at": verdict.next_action_at})
-    # One executemany each instead of one ORM object per row: the pass costs what
-    # is due, not what the unit of work adds per object. A duplicate decision
+        moves.append({"a_id": a_id, "a_next": verdict.next_action_at})
+    # One executemany each: the pass costs what is due. A duplicate decision
     # (the unique key) fails here, inside the batch's transaction.
     if records:
-        session.execute(insert(Decision), records)
+        conn.execute(insert(decisions), records)
     if moves:
-        session.execute(update(Assignment), moves)
+        conn.execute(_MOVE, moves)
     return {"evaluated": len(rows), "decisions": out, "digests": digests, "outbox_ids": outbox_ids}
 
 
-def _enqueue(p: _Pass, session: Session, digest: Digest) -> tuple[str, int | dict[str, Any]]:
+_MOVE = (
+    update(assignments).where(assignments.c.id == bindparam("a_id"))
+    .values(next_action_at=bindparam("a_next", type_=assignments.c.next_action_at.type))
+)
+
+
+def _enqueue(p: _Pass, conn: Connection, digest: Digest) -> tuple[str, int | dict[str, Any]]:
     """Grow the message an earlier batch of this pass enqueued for the same key
     (returns its key and id), or stage a new one (its key and row, inserted with
     the batch's other new messages)."""
@@ -284,11 +307,14 @@ def _enqueue(p: _Pass, session: Session, digest: Digest) -> tuple[str, int | dic
     rendered = render_digest(digest, p.rt.settings)
     existing_id = p.outbox_ids.get(digest.key)
     if existing_id is not None:
-        msg = session.get(OutboxMessage, existing_id, with_for_update=True)
-        if msg is not None and msg.state == "queued" and msg.claimed_by is None:
-            msg.to_addrs, msg.cc_addrs, msg.reply_to = list(digest.to), list(digest.cc), list(digest.reply_to)
-            msg.subject, msg.body_text, msg.body_html = rendered.subject, rendered.text, rendered.html
-            msg.items = [i.to_json(p.rt.tz) for i in digest.items]
+        o = outbox_table.c
+        grown = conn.execute(  # compare-and-set: only while no daemon has claimed it
+            update(outbox_table).where(o.id == existing_id, o.state == "queued", o.claimed_by.is_(None))
+            .values(to_addrs=list(digest.to), cc_addrs=list(digest.cc), reply_to=list(digest.reply_to),
+                    subject=rendered.subject, body_text=rendered.text, body_html=rendered.html,
+                    items=[i.to_json(p.rt.tz) for i in digest.items])
+        )
+        if grown.rowcount == 1:
             return digest.key, existing_id
         # Already on its way (another process delivers): send only what is new, under its own key.
         earlier = set(p.carried[digest.key].items)
@@ -303,8 +329,8 @@ def _deliver(rt: Runtime, now: datetime) -> int:
     from tracker.services.deadletters import notify_dead_letters
 
     try:
-        with rt.store.write() as session:
-            notices = notify_dead_letters(rt, session, now)
+        with rt.store.writer() as conn, conn.begin():
+            notices = notify_dead_letters(rt, conn, now)
         if notices:
             log.warning("delivery: %d undelivered message(s) reported to the coordinator", notices)
         report = delivery.deliver_due(rt, now)
