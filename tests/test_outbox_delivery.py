@@ -340,3 +340,34 @@ def test_an_outcome_whose_claim_was_taken_over_is_not_recorded(any_rt):
     assert report.errors == [f"outbox {ids[0]}: claim lost while sending (another daemon took it over)"]
     rows = outbox_rows(any_rt)
     assert [(rows[i].state, rows[i].claimed_by) for i in ids] == [("sending", "other"), ("sent", None)]
+
+
+def test_a_delivery_connection_lost_mid_loop_records_the_sent_message_and_leaves_the_rest_queued(request, settings):
+    # PostgreSQL's step runs on the driver's connection: its errors must still be
+    # the store's (one line, no traceback) and the sent message must not be lost.
+    import psycopg
+
+    from tracker.db.engine import Store
+    from tracker.errors import StoreError
+    from tracker.services.catalog import init_db
+
+    pg_url = request.getfixturevalue("pg_url")
+    rt = Runtime(settings, Store(pg_url), actor="tester")
+    try:
+        init_db(rt)
+        ids = enqueue_digests(rt, [digest(f"syt/{n}") for n in range(3)], NOW)
+
+        def kill_the_loop_connection(nth: int) -> None:
+            if nth == 1:  # every other backend on this database: the loop's connection
+                with psycopg.connect(pg_url, autocommit=True) as admin:
+                    admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                  "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+        with pytest.raises(StoreError, match=r"^database postgresql\+psycopg://"):
+            deliver_due(rt, NOW, transport=_Watching(rt, kill_the_loop_connection), worker="w")
+        rows = outbox_rows(rt)
+        assert [(rows[i].state, rows[i].attempts) for i in ids] == [("sent", 1), ("queued", 0), ("queued", 0)]
+        report = deliver_due(rt, NOW, transport=_Watching(rt), worker="w2")
+        assert (report.sent, report.errors) == (2, [])
+    finally:
+        rt.store.dispose()
