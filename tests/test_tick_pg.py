@@ -1,4 +1,4 @@
-"""tick on PostgreSQL: several daemons share the work (FOR UPDATE SKIP LOCKED), each stage once."""
+"""tick on PostgreSQL: several daemons at once, each stage decided once, one message per recipient."""
 
 from __future__ import annotations
 
@@ -45,6 +45,30 @@ def test_two_concurrent_passes_on_postgresql_decide_and_send_each_stage_once(pg_
     assert all(d.outcome == "sent" for d in after1)
     assert Counter(i["unit"] for m in messages for i in m.items if i["stage"] == "after:1") == {
         d: 1 for d in {i["unit"] for m in messages for i in m.items}}
-    assert sum(r.sent for r in results) == 14  # the work was split, not repeated
+    assert sum(r.sent for r in results) == 14  # decided once, not repeated
+    # One decided, the other left it the whole pass: no unit got a message from each.
+    assert sorted((r.deferred, r.sent) for r in results) == [(False, 14), (True, 0)]
+    assert Counter(m.recipient_unit for m in messages) == {m.recipient_unit: 1 for m in messages}  # 14, once each
     for rt in (main, *daemons):
         rt.store.dispose()
+
+
+def test_a_pass_that_finds_another_deciding_only_delivers(pg_url, settings):
+    import psycopg
+
+    from tracker.services.tick import DECIDING_LOCK
+
+    rt = Runtime(settings, Store(pg_url), actor="tester")
+    init_db(rt)
+    load_sample(rt, at("2021-02-01T09:00"))
+    tick(rt, at("2021-05-10T09:00"), deliver=False)  # the plan's first stages: one digest queued
+    with psycopg.connect(pg_url, autocommit=True) as other:  # another daemon, mid-pass
+        other.execute("SELECT pg_advisory_lock(%s)", (DECIDING_LOCK,))
+        held = tick(rt, at("2021-05-17T08:00"))
+    assert (held.deferred, len(held.decisions), held.materialised, held.delivered) == (True, 0, 0, 1)
+    assert held.summary(settings.tz).startswith(
+        "tick at 2021-05-17 08:00 +0700: 0 decided (0 sent stages, 0 skipped), 0 messages enqueued, 1 delivered; "
+        "0 assignments looked at, 0 materialised, deciding left to another process in ")
+    freed = tick(rt, at("2021-05-17T08:05"))  # the lock went with the other session
+    assert (freed.deferred, freed.sent, freed.delivered) == (False, 14, 14)
+    rt.store.dispose()

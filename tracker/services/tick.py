@@ -8,8 +8,15 @@ Core statements on one connection, no ORM: the pass is the daemon's hot path,
 and the ORM was a fifth of a ``tracker tick`` command (its import, its
 first-use set-up, its per-row bookkeeping).
 
-Each batch is one transaction: claim the rows (PostgreSQL: ``FOR UPDATE SKIP
-LOCKED``, so several daemons share the work; SQLite: the write transaction is
+One process decides at a time. On PostgreSQL a pass takes a session advisory
+lock first, without waiting: several daemons deciding one instant would split
+a recipient's items between them, and the recipient would get a message from
+each. A daemon that finds the lock taken leaves the deciding to its holder and
+goes on to delivery, which all daemons share (per-message claims). On SQLite
+the write transactions already queue, and only one daemon runs per file.
+
+Each batch is one transaction: claim the rows (PostgreSQL: also ``FOR UPDATE
+SKIP LOCKED``, a second line of defence; SQLite: the write transaction is
 ``BEGIN IMMEDIATE``), decide with the pure policy, insert the decisions and the
 outbox rows, move ``next_action_at``, commit. A crash mid-batch rolls the whole
 batch back: its rows are still due and the next pass decides them, once. The
@@ -25,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Callable, ContextManager, Iterable, Iterator
 
-from sqlalchemy import Table, and_, bindparam, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from tracker import delivery, outbox, policy
@@ -82,6 +89,7 @@ class TickResult:
     messages: list[str] = field(default_factory=list)  # outbox keys enqueued (or updated)
     delivered: int | None = None  # None: --dry-run (or deliver=False) did not deliver
     errors: int = 0
+    deferred: bool = False  # another process was deciding: this pass only delivered
     elapsed: float = 0.0
 
     @property
@@ -98,6 +106,8 @@ class TickResult:
         text = (f"{head} at {self.now.astimezone(tz):%Y-%m-%d %H:%M %z}: {len(self.decisions)} decided "
                 f"({self.sent} sent stages, {self.skipped} skipped), {len(set(self.messages))} messages enqueued, "
                 f"{delivered}; {self.evaluated} assignments looked at, {self.materialised} materialised")
+        if self.deferred:
+            text += ", deciding left to another process"
         if self.errors:
             text += f", {self.errors} errors (see log)"
         return text + f" in {self.elapsed:.2f} s"
@@ -135,7 +145,7 @@ class _Pass:
     # Digests enqueued by earlier batches of this pass, with their outbox ids:
     # a later batch merges into them (one message per recipient and instant).
     carried: dict[str, Digest] = field(default_factory=dict)
-    outbox_ids: dict[str, int] = field(default_factory=dict)
+    enqueued: dict[str, outbox.Enqueued] = field(default_factory=dict)
 
 
 def tick(rt: Runtime, now: datetime, *, dry_run: bool = False, batch_size: int = BATCH_SIZE,
@@ -152,13 +162,42 @@ def tick(rt: Runtime, now: datetime, *, dry_run: bool = False, batch_size: int =
                 _run_batches(p, lambda: _savepoint(conn), batch_size)
                 outer.rollback()
         else:
-            with conn.begin():
-                result.materialised = materialise(rt, conn, now)
-            _run_batches(p, lambda: _transaction(conn), batch_size)
+            with _deciding(conn) as leader:
+                if leader:
+                    with conn.begin():
+                        result.materialised = materialise(rt, conn, now)
+                    _run_batches(p, lambda: _transaction(conn), batch_size)
+                else:
+                    result.deferred = True
+                    log.info("another process is deciding; this pass only delivers")
     if deliver and not dry_run:
         result.delivered = _deliver(rt, now)
     result.elapsed = time.monotonic() - started
     return result
+
+
+# pg_try_advisory_lock's key for deciding: "tracker" in ASCII.
+DECIDING_LOCK = 0x747261636B6572
+
+
+@contextmanager
+def _deciding(conn: Connection) -> Iterator[bool]:
+    """Whether this pass may decide: on PostgreSQL, while it holds the deciding lock."""
+    if conn.dialect.name != "postgresql":
+        yield True
+        return
+    with conn.begin():
+        leader = bool(conn.scalar(select(func.pg_try_advisory_lock(DECIDING_LOCK))))
+    try:
+        yield leader
+    finally:
+        if leader:
+            try:
+                with conn.begin():
+                    conn.scalar(select(func.pg_advisory_unlock(DECIDING_LOCK)))
+            except Exception:
+                conn.invalidate()  # the lock goes with the connection, not back to the pool
+                raise
 
 
 @contextmanager
@@ -198,7 +237,7 @@ def _run_batches(p: _Pass, transaction: Callable[[], ContextManager[Connection]]
         p.result.decisions += outcome["decisions"]
         p.result.messages += list(outcome["digests"])
         p.carried.update(outcome["digests"])
-        p.outbox_ids.update(outcome["outbox_ids"])
+        p.enqueued.update(outcome["enqueued"])
         if len(rows) < batch_size:
             return
 
@@ -251,13 +290,14 @@ def _process(p: _Pass, conn: Connection, rows: list[Any]) -> dict[str, Any]:
     ]
     grouped = group_digests(now, sends, p.directory, carried=p.carried)
     digests: dict[str, Digest] = {}
-    outbox_ids: dict[str, int] = {}
+    enqueued: dict[str, outbox.Enqueued] = {}
     by_ref: dict[Any, tuple[str, int]] = {}
-    staged = [(digest, *_enqueue(p, conn, digest)) for digest in grouped.digests]
-    new = outbox.enqueue_many(conn, [message for _, _, message in staged if isinstance(message, dict)])
-    for digest, key, message in staged:
-        key, msg_id = new[key] if isinstance(message, dict) else (key, message)
-        digests[digest.key], outbox_ids[digest.key] = digest, msg_id
+    staged = [(digest, _enqueue(p, conn, digest)) for digest in grouped.digests]
+    new = outbox.enqueue_many(conn, [message for _, message in staged if isinstance(message, dict)])
+    for digest, message in staged:
+        stored = new[message["key"]] if isinstance(message, dict) else message
+        key, msg_id = stored
+        digests[digest.key], enqueued[digest.key] = digest, stored
         for ref in grouped.refs[digest.key]:
             by_ref.setdefault(ref, (key, msg_id))
     unroutable = set(grouped.unroutable)
@@ -289,7 +329,7 @@ def _process(p: _Pass, conn: Connection, rows: list[Any]) -> dict[str, Any]:
         conn.execute(insert(decisions), records)
     if moves:
         conn.execute(_MOVE, moves)
-    return {"evaluated": len(rows), "decisions": out, "digests": digests, "outbox_ids": outbox_ids}
+    return {"evaluated": len(rows), "decisions": out, "digests": digests, "enqueued": enqueued}
 
 
 _MOVE = (
@@ -298,30 +338,30 @@ _MOVE = (
 )
 
 
-def _enqueue(p: _Pass, conn: Connection, digest: Digest) -> tuple[str, int | dict[str, Any]]:
+def _enqueue(p: _Pass, conn: Connection, digest: Digest) -> outbox.Enqueued | dict[str, Any]:
     """Grow the message an earlier batch of this pass enqueued for the same key
-    (returns its key and id), or stage a new one (its key and row, inserted with
-    the batch's other new messages)."""
+    (returns where it is stored), or stage a new one (returns its row, inserted
+    with the batch's other new messages)."""
     from tracker.mail.render import render_digest
 
     rendered = render_digest(digest, p.rt.settings)
-    existing_id = p.outbox_ids.get(digest.key)
-    if existing_id is not None:
+    existing = p.enqueued.get(digest.key)
+    if existing is not None:
         o = outbox_table.c
         grown = conn.execute(  # compare-and-set: only while no daemon has claimed it
-            update(outbox_table).where(o.id == existing_id, o.state == "queued", o.claimed_by.is_(None))
+            update(outbox_table).where(o.id == existing.id, o.state == "queued", o.claimed_by.is_(None))
             .values(to_addrs=list(digest.to), cc_addrs=list(digest.cc), reply_to=list(digest.reply_to),
                     subject=rendered.subject, body_text=rendered.text, body_html=rendered.html,
                     items=[i.to_json(p.rt.tz) for i in digest.items])
         )
         if grown.rowcount == 1:
-            return digest.key, existing_id
+            return existing
         # Already on its way (another process delivers): send only what is new, under its own key.
         earlier = set(p.carried[digest.key].items)
         fresh = tuple(i for i in digest.items if i not in earlier)
-        digest = replace(digest, key=f"{digest.key}#{len(p.outbox_ids) + 1}", items=fresh)
+        digest = replace(digest, key=f"{digest.key}#{len(p.enqueued) + 1}", items=fresh)
         rendered = render_digest(digest, p.rt.settings)
-    return digest.key, outbox.new_message(digest, rendered, p.now, p.rt.tz)
+    return outbox.new_message(digest, rendered, p.now, p.rt.tz)
 
 
 def _deliver(rt: Runtime, now: datetime) -> int:
