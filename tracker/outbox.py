@@ -54,11 +54,13 @@ def enqueue_many(conn: Connection | Session, rows: list[dict]) -> dict[str, Enqu
     PostgreSQL the ORM's multi-row INSERT ... RETURNING took 50 ms for a pass's
     200 messages, this 21 ms (psycopg pipelines an executemany).
 
-    Two daemons deciding the same instant claim different assignments, but both
-    may have items for one recipient, hence the same key. The second then waits
-    for the first's commit and meets its row: rather than fail the batch (whose
+    Should two passes meet on one key (same recipient, same instant: two
+    ``tracker tick --now`` runs on one SQLite file whose batches interleave, or
+    a stage that fell due at an instant already messaged), the second waits
+    for the first's commit and meets its row. Rather than fail the batch (whose
     rows would be decided again at the next pass, in a second message anyway),
-    its message goes in beside the first, under ``key#2``."""
+    its message goes in beside the first, under ``key#2``. (On PostgreSQL one
+    daemon decides at a time: services/tick.py.)"""
     if not rows:
         return {}
     try:

@@ -63,10 +63,11 @@ def materialise(rt: Runtime, conn: Connection, now: datetime, *, force: bool = F
     elif not force:
         query = query.where(o.materialised_until.is_(None) | (o.materialised_until < until))
     if conn.dialect.name == "postgresql":
-        # Two daemons must not materialise one obligation at once (the second
-        # would fail on the unique key): the second waits for the first's
-        # commit, then finds the obligation no longer behind and leaves it.
-        # (SQLite: the write transaction already serialises them.)
+        # A pass and an import (or two imports) must not materialise one
+        # obligation at once (the second would fail on the unique key): the
+        # second waits for the first's commit, then finds the obligation no
+        # longer behind, or its rows there. (SQLite: the write transaction
+        # already serialises them.)
         query = query.with_for_update()
     obs = conn.execute(query.order_by(o.id)).all()
     if not obs:
