@@ -343,8 +343,8 @@ def test_an_outcome_whose_claim_was_taken_over_is_not_recorded(any_rt):
 
 
 def test_a_delivery_connection_lost_mid_loop_records_the_sent_message_and_leaves_the_rest_queued(request, settings):
-    # PostgreSQL's step runs on the driver's connection: its errors must still be
-    # the store's (one line, no traceback) and the sent message must not be lost.
+    # The loop's one connection dies after the first send: the error is the
+    # store's (one line, no traceback) and the sent message is not lost.
     import psycopg
 
     from tracker.db.engine import Store

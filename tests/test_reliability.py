@@ -98,8 +98,8 @@ def test_several_tick_processes_at_once_decide_and_deliver_each_stage_once(store
 
 
 def test_a_message_whose_key_another_daemon_took_goes_in_beside_it(store_rt):
-    # Two daemons deciding one instant can both have items for one recipient:
-    # the second meets the first's committed row under the same key.
+    # Two passes at one instant (two `tracker tick --now` on one SQLite file, say)
+    # can both have items for one recipient: the second meets the first's row.
     from tracker.mail.render import render_digest
     from tracker.outbox import Enqueued, enqueue_many, new_message
 

@@ -142,7 +142,7 @@ class _Pass:
     directory: Directory
     pol: policy.PolicySettings
     catalog: _Catalog = field(default_factory=_Catalog)
-    # Digests enqueued by earlier batches of this pass, with their outbox ids:
+    # Digests enqueued by earlier batches of this pass, and where each is stored:
     # a later batch merges into them (one message per recipient and instant).
     carried: dict[str, Digest] = field(default_factory=dict)
     enqueued: dict[str, outbox.Enqueued] = field(default_factory=dict)
