@@ -54,6 +54,29 @@ def test_single_item_subject_and_due_today(settings):
     assert "Hôm nay là hạn chót" in r.text
 
 
+def test_a_deadline_day_reminder_caught_up_the_morning_after_reads_as_overdue(settings):
+    # Due Friday 21/05 (end of day, 16:59:59 UTC); the daemon was down and sends on Monday 24/05.
+    d = digest(items=(item(stage="before:0", due=datetime(2021, 5, 21, 16, 59, 59, tzinfo=UTC)),))
+    r = render_digest(d, settings)
+    assert r.subject == ("[Quá hạn] Báo cáo 06 tháng công tác bình đẳng giới và vì sự tiến bộ phụ nữ – "
+                         "đã quá hạn 3 ngày")
+    assert "   Việc cần làm: Đơn vị đã quá hạn: đề nghị gửi ngay và báo cáo lý do chậm trễ.\n" in r.text
+    assert "Hôm nay là hạn chót" not in r.text
+
+
+def test_a_window_start_caught_up_days_later_is_under_way_not_due_today(settings):
+    # The window opened on Friday 21/05 (local midnight, 17:00 UTC the day before); sent Monday 24/05.
+    window = item("thang-hanh-dong", kind="window", stage="window:start", title="Tháng hành động",
+                  due=datetime(2021, 5, 20, 17, 0, tzinfo=UTC), ends_at=datetime(2021, 6, 30, 16, 59, tzinfo=UTC))
+    assert render_digest(digest(items=(window,)), settings).subject == "[Nhắc hạn] Tháng hành động – đã bắt đầu 3 ngày trước"
+    on_time = digest(at=datetime(2021, 5, 21, 1, 0, tzinfo=UTC), items=(window,))
+    assert render_digest(on_time, settings).subject == "[Hạn hôm nay] Tháng hành động – bắt đầu hôm nay"
+    # A window opening on Saturday 22/05 gets its start notice on the working day before.
+    saturday = replace(window, due_at=datetime(2021, 5, 21, 17, 0, tzinfo=UTC))
+    assert (render_digest(digest(at=datetime(2021, 5, 21, 1, 0, tzinfo=UTC), items=(saturday,)), settings).subject
+            == "[Hạn hôm nay] Tháng hành động – còn 1 ngày nữa là bắt đầu")
+
+
 def test_resolved_and_late_wording(settings):
     late = item(stage="after:2", due=datetime(2021, 5, 20, 16, 59, 59, tzinfo=UTC))
     resolved = replace(item("bao-cao-nam", stage="resolved"), submitted_at=datetime(2021, 5, 23, 3, 0, tzinfo=UTC))

@@ -7,7 +7,7 @@ the outbox stores the rendered message with the items as JSON.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 
@@ -36,13 +36,25 @@ class DigestItem:
         }
 
     def urgency(self, now: datetime) -> int:
-        """0 overdue, 1 due today (or starting), 2 upcoming, 3 resolved: the order of a digest."""
+        """0 overdue, 1 due or starting today, 2 upcoming (or under way), 3 resolved: the order of
+        a digest, and the tag of its subject.
+
+        Judged by the item's date, not its stage alone: a stage caught up after
+        downtime is as late as its date says (a deadline-day reminder sent the
+        morning after is overdue; a window start sent days late is under way, not
+        "due today").
+        """
         if self.stage == "resolved":
             return 3
-        if self.stage.startswith("after:"):
-            return 0
-        if self.stage in ("before:0", "window:start"):
+        if self.stage.startswith("after:") or (self.kind == "deadline" and now > self.due_at):
+            return 0  # a deadline's instant is the end of its day
+        if self.stage == "before:0":
             return 1
+        if self.stage == "window:start":
+            # A window opens at local midnight of its first day; that day, or the
+            # working day before it, counts as today. 24 h is a local day except
+            # on a DST change, an hour that no send time comes near.
+            return 1 if now < self.due_at + timedelta(days=1) else 2
         return 2
 
 

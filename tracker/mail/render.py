@@ -126,7 +126,7 @@ def _item_view(item: DigestItem, at: datetime, today: date, lang: str, tz) -> di
         "end_date": end_day, "end_text": weekday_date(end_day, lang) if end_day else None,
         "days": days, "days_text": _days_text(item, days, lang),
         "submitted_text": weekday_date(submitted, lang) if submitted else None,
-        "action": _action(item, lang),
+        "action": _action(item, group, lang),
     }
 
 
@@ -172,7 +172,7 @@ _ACTIONS = {
 }
 
 
-def _action(item: DigestItem, lang: str) -> str:
+def _action(item: DigestItem, group: str, lang: str) -> str:
     words = _ACTIONS[lang]
     stage = item.stage
     if stage == "resolved":
@@ -183,6 +183,8 @@ def _action(item: DigestItem, lang: str) -> str:
         return words["window"]
     if stage.startswith("event:"):
         return words["event"]
+    if group == "overdue":  # a deadline reminder caught up after its day
+        return words["after"]
     return words["today"] if stage == "before:0" else words["before"]
 
 
