@@ -22,9 +22,7 @@ import jinja2
 from tracker.config import Settings
 from tracker.digest import Digest, DigestItem
 from tracker.errors import ConfigError
-
-# The shipped templates sit in the repository's config/ next to tracker.toml.
-SHIPPED_TEMPLATES = Path(__file__).resolve().parents[2] / "config" / "templates"
+from tracker.shipped import templates_dir
 
 WEEKDAYS = {
     "vi": ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"),
@@ -200,7 +198,7 @@ def _render(settings: Settings, lang: str, name: str, context: dict[str, Any]) -
 
 def _search_path(settings: Settings) -> tuple[str, ...]:
     custom = settings.mail.templates_dir.strip()
-    paths = [str(SHIPPED_TEMPLATES)]
+    paths = [str(templates_dir())]
     if custom:
         if not Path(custom).is_dir():
             raise ConfigError(f"mail.templates_dir: {custom} is not a directory")

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import func, select
 
 from tracker.db.models import Assignment, Obligation, Plan, Unit
 from tracker.services.runtime import Runtime
-
-REPO_ROOT = Path(__file__).resolve().parent.parent.parent
+from tracker.shipped import migrations_dir
 
 
 def alembic_config(url: str):
+    """Alembic's configuration, built in code: an installed tracker has no alembic.ini
+    (the repository's one serves `alembic` commands run by hand in a checkout)."""
     from alembic.config import Config
 
-    cfg = Config(str(REPO_ROOT / "alembic.ini"))
-    cfg.set_main_option("script_location", str(REPO_ROOT / "migrations"))
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir()))
+    cfg.set_main_option("path_separator", "os")
     cfg.attributes["url"] = url
     return cfg
 
