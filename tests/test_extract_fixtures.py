@@ -79,9 +79,9 @@ def test_snv_table_of_deadlines(snv) -> None:
     rows = [o for o in by_kind(d, "deadline") if o["source_line"] >= line_of(text, "| 1 | Báo cáo 6 tháng")]
     assert all(o["responsible"] == "all" for o in rows)
     # "(qua Phòng …)": the report physically goes to that office (corpus convention 8)
-    assert {o["report_to"] for o in rows} == {"phong-cong-chuc-vien-chuc-binh"}
+    assert {o["report_to"] for o in rows} == {"khanh-son-phong-cong-chuc-vien-chuc-binh"}
     first = by_kind(d, "deadline")[0]
-    assert (first["responsible"], first["report_to"]) == (["ubnd-cac-xa-phuong-dac-khu"], "so-noi-vu")
+    assert (first["responsible"], first["report_to"]) == (["khanh-son-ubnd-cac-xa-phuong-dac-khu"], "khanh-son-so-noi-vu")
 
 
 def test_snv_two_reports_due_the_same_day_stay_separate(snv) -> None:
@@ -109,7 +109,7 @@ def test_snv_windows_events_and_quarters(snv) -> None:
     assert all(e["recurrence"] == "yearly" for e in events.values())
     # 20/10 in the general section and again under the Mặt trận: one obligation for all
     assert events["2026-10-20"]["responsible"] == "all"
-    assert events["2026-06-28"]["responsible"] == ["so-vhttdl"]
+    assert events["2026-06-28"]["responsible"] == ["khanh-son-so-vhttdl"]
     # Tháng hành động in section II and again under Sở Nội vụ: one obligation, reviewed
     (thd,) = [o for o in by_kind(d, "window") if o["start"] == "2026-11-15"]
     assert (thd["id"], thd["responsible"]) == ("thang-hanh-dong", "all")
@@ -138,7 +138,7 @@ def test_ward_header_in_a_two_column_table(ward) -> None:
     p = d["plan"]
     assert (p["number"], p["issuer"], p["place"], p["issued_on"], p["year"]) == (
         "18/KH-UBND", "UBND phường Tây Hồ", "Tây Hồ", "2026-01-12", 2026)
-    assert p["coordinator"] == "phong-van-hoa-xa-hoi-phuong"  # the standing office wins a tie
+    assert p["coordinator"] == "tay-ho-phong-van-hoa-xa-hoi-phuong"  # the standing office wins a tie
 
 
 def test_ward_units_from_a_lettered_organisation_section(ward) -> None:
@@ -156,17 +156,17 @@ def test_ward_table_rows_take_title_lead_unit_and_time_from_their_columns(ward) 
            for t, o in rows.items()}
     assert got == {
         "Kiện toàn Ban Vì sự tiến bộ của phụ nữ phường":
-            ("window", "quarterly_item", "2026-01-01", "2026-03-31", ["phong-van-hoa-xa-hoi-phuong"]),
+            ("window", "quarterly_item", "2026-01-01", "2026-03-31", ["tay-ho-phong-van-hoa-xa-hoi-phuong"]),
         "Tập huấn kỹ năng lồng ghép giới cho cán bộ, công chức phường":
-            ("window", "quarterly_item", "2026-04-01", "2026-06-30", ["phong-van-hoa-xa-hoi-phuong"]),
+            ("window", "quarterly_item", "2026-04-01", "2026-06-30", ["tay-ho-phong-van-hoa-xa-hoi-phuong"]),
         "Hội thi \"Phụ nữ phường Tây Hồ với pháp luật\"":
-            ("window", "window", "2026-10-01", "2026-10-31", ["hlhpn-phuong"]),
+            ("window", "window", "2026-10-01", "2026-10-31", ["tay-ho-hlhpn-phuong"]),
         "Truyền thông phòng, chống bạo lực gia đình":
-            ("window", "window", "2026-06-01", "2026-06-30", ["tram-y-te-phuong"]),
-        "Nộp báo cáo sơ kết 6 tháng": ("deadline", "report", "2026-06-15", None, ["cac-don-vi-thanh-vien"]),
+            ("window", "window", "2026-06-01", "2026-06-30", ["tay-ho-tram-y-te-phuong"]),
+        "Nộp báo cáo sơ kết 6 tháng": ("deadline", "report", "2026-06-15", None, ["tay-ho-cac-don-vi-thanh-vien"]),
     }
     assert rows["Nộp báo cáo sơ kết 6 tháng"]["strict_before"] is True
-    assert any("added as unit cac-don-vi-thanh-vien" in r for r in d["review"])
+    assert any("added as unit tay-ho-cac-don-vi-thanh-vien" in r for r in d["review"])
     assert not any("running text" in r or "mentioned (" in r for r in d["review"])
 
 
@@ -175,8 +175,8 @@ def test_ward_deadlines_in_prose(ward) -> None:
     got = [(o["id"], o["due"], o["strict_before"], o["responsible"], o.get("report_to"))
            for o in by_kind(d, "deadline")][1:]
     assert got == [
-        ("bao-cao-nam", "2026-12-05", True, ["phong-van-hoa-xa-hoi-phuong"], "ubnd-phuong"),
-        ("bao-cao-so-lieu", "2026-11-30", False, ["cong-an-phuong"], "phong-van-hoa-xa-hoi-phuong"),
+        ("bao-cao-nam", "2026-12-05", True, ["tay-ho-phong-van-hoa-xa-hoi-phuong"], "tay-ho-ubnd-phuong"),
+        ("bao-cao-so-lieu", "2026-11-30", False, ["tay-ho-cong-an-phuong"], "tay-ho-phong-van-hoa-xa-hoi-phuong"),
     ]
 
 

@@ -49,9 +49,9 @@ def test_same_event_under_two_units_is_one_obligation_for_both() -> None:
              "- Hưởng ứng ngày Quốc tế Phụ nữ 8/3/2021.\n")
     (ob,) = obs(d, "event")
     assert ob["date"] == "2021-03-08" and ob["id"] == "ngay-quoc-te-phu-nu-8-3"
-    assert ob["responsible"] == ["so-ldtbxh", "hlhpn-tp", "so-y-te"]
+    assert ob["responsible"] == ["ha-noi-so-ldtbxh", "ha-noi-hlhpn-tp", "ha-noi-so-y-te"]
     (note,) = [r for r in d["review"] if "also mentions" in r]
-    assert "responsible so-ldtbxh, hlhpn-tp, so-y-te" in note
+    assert "responsible ha-noi-so-ldtbxh, ha-noi-hlhpn-tp, ha-noi-so-y-te" in note
 
 
 def test_three_mentions_of_one_day_give_one_reminder() -> None:

@@ -36,8 +36,8 @@ def test_seed_000_hanoi_markdown_plan() -> None:
     assert deadlines(d) == [("2021-03-10", True, 165), ("2021-05-30", True, 167), ("2021-11-30", True, 169)]
     assert windows(d) == {("2021-11-15", "2021-12-15")}
     p = d["plan"]
-    assert (p["number"], p["issued_on"], p["year"], p["coordinator"]) == ("43/KH-UBND", "2021-02-18", 2021, "so-ldtbxh")
-    assert all(o.get("report_to") == "so-ldtbxh" for o in d["obligations"] if o["kind"] == "deadline")
+    assert (p["number"], p["issued_on"], p["year"], p["coordinator"]) == ("43/KH-UBND", "2021-02-18", 2021, "ha-noi-so-ldtbxh")
+    assert all(o.get("report_to") == "ha-noi-so-ldtbxh" for o in d["obligations"] if o["kind"] == "deadline")
     assert len(d["units"]) == 17
 
 
@@ -51,7 +51,7 @@ def test_seed_001_haiphong_hard_wrapped_plan() -> None:
     p = d["plan"]
     assert (p["number"], p["issuer"], p["issued_on"]) == ("70/KH-UBND", "UBND thành phố Hải Phòng", "2022-03-22")
     assert "Sở Lao động - Thương binh và Xã hội" in [u["name"] for u in d["units"]]
-    assert p["coordinator"] == "so-ldtbxh"
+    assert p["coordinator"] == "hai-phong-so-ldtbxh"
 
 
 def test_seed_002_daklak_web_page() -> None:
@@ -69,8 +69,8 @@ def test_seed_003_longbien_blank_number_and_day() -> None:
     p = d["plan"]
     assert (p["number"], p["issued_on"], p["year"]) == (None, None, 2025)
     first = d["obligations"][[o["kind"] for o in d["obligations"]].index("deadline")]
-    assert first["responsible"] == ["ubnd-cac-phuong"] and first["category"] == "plan_submission"
-    assert p["coordinator"] == "phong-ldtbxh-quan"
+    assert first["responsible"] == ["long-bien-ubnd-cac-phuong"] and first["category"] == "plan_submission"
+    assert p["coordinator"] == "long-bien-phong-ldtbxh-quan"
 
 
 def test_seed_004_quan10_quarterly_programme() -> None:
@@ -80,5 +80,15 @@ def test_seed_004_quan10_quarterly_programme() -> None:
                           ("2022-10-01", "2022-12-31"), ("2022-11-15", "2022-12-15")}
     assert ("2022-06-01", "2022-06-30") in {(o["start"], o["end"]) for o in d["obligations"] if o["kind"] == "window" and o["category"] == "event"}
     assert d["plan"]["number"] == "110/KH-BVSTBPN&BDG"
-    assert d["plan"]["coordinator"] == "phong-ldtbxh-quan-10"
+    assert d["plan"]["coordinator"] == "quan-10-phong-ldtbxh"
     assert not any(o.get("date") == "2022-02-03" for o in d["obligations"])  # "Tiểu đảo 3/2" is a place
+
+
+def test_two_provinces_drafts_share_no_unit_code_though_they_share_unit_names() -> None:
+    # One store may hold both plans: a shared "so-y-te" would give Hải Phòng's import Hà Nội's unit.
+    hanoi, haiphong = load("000_d919d24f1205027b"), load("001_22ff0527028ddd90")
+    names = {u["name"] for u in hanoi["units"]} & {u["name"] for u in haiphong["units"]}
+    assert {"Sở Y tế", "Sở Tư pháp", "Sở Nội vụ"} <= names
+    assert not {u["code"] for u in hanoi["units"]} & {u["code"] for u in haiphong["units"]}
+    codes = {u["name"]: u["code"] for u in hanoi["units"]}
+    assert (codes["Sở Y tế"], codes["Công an thành phố Hà Nội"]) == ("ha-noi-so-y-te", "ha-noi-cong-an")

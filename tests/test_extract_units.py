@@ -66,9 +66,9 @@ def test_obligation_under_a_unit_heading_is_that_units() -> None:
     d = plan("1. UBND các phường\n\n- Xây dựng kế hoạch, gửi về quận (*qua Phòng Lao động - TB&XH quận*) "
              "trước ngày 15/02/2021.\n\n2. Phòng Lao động TB&XH quận\n\n- Tổng hợp.\n")
     (ob,) = d["obligations"]
-    assert ob["responsible"] == ["ubnd-cac-phuong"]
-    assert ob["report_to"] == "phong-ldtbxh-quan"
-    assert d["plan"]["coordinator"] == "phong-ldtbxh-quan"
+    assert ob["responsible"] == ["ha-noi-ubnd-cac-phuong"]
+    assert ob["report_to"] == "ha-noi-phong-ldtbxh-quan"
+    assert d["plan"]["coordinator"] == "ha-noi-phong-ldtbxh-quan"
 
 
 def test_same_unit_written_several_ways_is_one_unit() -> None:
@@ -84,7 +84,7 @@ def test_unit_codes_are_short_ascii_slugs_and_unique() -> None:
     d = plan("1. Sở Lao động - Thương binh và Xã hội\n\n- a.\n\n2. Hội Liên hiệp Phụ nữ thành phố\n\n- b.\n\n"
              "3. Đoàn Thanh niên Cộng sản Hồ Chí Minh thành phố\n\n- c.\n\n4. Sở Y tế\n\n- d.\n")
     codes = [u["code"] for u in d["units"]]
-    assert codes == ["so-ldtbxh", "hlhpn-tp", "doan-tn-tp", "so-y-te"]
+    assert codes == ["ha-noi-so-ldtbxh", "ha-noi-hlhpn-tp", "ha-noi-doan-tn-tp", "ha-noi-so-y-te"]
     assert all(re.fullmatch(r"[a-z0-9-]+", c) for c in codes)
 
 
@@ -93,15 +93,15 @@ def test_report_recipient_becomes_coordinator() -> None:
              "UBND Thành phố đề nghị các Sở thực hiện chế độ báo cáo gửi Sở Lao động Thương binh và Xã hội "
              "tổng hợp chung, cụ thể:\n\n- Báo cáo 06 tháng gửi trước ngày 30/5/2021.\n")
     (ob,) = d["obligations"]
-    assert ob["report_to"] == "so-ldtbxh"
-    assert d["plan"]["coordinator"] == "so-ldtbxh"
+    assert ob["report_to"] == "ha-noi-so-ldtbxh"
+    assert d["plan"]["coordinator"] == "ha-noi-so-ldtbxh"
 
 
 def test_recipient_outside_the_section_is_added_and_reviewed() -> None:
     d = plan("1. Sở Y tế\n\n- Truyền thông.\n\nTrên đây là Kế hoạch; báo cáo gửi Sở Nội vụ trước ngày 15/11/2021.\n")
-    assert "so-noi-vu" in [u["code"] for u in d["units"]]
-    assert d["plan"]["coordinator"] == "so-noi-vu"
-    assert any("Sở Nội vụ" in r and "added as unit so-noi-vu" in r for r in d["review"])
+    assert "ha-noi-so-noi-vu" in [u["code"] for u in d["units"]]
+    assert d["plan"]["coordinator"] == "ha-noi-so-noi-vu"
+    assert any("Sở Nội vụ" in r and "added as unit ha-noi-so-noi-vu" in r for r in d["review"])
 
 
 def test_standing_office_resolves_thường_trực_ban_recipient() -> None:
@@ -110,8 +110,8 @@ def test_standing_office_resolves_thường_trực_ban_recipient() -> None:
              "- Thực hiện tốt chế độ báo cáo định kỳ về Thường trực Ban Vì sự tiến bộ phụ nữ quận, cụ thể:\n\n"
              "+ Báo cáo 6 tháng **chậm nhất ngày 31/5/2021**;\n")
     (ob,) = d["obligations"]
-    assert ob["report_to"] == "phong-ldtbxh-quan-10"
-    assert ob["responsible"] == ["thanh-vien-vstbpn-quan"]
+    assert ob["report_to"] == "ha-noi-phong-ldtbxh-quan-10"
+    assert ob["responsible"] == ["ha-noi-thanh-vien-vstbpn-quan"]
 
 
 def test_missing_organisation_section_is_reviewed() -> None:
@@ -123,9 +123,9 @@ def test_missing_organisation_section_is_reviewed() -> None:
 def test_lettered_units_under_a_group_heading() -> None:
     d = plan("1. Trách nhiệm của các sở, ngành\n\na) Sở Y tế:\n\n- Truyền thông.\n\n"
              "b) Sở Tư pháp: chủ trì tuyên truyền, báo cáo trước ngày 30/6/2021.\n")
-    assert [u["code"] for u in d["units"]][-2:] == ["so-y-te", "so-tu-phap"]
+    assert [u["code"] for u in d["units"]][-2:] == ["ha-noi-so-y-te", "ha-noi-so-tu-phap"]
     (ob,) = d["obligations"]
-    assert ob["responsible"] == ["so-tu-phap"]
+    assert ob["responsible"] == ["ha-noi-so-tu-phap"]
 
 
 def test_upper_case_trách_nhiệm_heading_opens_the_organisation_section() -> None:
@@ -149,3 +149,10 @@ def test_sở_under_the_committee_is_the_issuer() -> None:
                      "KẾ HOẠCH\n\nCông tác bình đẳng giới năm 2026\n")
     p = d["plan"]
     assert (p["issuer"], p["year"], p["issued_on"]) == ("Sở Nội vụ tỉnh An Phú", 2026, "2025-12-20")
+
+
+def test_a_document_without_a_place_keeps_bare_unit_codes() -> None:
+    d = extract_plan("KẾ HOẠCH\n\nCông tác bình đẳng giới năm 2021\n\nIII. TỔ CHỨC THỰC HIỆN\n\n"
+                     "1. Sở Y tế\n\n- Truyền thông.\n")
+    assert d["plan"]["place"] is None
+    assert [u["code"] for u in d["units"]] == ["so-y-te"]

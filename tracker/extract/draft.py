@@ -38,7 +38,7 @@ def extract_plan(text: str, *, plan_id: str | None = None) -> dict:
         review.append((1, f"line 1: the plan's year is not written in the header; {year} guessed "
                           "from the years in the text" if year else
                           "line 1: the plan's year is not written anywhere; fill plan.year"))
-    book = UnitBook()
+    book = UnitBook(header.place)
     org = parse_org_section(doc, book)
     review += [(_line_of_msg(m), m) for m in org.review]
     found = find_obligations(doc, year, header.spans)

@@ -145,14 +145,26 @@ def slug(text: str, max_len: int = 40) -> str:
     return s or "x"
 
 
-def unit_code(name: str) -> str:
-    """A short code for a unit name: "Sở Lao động - Thương binh và Xã hội" -> so-ldtbxh."""
+def unit_code(name: str, place: str | None = None) -> str:
+    """A short code for a unit name: "Sở Lao động - Thương binh và Xã hội" -> so-ldtbxh.
+
+    With the plan's place the code starts with it (ha-noi-so-ldtbxh): every
+    province has a "Sở Y tế", and one store may hold plans from several, so a
+    bare so-y-te from a second province's draft would overwrite the first's
+    contacts. A place already at the end of the name moves to the front
+    ("Công an thành phố Hà Nội" -> ha-noi-cong-an, not ha-noi-cong-an-tp-ha-noi).
+    """
     s = ascii_fold(name_key(name))
     for long, short in _CODE_ABBREV:
         s = re.sub(rf"\b{long}\b", short, s)
     words = [w for w in re.split(r"[\s-]+", s) if w]
     kept = [w for w in words if w not in _CODE_STOP or w == words[0]]
-    return slug(" ".join(kept), max_len=32)
+    code = slug(" ".join(kept), max_len=32)
+    if not place:
+        return code
+    where = slug(place)
+    code = re.sub(rf"(?:-(?:tp|tinh|quan|huyen|tx))?-{re.escape(where)}$", "", code) or code
+    return f"{where}-{code}"
 
 
 def unit_kind(name: str) -> str | None:

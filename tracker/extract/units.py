@@ -102,15 +102,16 @@ class OrgSection:
 class UnitBook:
     """Units by code, merging the several spellings of one unit."""
 
-    def __init__(self) -> None:
+    def __init__(self, place: str | None = None) -> None:
         self.units: list[Unit] = []
         self._by_key: dict[str, Unit] = {}
+        self._place = place  # the plan's place: the codes' prefix (names.unit_code)
 
     def add(self, name: str, line: int, note: str = "") -> Unit:
         key = name_key(name)
         if key in self._by_key:
             return self._by_key[key]
-        code = base = unit_code(name)
+        code = base = unit_code(name, self._place)
         n = 2
         while any(u.code == code for u in self.units):
             code = f"{base}-{n}"
