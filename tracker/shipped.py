@@ -10,6 +10,7 @@ repository's own files are used, so an edit shows at once.
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -20,11 +21,13 @@ def _first(packaged: Path, checkout: Path) -> Path:
     return packaged if packaged.is_dir() else checkout
 
 
+@cache
 def migrations_dir() -> Path:
     """Alembic's script location: env.py and versions/."""
     return _first(_PACKAGE / "_shipped" / "migrations", _CHECKOUT / "migrations")
 
 
+@cache  # looked up once per process: the mail renderer asks for every message
 def templates_dir() -> Path:
     """The shipped mail templates, one folder per language."""
     return _first(_PACKAGE / "_shipped" / "templates", _CHECKOUT / "config" / "templates")
