@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import text
 
-from tracker.db.engine import Store
+from tracker.store.engine import Store
 
 DUE_SQL = ("SELECT id FROM assignments WHERE next_action_at <= :now "
            "ORDER BY next_action_at, id LIMIT 500")

@@ -31,11 +31,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from aiosmtpd.controller import Controller  # noqa: E402
 
 from tracker.config import load_settings  # noqa: E402
-from tracker.db.engine import Store  # noqa: E402
-from tracker.digest import Digest, DigestItem  # noqa: E402
-from tracker.mail.render import render_digest  # noqa: E402
-from tracker.delivery import deliver_due  # noqa: E402
-from tracker.outbox import enqueue_many, new_message  # noqa: E402
+from tracker.store.engine import Store  # noqa: E402
+from tracker.core.digest import Digest, DigestItem  # noqa: E402
+from tracker.render.mail import render_digest  # noqa: E402
+from tracker.services.delivery import deliver_due  # noqa: E402
+from tracker.store.outbox import enqueue_many, new_message  # noqa: E402
 from tracker.services.catalog import init_db  # noqa: E402
 from tracker.services.runtime import Runtime  # noqa: E402
 

@@ -44,9 +44,9 @@ NOW = "2026-03-02T08:00"
 LOCAL = timezone(timedelta(hours=7))
 DUE_ITEMS = 1000
 PG_URL = os.environ.get("TRACKER_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
-TICK_MODULES = "tracker.services.tick,tracker.outbox,tracker.mail.render,tracker.mail.message,tracker.mail.transport"
+TICK_MODULES = "tracker.services.tick,tracker.store.outbox,tracker.render.mail,tracker.render.message,tracker.transports.mail"
 STATUS_MODULES = "tracker.cli.status,tracker.services.status"
-SIMULATE_MODULES = "tracker.cli.scheduler,tracker.services.simulate,tracker.mail.render"
+SIMULATE_MODULES = "tracker.cli.scheduler,tracker.services.simulate,tracker.render.mail"
 
 
 def run(db: str, *args: str, preload: str = "", now: str = NOW) -> dict:

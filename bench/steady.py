@@ -9,7 +9,7 @@ tick, status and simulate figures depend on that shape:
   (``next_action_at`` NULL: nothing left to do). That is ~90 % of the rows;
 - open work: future deadlines stay open for every unit, with ``next_action_at``
   exactly where the policy left it after the daemon's last pass, and the
-  decisions that pass history implies recorded (computed with tracker.policy,
+  decisions that pass history implies recorded (computed with tracker.core.policy,
   once per deadline: all units of one deadline share its ladder);
 - the same fixed amount of work at both sizes: the deadlines with a stage due
   at ``now`` stay open for the first ``late_units`` units only (the others
@@ -29,9 +29,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import text
 
-from tracker import policy
+from tracker.core import policy
 from tracker.config import load_settings
-from tracker.db.engine import Store
+from tracker.store.engine import Store
 from tracker.services.runtime import Runtime
 
 HISTORY_DAYS = 45

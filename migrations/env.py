@@ -6,15 +6,15 @@ import os
 
 from alembic import context
 
-from tracker.db.engine import make_engine, normalise_url
-from tracker.db.models import Base
+from tracker.store.engine import make_engine, normalise_url
+from tracker.store.models import Base
 
 config = context.config
 target_metadata = Base.metadata
 
 
 def _url() -> str:
-    url = config.attributes.get("url") or os.environ.get("TRACKER_DATABASE_URL") or "sqlite:///var/tracker.db"
+    url = config.attributes.get("url") or os.environ.get("TRACKER_DATABASE_URL") or "sqlite:///var/tracker.store"
     return normalise_url(url)
 
 

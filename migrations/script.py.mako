@@ -8,7 +8,7 @@ from typing import Sequence, Union
 
 from alembic import op
 import sqlalchemy as sa
-import tracker.db.types
+import tracker.store.types
 ${imports if imports else ""}
 
 revision: str = ${repr(up_revision)}

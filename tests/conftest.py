@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from tracker.config import load_settings
-from tracker.db.engine import Store
+from tracker.store.engine import Store
 from tracker.services.catalog import init_db
 from tracker.services.runtime import Runtime, parse_instant
 
@@ -42,7 +42,7 @@ def migrated_template(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def db_url(tmp_path, migrated_template) -> str:
-    path = tmp_path / "tracker.db"
+    path = tmp_path / "tracker.store"
     shutil.copy(migrated_template, path)
     return f"sqlite:///{path}"
 

@@ -12,7 +12,7 @@ from email.message import EmailMessage
 import pytest
 from aiosmtpd.controller import Controller
 
-from tracker.digest import Digest, DigestItem
+from tracker.core.digest import Digest, DigestItem
 
 UTC = timezone.utc
 
@@ -132,8 +132,8 @@ def digest(key: str = "syt/2021-05-24T01:00", *, unit: str | None = "syt", name:
 
 def enqueue_digests(rt, digests, now: datetime) -> list[int]:
     """Render and enqueue, as the tick does (one transaction)."""
-    from tracker.mail.render import render_digest
-    from tracker.outbox import enqueue_many, new_message
+    from tracker.render.mail import render_digest
+    from tracker.store.outbox import enqueue_many, new_message
 
     with rt.store.write() as session:
         ids = enqueue_many(session, [new_message(d, render_digest(d, rt.settings), now, rt.tz) for d in digests])
@@ -143,7 +143,7 @@ def enqueue_digests(rt, digests, now: datetime) -> list[int]:
 def outbox_rows(rt):
     from sqlalchemy import select
 
-    from tracker.db.models import OutboxMessage
+    from tracker.store.models import OutboxMessage
 
     with rt.store.read() as session:
         return {r.id: r for r in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))}

@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from tests.conftest import REPO
 from tests.mail_support import Received, RecordingHandler
-from tracker.db.models import Decision, OutboxMessage
+from tracker.store.models import Decision, OutboxMessage
 
 WAIT = 60  # seconds: the bound on any wait for a subprocess or a log line
 

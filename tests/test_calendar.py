@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tracker.calendar import WorkCalendar
-from tracker.errors import ConfigError
-from tracker.schedule import (
+from tracker.core.calendar import WorkCalendar
+from tracker.core.errors import ConfigError
+from tracker.core.schedule import (
     DateError, ObligationDates, end_of_day, is_late, last_acceptable_day, occurrence, occurrences, parse_date,
     shift_months,
 )
@@ -46,7 +46,7 @@ def test_configured_extra_days_off_and_working_days_win():
 def test_a_country_loaded_alone_has_the_same_days_off_as_the_holidays_package(country):
     import holidays
 
-    from tracker.calendar import _country_holidays
+    from tracker.core.calendar import _country_holidays
 
     for year in range(2019, 2031):
         official = holidays.country_holidays(country, years=[year])
@@ -56,7 +56,7 @@ def test_a_country_loaded_alone_has_the_same_days_off_as_the_holidays_package(co
 
 def test_the_holiday_table_loads_one_country_not_all_of_them():
     # Start-up cost: the package's own lookup imports ~250 countries (0.1 s).
-    code = ("import sys; from datetime import date; from tracker.calendar import WorkCalendar; "
+    code = ("import sys; from datetime import date; from tracker.core.calendar import WorkCalendar; "
             "WorkCalendar().is_working_day(date(2026, 2, 17)); "
             "print(sorted(m for m in sys.modules if m.startswith('holidays.countries')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

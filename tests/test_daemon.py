@@ -90,7 +90,7 @@ def test_the_daemon_runs_a_pass_at_start_up_and_stops_when_asked(rt, monkeypatch
         logging.getLogger("tracker.daemon").removeHandler(watch)
     from sqlalchemy import func, select
 
-    from tracker.db.models import Decision
+    from tracker.store.models import Decision
 
     with rt.store.read() as s:
         assert s.scalar(select(func.count()).select_from(Decision).where(Decision.stage == "before:14")) >= 14

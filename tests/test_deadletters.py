@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from tests.conftest import at, load_sample
 from tests.mail_support import closed_port, digest, enqueue_digests, smtp_settings
-from tracker.db.models import OutboxMessage
-from tracker.delivery import deliver_due
+from tracker.store.models import OutboxMessage
+from tracker.services.delivery import deliver_due
 from tracker.services.deadletters import notify_dead_letters
 from tracker.services.runtime import Runtime
 

@@ -193,7 +193,7 @@ def test_ward_events_are_merged_across_sections(ward) -> None:
 
 @pytest.mark.parametrize("name", ["so_noi_vu_2026_nfd.txt", "phuong_2026_table.txt", "synthetic_province.txt"])
 def test_fixture_drafts_import(name: str) -> None:
-    planfile = pytest.importorskip("tracker.planfile")
+    planfile = pytest.importorskip("tracker.core.planfile")
     pytest.importorskip("ruamel.yaml")
     _, d = load(name)
     ids = [o["id"] for o in d["obligations"]]

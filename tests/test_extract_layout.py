@@ -122,7 +122,7 @@ def test_render_yaml_is_a_commented_draft_that_round_trips() -> None:
 
 
 def test_draft_is_accepted_by_the_plan_file_reader() -> None:
-    planfile = pytest.importorskip("tracker.planfile")
+    planfile = pytest.importorskip("tracker.core.planfile")
     pytest.importorskip("ruamel.yaml")
     d = extract_plan("Số: 5/KH-UBND\n\nHà Nội, ngày 1 tháng 2 năm 2021\n\nKẾ HOẠCH\n\nCông tác năm 2021\n\n"
                      "UBND Thành phố ban hành Kế hoạch tại thành phố Hà Nội như sau:\n\n"

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import EXAMPLES
-from tracker.db.models import AuditEntry, Plan, Submission, Unit
+from tracker.store.models import AuditEntry, Plan, Submission, Unit
 
 PLAN = """\
 plan:

@@ -12,8 +12,8 @@ from __future__ import annotations
 from sqlalchemy import func, select, text
 
 from tests.conftest import at, load_sample
-from tracker.db.engine import Store
-from tracker.db.models import Assignment
+from tracker.store.engine import Store
+from tracker.store.models import Assignment
 from tracker.services.catalog import init_db
 from tracker.services.records import submit, waive
 from tracker.services.runtime import Runtime

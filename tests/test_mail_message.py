@@ -7,7 +7,7 @@ from email import message_from_bytes, policy
 
 import pytest
 
-from tracker.mail.message import build_message, encode_words, message_id_for
+from tracker.render.message import build_message, encode_words, message_id_for
 
 NOW = datetime(2021, 5, 24, 1, 0, tzinfo=timezone.utc)
 

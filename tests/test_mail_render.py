@@ -8,9 +8,9 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from tests.mail_support import digest, item, with_language
-from tracker.errors import ConfigError
-from tracker.mail.render import clean_header, render_digest, weekday_date
-from tracker.mail.retry import backoff
+from tracker.core.errors import ConfigError
+from tracker.render.mail import clean_header, render_digest, weekday_date
+from tracker.core.retry import backoff
 
 UTC = timezone.utc
 
@@ -139,7 +139,7 @@ def test_backoff_doubles_and_caps():
 
 
 def test_render_subject_matches_render_digest(settings):
-    from tracker.mail.render import render_subject
+    from tracker.render.mail import render_subject
 
     for d in (digest(), digest(items=(item(), item("x", stage="after:1")))):
         assert render_subject(d, settings) == render_digest(d, settings).subject

@@ -12,9 +12,9 @@ import pytest
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tests.mail_support import SmtpServer, closed_port, digest, enqueue_digests, outbox_rows, smtp_settings
-from tracker.errors import ConfigError
-from tracker.mail.transport import make_transport, resolve_password
-from tracker.delivery import deliver_due
+from tracker.core.errors import ConfigError
+from tracker.transports.mail import make_transport, resolve_password
+from tracker.services.delivery import deliver_due
 from tracker.services.runtime import Runtime
 
 UTC = timezone.utc
@@ -30,7 +30,7 @@ def no_prompt_no_keyring(monkeypatch):
 
     monkeypatch.setattr(getpass, "getpass", refuse)
     monkeypatch.setattr("builtins.input", refuse)
-    monkeypatch.setattr("tracker.mail.transport._keyring_password", lambda user: None)
+    monkeypatch.setattr("tracker.transports.mail._keyring_password", lambda user: None)
     monkeypatch.delenv("TRACKER_SMTP_PASSWORD", raising=False)
 
 
@@ -55,7 +55,7 @@ def test_file_transport_disk_full_keeps_the_message_queued(rt, tmp_path, monkeyp
     def full(fd):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("tracker.mail.transport.os.fsync", full)
+    monkeypatch.setattr("tracker.transports.mail.os.fsync", full)
     report = deliver_due(rt, NOW)
     assert (report.sent, report.retrying) == (0, 1)
     assert "disk full" in report.errors[0]
@@ -85,7 +85,7 @@ def test_smtp_user_without_password_is_a_clear_error_not_a_prompt(settings):
 def test_password_from_environment_or_keyring(settings, monkeypatch):
     with_user = smtp_settings(settings, 25, smtp_user="apikey")
     assert resolve_password(with_user, environ={"TRACKER_SMTP_PASSWORD": "s3cret"}) == "s3cret"
-    monkeypatch.setattr("tracker.mail.transport._keyring_password", lambda user: f"from-keyring-{user}")
+    monkeypatch.setattr("tracker.transports.mail._keyring_password", lambda user: f"from-keyring-{user}")
     assert resolve_password(with_user, environ={}) == "from-keyring-apikey"
 
 

@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timezone
 
 from tests.mail_support import closed_port, digest, enqueue_digests, outbox_rows, smtp_settings
-from tracker.delivery import deliver_due
+from tracker.services.delivery import deliver_due
 from tracker.services.runtime import Runtime
 
 UTC = timezone.utc

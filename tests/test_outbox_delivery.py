@@ -18,10 +18,10 @@ from tests.mail_support import (
     smtp_server,  # noqa: F401  (fixture)
     smtp_settings,
 )
-from tracker.db.models import OutboxMessage
-from tracker.mail.message import message_id_for
-from tracker.delivery import deliver_due
-from tracker.outbox import count_failed, failed_since, requeue
+from tracker.store.models import OutboxMessage
+from tracker.render.message import message_id_for
+from tracker.services.delivery import deliver_due
+from tracker.store.outbox import count_failed, failed_since, requeue
 from tracker.services.runtime import Runtime
 
 UTC = timezone.utc
@@ -222,7 +222,7 @@ def test_header_injection_is_neutralised(smtp_rt, smtp_server):
 
 def test_claims_are_exclusive(smtp_rt, smtp_server):
     """Two workers over the same due rows: each message is sent by exactly one."""
-    from tracker.delivery import claim
+    from tracker.services.delivery import claim
 
     [outbox_id] = enqueue_digests(smtp_rt, [digest()], NOW)
     first = claim(smtp_rt, outbox_id, NOW, "worker-a")
@@ -240,7 +240,7 @@ def test_claims_are_exclusive(smtp_rt, smtp_server):
 
 def test_unconfigured_password_is_reported_without_using_attempts(rt, monkeypatch):
     monkeypatch.delenv("TRACKER_SMTP_PASSWORD", raising=False)
-    monkeypatch.setattr("tracker.mail.transport._keyring_password", lambda user: None)
+    monkeypatch.setattr("tracker.transports.mail._keyring_password", lambda user: None)
     settings = smtp_settings(rt.settings, closed_port(), smtp_user="tracker@example.vn")
     no_pw = Runtime(settings, rt.store, actor="tester")
     [outbox_id] = enqueue_digests(no_pw, [digest()], NOW)
@@ -251,7 +251,7 @@ def test_unconfigured_password_is_reported_without_using_attempts(rt, monkeypatc
 
 def test_postgres_claims(pg_url, settings, smtp_server):
     """The same conditional-UPDATE claim on PostgreSQL."""
-    from tracker.db.engine import Store
+    from tracker.store.engine import Store
     from tracker.services.catalog import init_db
 
     store = Store(pg_url)
@@ -259,7 +259,7 @@ def test_postgres_claims(pg_url, settings, smtp_server):
         pg_rt = Runtime(smtp_settings(settings, smtp_server.port), store, actor="tester")
         init_db(pg_rt)
         [outbox_id] = enqueue_digests(pg_rt, [digest()], NOW)
-        from tracker.delivery import claim
+        from tracker.services.delivery import claim
 
         assert claim(pg_rt, outbox_id, NOW, "a") is not None
         assert claim(pg_rt, outbox_id, NOW, "b") is None
@@ -277,7 +277,7 @@ def any_rt(request, settings):
     if request.param == "sqlite":
         yield request.getfixturevalue("rt")
         return
-    from tracker.db.engine import Store
+    from tracker.store.engine import Store
     from tracker.services.catalog import init_db
 
     store = Store(request.getfixturevalue("pg_url"))
@@ -301,7 +301,7 @@ class _Watching:
         pass
 
     def send(self, message, *, allow_partial=True):
-        from tracker.mail.transport import SendResult
+        from tracker.transports.mail import SendResult
 
         with self.rt.store.read() as session:
             self.seen.append([s for (s,) in session.execute(select(OutboxMessage.state).order_by(OutboxMessage.id))])
@@ -347,8 +347,8 @@ def test_a_delivery_connection_lost_mid_loop_records_the_sent_message_and_leaves
     # store's (one line, no traceback) and the sent message is not lost.
     import psycopg
 
-    from tracker.db.engine import Store
-    from tracker.errors import StoreError
+    from tracker.store.engine import Store
+    from tracker.core.errors import StoreError
     from tracker.services.catalog import init_db
 
     pg_url = request.getfixturevalue("pg_url")

@@ -5,11 +5,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tracker.calendar import WorkCalendar
-from tracker.policy import (
+from tracker.core.calendar import WorkCalendar
+from tracker.core.policy import (
     LEADERSHIP, Past, PolicySettings, Target, decide, initial_action_at, ladder, routes, sending_slot,
 )
-from tracker.schedule import end_of_day, start_of_day
+from tracker.core.schedule import end_of_day, start_of_day
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 CAL = WorkCalendar()

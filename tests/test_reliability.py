@@ -25,8 +25,8 @@ from tests.reliability_support import (
     smtp_config,
 )
 from tracker.daemon import run_pass
-from tracker.db.engine import Store
-from tracker.db.models import Decision, OutboxMessage
+from tracker.store.engine import Store
+from tracker.store.models import Decision, OutboxMessage
 from tracker.services.catalog import init_db
 from tracker.services.runtime import Runtime
 
@@ -100,8 +100,8 @@ def test_several_tick_processes_at_once_decide_and_deliver_each_stage_once(store
 def test_a_message_whose_key_another_daemon_took_goes_in_beside_it(store_rt):
     # Two passes at one instant (two `tracker tick --now` on one SQLite file, say)
     # can both have items for one recipient: the second meets the first's row.
-    from tracker.mail.render import render_digest
-    from tracker.outbox import Enqueued, enqueue_many, new_message
+    from tracker.render.mail import render_digest
+    from tracker.store.outbox import Enqueued, enqueue_many, new_message
 
     rt = store_rt
     now = at(PASS)
@@ -160,7 +160,7 @@ def test_a_full_disk_under_the_file_transport_keeps_messages_queued(rt, tmp_path
     def full(fd, data):  # the device is full: nothing more fits
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("tracker.mail.transport.os.write", full)
+    monkeypatch.setattr("tracker.transports.mail.os.write", full)
     with caplog.at_level(logging.INFO, logger="tracker"):
         run_pass(rt, lambda: at(PASS))
     assert "disk full (No space left on device); the message stays queued" in caplog.text
@@ -168,7 +168,7 @@ def test_a_full_disk_under_the_file_transport_keeps_messages_queued(rt, tmp_path
         states = {r.state for r in s.scalars(select(OutboxMessage))}
     assert states == {"queued"}
     assert [p.name for p in outbox_dir.iterdir()] == []  # no half-written file, no temporary file left
-    monkeypatch.setattr("tracker.mail.transport.os.write", real_write)  # space freed
+    monkeypatch.setattr("tracker.transports.mail.os.write", real_write)  # space freed
     run_pass(rt, lambda: at(PASS) + timedelta(minutes=5))
     with rt.store.read() as s:
         rows = list(s.scalars(select(OutboxMessage)))

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from tests.conftest import PG_URL, at, load_sample
 from tests.reliability_support import WAIT
 from tracker.daemon import run_daemon
-from tracker.db.engine import Store
-from tracker.db.models import Decision
+from tracker.store.engine import Store
+from tracker.store.models import Decision
 from tracker.services.catalog import init_db
 from tracker.services.runtime import Runtime
 

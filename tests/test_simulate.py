@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import EXAMPLES, at, load_sample
-from tracker.db.models import Assignment, Decision, OutboxMessage
+from tracker.store.models import Assignment, Decision, OutboxMessage
 from tracker.services.simulate import simulate
 from tracker.services.tick import tick
 

@@ -11,8 +11,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 
 from tracker.config import load_settings
-from tracker.db.engine import Store
-from tracker.db.models import Base, Unit
+from tracker.store.engine import Store
+from tracker.store.models import Base, Unit
 from tracker.services.catalog import init_db
 from tracker.services.runtime import Runtime
 from tests.conftest import at

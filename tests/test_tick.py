@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import at, load_sample
 from tracker.config import EscalationSection
-from tracker.db.models import Assignment, Decision, OutboxMessage, Unit
+from tracker.store.models import Assignment, Decision, OutboxMessage, Unit
 from tracker.services.records import extend, submit
 from tracker.services.tick import tick
 
@@ -164,9 +164,9 @@ def test_catch_up_after_a_short_stop_gives_each_unit_one_message_with_its_head_i
 
 def test_a_tick_interrupted_mid_batch_loses_and_doubles_nothing(sample, monkeypatch):
     rt = sample
-    import tracker.outbox
+    import tracker.store.outbox
 
-    real = tracker.outbox.new_message
+    real = tracker.store.outbox.new_message
     calls = {"n": 0}
 
     def flaky(*args, **kwargs):
@@ -175,11 +175,11 @@ def test_a_tick_interrupted_mid_batch_loses_and_doubles_nothing(sample, monkeypa
             raise RuntimeError("disk full")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(tracker.outbox, "new_message", flaky)
+    monkeypatch.setattr(tracker.store.outbox, "new_message", flaky)
     start = outbox(rt)[-1].id
     first = tick(rt, at("2021-05-17T08:00"), batch_size=5)
     assert first.errors == 1 and first.sent == UNITS - 5
-    monkeypatch.setattr(tracker.outbox, "new_message", real)
+    monkeypatch.setattr(tracker.store.outbox, "new_message", real)
     second = tick(rt, at("2021-05-17T08:05"), batch_size=5)
     assert second.sent == 5 and second.errors == 0
     sent = [(d.assignment_id, d.stage) for d in decisions(rt, "before:14") if d.due_at == at("2021-05-31T23:59:59")]
@@ -189,9 +189,9 @@ def test_a_tick_interrupted_mid_batch_loses_and_doubles_nothing(sample, monkeypa
 
 def test_a_crash_that_ends_the_process_mid_batch_rolls_the_batch_back(sample, monkeypatch):
     rt = sample
-    import tracker.outbox
+    import tracker.store.outbox
 
-    real = tracker.outbox.new_message
+    real = tracker.store.outbox.new_message
     calls = {"n": 0}
 
     def dies(*args, **kwargs):
@@ -200,12 +200,12 @@ def test_a_crash_that_ends_the_process_mid_batch_rolls_the_batch_back(sample, mo
             raise KeyboardInterrupt  # not an Exception: nothing catches it, like a kill mid-write
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(tracker.outbox, "new_message", dies)
+    monkeypatch.setattr(tracker.store.outbox, "new_message", dies)
     before = _counts(rt)
     with pytest.raises(KeyboardInterrupt):
         tick(rt, at("2021-05-17T08:00"), batch_size=5)
     assert _counts(rt) == before
-    monkeypatch.setattr(tracker.outbox, "new_message", real)
+    monkeypatch.setattr(tracker.store.outbox, "new_message", real)
     start = outbox(rt)[-1].id
     assert tick(rt, at("2021-05-17T08:01"), batch_size=5).sent == UNITS
     assert len([d for d in decisions(rt, "before:14") if d.due_at == at("2021-05-31T23:59:59")]) == UNITS
@@ -244,17 +244,17 @@ def test_batches_of_one_pass_merge_into_one_message_per_recipient(sample):
 
 def test_one_bad_assignment_is_logged_and_the_others_are_decided(sample, monkeypatch, caplog):
     rt = sample
-    import tracker.policy
+    import tracker.core.policy
 
     bad = _assignment_id(rt, "stc")
-    real = tracker.policy.decide
+    real = tracker.core.policy.decide
 
     def decide(target, *args):
         if target.unit == "stc":
             raise ValueError("corrupt row")
         return real(target, *args)
 
-    monkeypatch.setattr(tracker.policy, "decide", decide)
+    monkeypatch.setattr(tracker.core.policy, "decide", decide)
     result = tick(rt, at("2021-05-17T08:00"))
     assert result.errors == 1 and result.sent == UNITS - 1
     assert "cannot decide" in caplog.text
@@ -306,7 +306,7 @@ def _units(rt) -> list[str]:
 
 
 def _assignment_id(rt, unit: str, obligation: str = "bao-cao-6-thang", period: str = "2021") -> int:
-    from tracker.db.models import Obligation
+    from tracker.store.models import Obligation
 
     with rt.store.read() as s:
         return s.scalar(select(Assignment.id).join(Obligation).join(Unit, Assignment.unit_id == Unit.id).where(

@@ -8,8 +8,8 @@ from collections import Counter
 from sqlalchemy import select
 
 from tests.conftest import at, load_sample
-from tracker.db.engine import Store
-from tracker.db.models import Decision, OutboxMessage
+from tracker.store.engine import Store
+from tracker.store.models import Decision, OutboxMessage
 from tracker.services.catalog import init_db
 from tracker.services.runtime import Runtime
 from tracker.services.tick import tick

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from tracker.errors import ConfigError
+from tracker.core.errors import ConfigError
 
 DEFAULT_CONFIG_PATH = Path("config/tracker.toml")
 _WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
@@ -26,7 +26,7 @@ _EMAIL = re.compile(r"^[^@\s<>,;\"']+@[^@\s<>,;\"']+\.[^@\s<>,;\"']+$")
 
 @dataclass(frozen=True)
 class TrackerSection:
-    database_url: str = "sqlite:///var/tracker.db"
+    database_url: str = "sqlite:///var/tracker.store"
     timezone: str = "Asia/Ho_Chi_Minh"
     language: str = "vi"
 

@@ -28,8 +28,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, TextIO
 
-from tracker.db.engine import sqlite_path
-from tracker.errors import TrackerError
+from tracker.store.engine import sqlite_path
+from tracker.core.errors import TrackerError
 from tracker.services.runtime import Runtime
 
 log = logging.getLogger("tracker.daemon")
@@ -138,8 +138,8 @@ def wait_for_store(rt: Runtime, stop: threading.Event) -> bool:
     would stop reminders until someone noticed. An uninitialised database is a
     configuration error and still ends the daemon at once.
     """
-    from tracker.db.engine import NotInitialised
-    from tracker.errors import StoreError
+    from tracker.store.engine import NotInitialised
+    from tracker.core.errors import StoreError
 
     delay = STORE_WAIT_FIRST
     while True:
@@ -224,6 +224,6 @@ def run_daemon(rt: Runtime, *, clock: Clock | None = None, stop: threading.Event
 
 
 def _describe(rt: Runtime) -> str:
-    from tracker.db.engine import redact
+    from tracker.store.engine import redact
 
     return redact(rt.store.url)

@@ -49,7 +49,7 @@ class TrackerGroup(click.Group):
         return getattr(importlib.import_module(module), attr)
 
     def invoke(self, ctx: click.Context):
-        from tracker.errors import TrackerError
+        from tracker.core.errors import TrackerError
 
         try:
             return super().invoke(ctx)

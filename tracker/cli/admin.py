@@ -14,9 +14,9 @@ def init(env: Env) -> None:
 
     \b
     Example:
-      tracker --db sqlite:///var/tracker.db init
+      tracker --db sqlite:///var/tracker.store init
     """
-    from tracker.db.engine import redact
+    from tracker.store.engine import redact
     from tracker.services.catalog import init_db
 
     rt = env.runtime(require_schema=False)

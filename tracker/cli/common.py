@@ -57,7 +57,7 @@ class Env:
 
     def runtime(self, *, require_schema: bool = True) -> "Runtime":
         if self._runtime is None:
-            from tracker.db.engine import Store
+            from tracker.store.engine import Store
             from tracker.services.runtime import Runtime
 
             store = Store(self.database_url())

@@ -40,7 +40,7 @@ def export_csv(env: Env, plan: str | None, output: str) -> None:
       tracker export csv --plan hn-2021-43 -o status.csv
       tracker --now 2021-06-03 export csv -o - | head
     """
-    from tracker.reports.csv_export import render_csv
+    from tracker.render.csv_export import render_csv
     from tracker.services.files import write_output
     from tracker.services.status import status
 
@@ -67,8 +67,8 @@ def export_ics(env: Env, unit: str | None, plan: str | None, output: str) -> Non
       tracker export ics --unit hlhpn -o /srv/www/lich/hlhpn.ics
       tracker export ics --plan hn-2021-43 -o all.ics
     """
-    from tracker.reports.data import collect
-    from tracker.reports.ics_export import render_ics
+    from tracker.services.reportdata import collect
+    from tracker.render.ics import render_ics
     from tracker.services.files import write_output
 
     data = collect(env.runtime(), env.now(), plan=plan, unit=unit)
@@ -101,8 +101,8 @@ def report_html(env: Env, plan: str | None, output: str) -> None:
       tracker report html --plan hn-2021-43 -o bao-cao.html
       tracker --now 2021-06-10 report html -o bao-cao-10-6.html
     """
-    from tracker.reports.data import collect
-    from tracker.reports.html_report import render_html
+    from tracker.services.reportdata import collect
+    from tracker.render.html_report import render_html
     from tracker.services.files import write_output
 
     data = collect(env.runtime(), env.now(), plan=plan)

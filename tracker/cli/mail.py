@@ -29,7 +29,7 @@ def test(env: Env, address: str) -> None:
     Example:
       tracker mail test vanthu@sldtbxh.example.vn
     """
-    from tracker.mail.transport import send_test_message
+    from tracker.transports.mail import send_test_message
 
     click.echo(send_test_message(env.settings(), address, env.now()))
 
@@ -59,7 +59,7 @@ def list_(env: Env, state: str | None, limit: int | None, as_json: bool) -> None
     Example:
       tracker outbox list --state failed
     """
-    from tracker.outbox import list_messages
+    from tracker.store.outbox import list_messages
 
     rt = env.runtime()
     with rt.store.read() as session:
@@ -104,8 +104,8 @@ def retry(env: Env, ids: tuple[int, ...], send: bool) -> None:
       tracker outbox retry
       tracker outbox retry 12 15 --send
     """
-    from tracker.delivery import deliver_due
-    from tracker.outbox import requeue
+    from tracker.services.delivery import deliver_due
+    from tracker.store.outbox import requeue
 
     rt = env.runtime()
     done = requeue(rt, env.now(), list(ids) or None)

@@ -75,7 +75,7 @@ def extend(env: Env, unit: str, obligation: str, plan: str | None, period: str |
     Example:
       tracker extend so-yte bao-cao-nam --period 2021 --until 2021-12-10 --reason "data delayed"
     """
-    from tracker.schedule import end_of_day
+    from tracker.core.schedule import end_of_day
     from tracker.services.records import extend as run
     from tracker.services.runtime import parse_day
 

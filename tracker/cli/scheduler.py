@@ -118,7 +118,7 @@ def simulate(env: Env, start: str, end: str, as_json: bool) -> None:
 
 def _instant(text: str, tz, what: str, *, end_of_day: bool) -> datetime:
     """A date means its first (--from) or last (--to) second in the configured time zone."""
-    from tracker.schedule import end_of_day as eod, start_of_day
+    from tracker.core.schedule import end_of_day as eod, start_of_day
     from tracker.services.runtime import parse_day, parse_instant
 
     if "T" in text or " " in text.strip():

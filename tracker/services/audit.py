@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tracker.db.models import AuditEntry
+from tracker.store.models import AuditEntry
 
 
 def jsonable(value: Any) -> Any:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from tracker.db.models import Assignment, Obligation, Plan, Unit
+from tracker.store.models import Assignment, Obligation, Plan, Unit
 from tracker.services.runtime import Runtime
 from tracker.shipped import migrations_dir
 

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select
 
-from tracker.db.tables import outbox, plans, units
-from tracker.outbox import FailedDelivery, failed_since
+from tracker.store.tables import outbox, plans, units
+from tracker.store.outbox import FailedDelivery, failed_since
 from tracker.services.runtime import Runtime
 
 NOTICE_PREFIX = "dead-letter|"

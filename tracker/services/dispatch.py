@@ -14,9 +14,9 @@ from typing import Any, Hashable, Iterable, Mapping
 
 from sqlalchemy import select
 
-from tracker.db.tables import decisions, units
-from tracker.digest import Digest, DigestItem
-from tracker.policy import LEADERSHIP, Past, Target
+from tracker.store.tables import decisions, units
+from tracker.core.digest import Digest, DigestItem
+from tracker.core.policy import LEADERSHIP, Past, Target
 
 # Assignments, obligations, plans and units are read by attribute (``ob.report_to``),
 # so these functions take ORM objects (imports, simulate) and Core rows (the tick)

@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
-from tracker.errors import InputError
+from tracker.core.errors import InputError
 
 
 def write_output(target: str, data: bytes, *, stdout: BinaryIO | None = None) -> None:

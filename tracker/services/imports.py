@@ -14,14 +14,14 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.db.models import Assignment, Obligation, Plan, Unit
-from tracker.errors import InputError, ValidationErrors
-from tracker.planfile import ObligationSpec, PlanSpec, UnitSpec, parse_plan
+from tracker.store.models import Assignment, Obligation, Plan, Unit
+from tracker.core.errors import InputError, ValidationErrors
+from tracker.core.planfile import ObligationSpec, PlanSpec, UnitSpec, parse_plan
 from tracker.services import audit
 from tracker.services.materialise import materialise, occurrence_for, responsible_units
 from tracker.services.records import mark_waived
 from tracker.services.runtime import Runtime
-from tracker.unitfile import parse_units
+from tracker.core.unitfile import parse_units
 
 UNIT_FIELDS = ("name", "emails", "head_email", "kind", "parent_code")
 PLAN_FIELDS = ("number", "issuer", "place", "issued_on", "year", "title", "coordinator_code", "unit_codes")

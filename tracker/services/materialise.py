@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
-from tracker.db.tables import assignments, obligations, plans, units
-from tracker.schedule import ObligationDates, Occurrence, occurrence, occurrences
+from tracker.store.tables import assignments, obligations, plans, units
+from tracker.core.schedule import ObligationDates, Occurrence, occurrence, occurrences
 from tracker.services.runtime import Runtime
 
 Row = Any  # an ORM object or a Core row with the table's column names
@@ -72,7 +72,7 @@ def materialise(rt: Runtime, conn: Connection, now: datetime, *, force: bool = F
     obs = conn.execute(query.order_by(o.id)).all()
     if not obs:
         return 0
-    from tracker.policy import PolicySettings
+    from tracker.core.policy import PolicySettings
 
     pol = PolicySettings.from_settings(rt.settings)
     plan_of = {p.id: p for p in conn.execute(select(plans).where(plans.c.id.in_({ob.plan_id for ob in obs})))}
@@ -98,7 +98,7 @@ def materialise(rt: Runtime, conn: Connection, now: datetime, *, force: bool = F
 
 
 def _first_action(rt: Runtime, pol, ob: Row, plan: Row, occ: Occurrence) -> datetime | None:
-    from tracker.policy import initial_action_at
+    from tracker.core.policy import initial_action_at
     from tracker.services.dispatch import target_of
 
     target = target_of(ob, plan, unit_code="", kind=ob.kind, due_at=occ.due_at, ends_at=occ.ends_at)

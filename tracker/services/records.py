@@ -10,9 +10,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.db.models import Assignment, Obligation, Plan, Submission, Waiver
-from tracker.errors import Ambiguous, InputError, NotFound, TrackerError
-from tracker.schedule import is_late
+from tracker.store.models import Assignment, Obligation, Plan, Submission, Waiver
+from tracker.core.errors import Ambiguous, InputError, NotFound, TrackerError
+from tracker.core.schedule import is_late
 from tracker.services import audit
 from tracker.services.runtime import Runtime
 from tracker.services.status import unit_or_fail

@@ -9,11 +9,11 @@ from datetime import date, datetime, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from tracker.calendar import WorkCalendar
+from tracker.core.calendar import WorkCalendar
 from tracker.config import Settings
-from tracker.db.engine import Store
-from tracker.errors import InputError
-from tracker.schedule import DateError, local_date, parse_date
+from tracker.store.engine import Store
+from tracker.core.errors import InputError
+from tracker.core.schedule import DateError, local_date, parse_date
 
 
 @dataclass

@@ -20,13 +20,13 @@ from typing import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from tracker import policy
-from tracker.db.models import Assignment, Obligation
-from tracker.digest import Digest, DigestItem
-from tracker.errors import InputError
+from tracker.core import policy
+from tracker.store.models import Assignment, Obligation
+from tracker.core.digest import Digest, DigestItem
+from tracker.core.errors import InputError
 from tracker.services.dispatch import Context, Directory, Send, context_of, group_digests, load_history, make_context
 from tracker.services.materialise import horizon_end, responsible_units, rule_of
-from tracker.schedule import occurrences
+from tracker.core.schedule import occurrences
 from tracker.services.runtime import Runtime
 
 _CHUNK = 500  # ids per IN (...) list
@@ -55,7 +55,7 @@ def simulate(rt: Runtime, start: datetime, end: datetime) -> list[Message]:
     """Messages in send order (time, then recipient) for passes in [start, end]."""
     if end < start:
         raise InputError("--to is before --from", "--to")
-    from tracker.mail.render import render_subject
+    from tracker.render.mail import render_subject
 
     with rt.store.read() as session:
         contexts, histories = _existing(session, end)

@@ -13,15 +13,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Connection
 
-from tracker.db.tables import assignments as A, obligations as O, plans as P, units as U
-from tracker.errors import InputError, NotFound
-from tracker.schedule import end_of_day, is_late
+from tracker.store.tables import assignments as A, obligations as O, plans as P, units as U
+from tracker.core.errors import InputError, NotFound
+from tracker.core.schedule import end_of_day, is_late
 from tracker.services.runtime import Runtime
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from tracker.db.models import Plan, Unit
+    from tracker.store.models import Plan, Unit
 
 STATES = ("pending", "overdue", "submitted", "late", "waived")
 
@@ -99,13 +99,13 @@ def unit_id_or_fail(conn: Connection | Session, code: str) -> int:
 
 
 def plan_or_fail(session: Session, code: str) -> Plan:
-    from tracker.db.models import Plan
+    from tracker.store.models import Plan
 
     return session.get(Plan, plan_id_or_fail(session, code))
 
 
 def unit_or_fail(session: Session, code: str) -> Unit:
-    from tracker.db.models import Unit
+    from tracker.store.models import Unit
 
     return session.get(Unit, unit_id_or_fail(session, code))
 
@@ -144,7 +144,7 @@ def status(rt: Runtime, now: datetime, *, plan: str | None = None, unit: str | N
 
 def dead_letters(rt: Runtime) -> int:
     """Messages that could not be delivered (``tracker outbox retry`` requeues them)."""
-    from tracker.outbox import count_failed
+    from tracker.store.outbox import count_failed
 
     with rt.store.reader() as conn:
         return count_failed(conn)

@@ -35,10 +35,12 @@ from typing import Any, Callable, ContextManager, Iterable, Iterator
 from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
-from tracker import delivery, outbox, policy
-from tracker.db.tables import assignments, decisions, obligations, plans, units
-from tracker.db.tables import outbox as outbox_table
-from tracker.digest import Digest
+from tracker.core import policy
+from tracker.services import delivery
+from tracker.store import outbox
+from tracker.store.tables import assignments, decisions, obligations, plans, units
+from tracker.store.tables import outbox as outbox_table
+from tracker.core.digest import Digest
 from tracker.services.dispatch import (
     Context, Directory, Send, codes_needed, context_of, group_digests, load_history,
 )
@@ -342,7 +344,7 @@ def _enqueue(p: _Pass, conn: Connection, digest: Digest) -> outbox.Enqueued | di
     """Grow the message an earlier batch of this pass enqueued for the same key
     (returns where it is stored), or stage a new one (returns its row, inserted
     with the batch's other new messages)."""
-    from tracker.mail.render import render_digest
+    from tracker.render.mail import render_digest
 
     rendered = render_digest(digest, p.rt.settings)
     existing = p.enqueued.get(digest.key)

@@ -9,8 +9,8 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from tracker.db.models import Assignment
-from tracker.errors import InputError, TrackerError
+from tracker.store.models import Assignment
+from tracker.core.errors import InputError, TrackerError
 from tracker.services import audit
 from tracker.services.records import mark_waived
 from tracker.services.runtime import Runtime

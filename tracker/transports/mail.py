@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Protocol
 
 from tracker.config import Settings, smtp_password
-from tracker.errors import ConfigError, DeliveryError
-from tracker.mail.message import Outgoing
-from tracker.mail.retry import describe_reply, is_permanent_code
+from tracker.core.errors import ConfigError, DeliveryError
+from tracker.render.message import Outgoing
+from tracker.core.retry import describe_reply, is_permanent_code
 
 KEYRING_SERVICE = "tracker"
 
@@ -319,9 +319,9 @@ def send_test_message(settings: Settings, address: str, now, environ: dict[str, 
     import uuid
 
     from tracker.config import is_email
-    from tracker.errors import InputError
-    from tracker.mail.message import build_message
-    from tracker.mail.render import clean_header, render_test
+    from tracker.core.errors import InputError
+    from tracker.render.message import build_message
+    from tracker.render.mail import clean_header, render_test
 
     address = address.strip()
     if not is_email(address):

@@ -27,8 +27,8 @@ from functools import lru_cache
 from sqlalchemy import and_, bindparam, func, literal, or_, select, true
 from sqlalchemy.engine import Connection
 
-from tracker.db.tables import outbox as T
-from tracker.errors import DeliveryError, TrackerError
+from tracker.store.tables import outbox as T
+from tracker.core.errors import DeliveryError, TrackerError
 
 LEASE = timedelta(minutes=10)
 DEFAULT_LIMIT = 500
@@ -72,7 +72,7 @@ def deliver_due(rt, now: datetime, *, limit: int = DEFAULT_LIMIT, transport=None
     crash can leave at most one accepted message unrecorded (sent again, same
     Message-ID, after the lease).
     """
-    from tracker.mail.transport import ConnectionLost, make_transport
+    from tracker.transports.mail import ConnectionLost, make_transport
 
     report = DeliveryReport()
     worker = worker or worker_id()
@@ -192,7 +192,7 @@ def _claim_params(outbox_id: int, now: datetime, worker: str, claim_at: datetime
 
 
 def _claimed(rt, row) -> Claimed:
-    from tracker.mail.message import message_id_for
+    from tracker.render.message import message_id_for
 
     values = {name: getattr(row, name) for name in Claimed.__dataclass_fields__}
     # Derived from the row, so it is the same at every attempt; stored with the outcome.
@@ -268,8 +268,8 @@ class Outcome:
 
 def _attempt(rt, transport, row: Claimed, now: datetime) -> Outcome:
     """Send one claimed row; say what happened (raises only ``ConnectionLost``)."""
-    from tracker.mail.message import build_for_row
-    from tracker.mail.transport import ConnectionLost
+    from tracker.render.message import build_for_row
+    from tracker.transports.mail import ConnectionLost
 
     settings = rt.settings
     final = row.attempts >= settings.mail.max_attempts
@@ -303,7 +303,7 @@ def _reasons(refused: dict[str, str]) -> str:
 def _failure(rt, row: Claimed, now: datetime, error: str, *, permanent: bool,
              rejected: dict[str, str] | None = None) -> Outcome:
     """A failed attempt: retry later with backoff, or a dead letter when permanent or out of attempts."""
-    from tracker.mail.retry import backoff
+    from tracker.core.retry import backoff
 
     if permanent or row.attempts >= rt.settings.mail.max_attempts:
         return Outcome(row, "failed", error, dict(rejected or {}))

@@ -3,7 +3,7 @@ decisions it carries, so a decided stage is never lost nor sent twice.
 
 A row moves ``queued -> sending (claimed) -> sent | failed``; a transient
 failure puts it back to ``queued`` with ``next_attempt_at`` pushed out by
-``tracker.mail.retry.backoff``. ``tracker.delivery`` moves the rows; this
+``tracker.core.retry.backoff``. ``tracker.services.delivery`` moves the rows; this
 module writes them and answers the questions asked about them.
 
 ``claimed_at`` doubles as "when the last attempt started": it is kept after
@@ -21,15 +21,15 @@ from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from tracker.db.tables import outbox as T
-from tracker.digest import Digest
-from tracker.errors import InputError, NotFound
+from tracker.store.tables import outbox as T
+from tracker.core.digest import Digest
+from tracker.core.errors import InputError, NotFound
 
 if TYPE_CHECKING:  # neither the ORM nor the mail layer is needed to count or list the outbox
     from sqlalchemy.orm import Session
 
-    from tracker.db.models import OutboxMessage
-    from tracker.mail.render import Rendered
+    from tracker.store.models import OutboxMessage
+    from tracker.render.mail import Rendered
 
 
 def new_message(digest: Digest, rendered: Rendered, now: datetime, tz) -> dict:
@@ -124,7 +124,7 @@ def count_failed(conn: Connection | Session) -> int:
 
 
 def list_messages(session: Session, state: str | None = None, limit: int | None = None) -> list[OutboxMessage]:
-    from tracker.db.models import OutboxMessage
+    from tracker.store.models import OutboxMessage
 
     query = select(OutboxMessage).order_by(OutboxMessage.id.desc())
     if state:

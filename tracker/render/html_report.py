@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from tracker.reports import vi
-from tracker.reports.data import ObligationInfo, ReportData
+from tracker.render import vi
+from tracker.services.reportdata import ObligationInfo, ReportData
 from tracker.services.status import StatusRow
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"

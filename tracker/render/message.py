@@ -36,7 +36,7 @@ from email.headerregistry import Address
 from email.utils import format_datetime
 
 from tracker.config import is_email
-from tracker.mail.render import SENDER_NAME, clean_header
+from tracker.render.mail import SENDER_NAME, clean_header
 
 @dataclass(frozen=True)
 class Outgoing:

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-from tracker.errors import ConfigError
+from tracker.core.errors import ConfigError
 
 # No real deadline is more than a few weeks of consecutive days off away; the
 # bound only stops a misconfigured calendar (every day off) from looping.

@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from tracker.calendar import WorkCalendar
-from tracker.db.models import Obligation, Plan
-from tracker.policy import PolicySettings
+from tracker.core.calendar import WorkCalendar
+from tracker.store.models import Obligation, Plan
+from tracker.core.policy import PolicySettings
 from tracker.services.runtime import Runtime
 from tracker.services.status import StatusRow, plan_or_fail, status, unit_or_fail
 

@@ -15,8 +15,8 @@ from datetime import date
 from typing import Any, Callable
 
 from tracker.config import is_email
-from tracker.errors import InputError, ValidationErrors
-from tracker.schedule import RECURRENCES, DateError, parse_date
+from tracker.core.errors import InputError, ValidationErrors
+from tracker.core.schedule import RECURRENCES, DateError, parse_date
 
 CODE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 KINDS = ("deadline", "window", "event")

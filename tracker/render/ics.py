@@ -28,8 +28,8 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from tracker.reports import vi
-from tracker.reports.data import ReportData
+from tracker.render import vi
+from tracker.services.reportdata import ReportData
 from tracker.services.status import StatusRow
 
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:tracker:calendar")
@@ -129,7 +129,7 @@ def alarm_times(data: ReportData, row: StatusRow, reminders: tuple[int, ...] | N
     assignment and that is still ahead of ``now``, earliest first. The policy
     decides (working days, send hour, per-obligation days); when two reminders
     land on one day the mailer sends one, so the calendar rings once."""
-    from tracker.policy import Target, ladder
+    from tracker.core.policy import Target, ladder
 
     target = Target(kind=row.kind, due_at=row.due, unit=row.unit, coordinator="", ends_at=row.ends,
                     reminders=reminders)

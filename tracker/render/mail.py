@@ -20,8 +20,8 @@ from typing import Any
 import jinja2
 
 from tracker.config import Settings
-from tracker.digest import Digest, DigestItem
-from tracker.errors import ConfigError
+from tracker.core.digest import Digest, DigestItem
+from tracker.core.errors import ConfigError
 from tracker.shipped import templates_dir
 
 WEEKDAYS = {

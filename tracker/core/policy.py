@@ -29,7 +29,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Mapping
 from zoneinfo import ZoneInfo
 
-from tracker.calendar import WorkCalendar
+from tracker.core.calendar import WorkCalendar
 
 SENT = "sent"
 SKIPPED = "skipped"

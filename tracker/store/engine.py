@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import OperationalError
 
-from tracker.errors import StoreError
+from tracker.core.errors import StoreError
 
 if TYPE_CHECKING:  # the ORM is imported by the sessions that use it; reader() works without it
     from sqlalchemy.orm import Session

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import DeclarativeBase, Mapped, relationship
 
-from tracker.db import tables
+from tracker.store import tables
 
 
 class Base(DeclarativeBase):

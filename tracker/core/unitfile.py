@@ -7,8 +7,8 @@ from __future__ import annotations
 import csv
 import io
 
-from tracker.errors import InputError
-from tracker.planfile import Collector, UnitSpec, load_yaml, nfc, unit_spec
+from tracker.core.errors import InputError
+from tracker.core.planfile import Collector, UnitSpec, load_yaml, nfc, unit_spec
 
 CSV_COLUMNS = ("code", "name", "email", "head_email", "kind", "parent")
 _REQUIRED = ("code", "name", "email")

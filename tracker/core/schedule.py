@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from tracker.calendar import WorkCalendar
+from tracker.core.calendar import WorkCalendar
 
 END_OF_DAY = time(23, 59, 59)
 _DMY = re.compile(r"^\s*(\d{1,2})\s*/\s*(\d{1,2})(?:\s*/\s*(\d{4}))?\s*$")

@@ -1,1 +1,0 @@
-"""The store: SQLAlchemy models, engine and sessions, and the queries services need."""

@@ -1,1 +1,0 @@
-"""Mail: rendering digests (pure) and transports (file, SMTP via yagmail, none)."""
