@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from tracker.core.addresses import is_email
 from tracker.core.errors import ConfigError
 
 DEFAULT_CONFIG_PATH = Path("config/tracker.toml")
 _WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
-_EMAIL = re.compile(r"^[^@\s<>,;\"']+@[^@\s<>,;\"']+\.[^@\s<>,;\"']+$")
 
 
 @dataclass(frozen=True)
@@ -241,11 +241,6 @@ def _validate(s: Settings, where: str) -> None:
         raise ConfigError(f"{where}: mail.sender: {s.mail.sender!r} is not an e-mail address")
     if s.mail.max_attempts < 1:
         raise ConfigError(f"{where}: mail.max_attempts must be at least 1")
-
-
-def is_email(value: str) -> bool:
-    """A deliberately plain check: one @, a dot in the domain, no spaces or header punctuation."""
-    return bool(_EMAIL.match(value)) and "\n" not in value and "\r" not in value
 
 
 def smtp_password(environ: dict[str, str] | None = None) -> str | None:

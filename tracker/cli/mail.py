@@ -29,7 +29,7 @@ def test(env: Env, address: str) -> None:
     Example:
       tracker mail test vanthu@sldtbxh.example.vn
     """
-    from tracker.transports.mail import send_test_message
+    from tracker.services.mailtest import send_test_message
 
     click.echo(send_test_message(env.settings(), address, env.now()))
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable
 
-from tracker.config import is_email
+from tracker.core.addresses import is_email
 from tracker.core.errors import InputError, ValidationErrors
 from tracker.core.schedule import RECURRENCES, DateError, parse_date
 

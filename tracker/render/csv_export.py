@@ -6,7 +6,7 @@ import csv
 import io
 from typing import Iterable
 
-from tracker.services.status import StatusRow
+from tracker.core.status import StatusRow
 
 COLUMNS = ("plan", "obligation", "title", "unit", "unit_name", "period", "due", "state", "submitted_at",
            "days_late")

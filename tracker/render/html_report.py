@@ -14,8 +14,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from tracker.render import vi
-from tracker.services.reportdata import ObligationInfo, ReportData
-from tracker.services.status import StatusRow
+from tracker.core.report import ObligationInfo, ReportData
+from tracker.core.status import StatusRow
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 TEMPLATE = "report.html.j2"

@@ -29,8 +29,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tracker.render import vi
-from tracker.services.reportdata import ReportData
-from tracker.services.status import StatusRow
+from tracker.core.report import ReportData
+from tracker.core.status import StatusRow
 
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:tracker:calendar")
 PRODID = "-//tracker//Han nop bao cao//VI"

@@ -21,6 +21,7 @@ import jinja2
 
 from tracker.config import Settings
 from tracker.core.digest import Digest, DigestItem
+from tracker.core.outgoing import Rendered
 from tracker.core.errors import ConfigError
 from tracker.shipped import templates_dir
 
@@ -30,13 +31,6 @@ WEEKDAYS = {
 }
 SENDER_NAME = {"vi": "Hệ thống nhắc hạn công việc", "en": "Deadline tracker"}
 _SUBJECT_MAX = 200
-
-
-@dataclass(frozen=True)
-class Rendered:
-    subject: str
-    text: str
-    html: str | None
 
 
 def render_digest(digest: Digest, settings: Settings) -> Rendered:

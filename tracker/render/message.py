@@ -29,26 +29,14 @@ import base64
 import hashlib
 import re
 import uuid
-from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from email.headerregistry import Address
 from email.utils import format_datetime
 
-from tracker.config import is_email
+from tracker.core.addresses import is_email
+from tracker.core.outgoing import Outgoing
 from tracker.render.mail import SENDER_NAME, clean_header
-
-@dataclass(frozen=True)
-class Outgoing:
-    """A message ready for a transport: envelope plus the bytes on the wire."""
-
-    message_id: str
-    sender: str
-    recipients: tuple[str, ...]  # envelope RCPT TO; may be fewer than To+Cc after rejections
-    data: bytes
-    rejected: dict[str, str] = field(default_factory=dict)  # address -> why, found before sending
-    file_stem: str = ""  # the file transport's name for it
-
 
 def message_id_for(outbox_id: int, key: str, sender: str) -> str:
     """``<outbox-42-1a2b3c4d5e6f@example.vn>``: derived from the row, so a resend

@@ -15,58 +15,14 @@ from sqlalchemy.engine import Connection
 
 from tracker.store.tables import assignments as A, obligations as O, plans as P, units as U
 from tracker.core.errors import InputError, NotFound
-from tracker.core.schedule import end_of_day, is_late
+from tracker.core.schedule import end_of_day
+from tracker.core.status import STATES, StatusRow, derive_state, summarise  # noqa: F401  (re-exported for the shells)
 from tracker.services.runtime import Runtime
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from tracker.store.models import Plan, Unit
-
-STATES = ("pending", "overdue", "submitted", "late", "waived")
-
-
-@dataclass(frozen=True)
-class StatusRow:
-    plan: str
-    obligation: str
-    title: str
-    unit: str
-    unit_name: str
-    period: str
-    due: datetime  # local time
-    state: str
-    submitted_at: datetime | None  # local time
-    days_late: int
-    # With include_all_kinds: windows and events too (``due`` is then their first
-    # moment, ``ends`` a window's last); not part of the JSON contract.
-    kind: str = "deadline"
-    ends: datetime | None = None  # local time
-
-    def to_json(self) -> dict:
-        """The contract shape of spec/cli.md (extra keys may follow)."""
-        return {
-            "plan": self.plan, "obligation": self.obligation, "unit": self.unit, "period": self.period,
-            "due": self.due.isoformat(), "state": self.state,
-            "submitted_at": self.submitted_at.isoformat() if self.submitted_at else None,
-            "days_late": self.days_late, "title": self.title, "unit_name": self.unit_name,
-        }
-
-
-def derive_state(a_state: str, due_at: datetime, submitted_at: datetime | None, now: datetime,
-                 tz: ZoneInfo) -> tuple[str, int]:
-    """(state users see, days late) from the stored state; pure."""
-    due_day = due_at.astimezone(tz).date()
-    if a_state == "waived":
-        return "waived", 0
-    if a_state == "submitted" and submitted_at is not None:
-        if is_late(submitted_at, due_at):
-            return "late", (submitted_at.astimezone(tz).date() - due_day).days
-        return "submitted", 0
-    if now > due_at:
-        return "overdue", (now.astimezone(tz).date() - due_day).days
-    return "pending", 0
-
 
 def state_filter(state: str, now: datetime):
     """SQL for one derived state, so filtering happens in the (indexed) query."""
@@ -148,13 +104,6 @@ def dead_letters(rt: Runtime) -> int:
 
     with rt.store.reader() as conn:
         return count_failed(conn)
-
-
-def summarise(rows: list[StatusRow]) -> dict[str, int]:
-    counts = {s: 0 for s in STATES}
-    for r in rows:
-        counts[r.state] += 1
-    return counts
 
 
 @dataclass(frozen=True)

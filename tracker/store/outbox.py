@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # neither the ORM nor the mail layer is needed to count or li
     from sqlalchemy.orm import Session
 
     from tracker.store.models import OutboxMessage
-    from tracker.render.mail import Rendered
+    from tracker.core.outgoing import Rendered
 
 
 def new_message(digest: Digest, rendered: Rendered, now: datetime, tz) -> dict:

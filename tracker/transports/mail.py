@@ -30,7 +30,7 @@ from typing import Protocol
 
 from tracker.config import Settings, smtp_password
 from tracker.core.errors import ConfigError, DeliveryError
-from tracker.render.message import Outgoing
+from tracker.core.outgoing import Outgoing
 from tracker.core.retry import describe_reply, is_permanent_code
 
 KEYRING_SERVICE = "tracker"
@@ -309,41 +309,3 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
     return str(exc) or type(exc).__name__
-
-
-# --- tracker mail test -----------------------------------------------------------
-
-def send_test_message(settings: Settings, address: str, now, environ: dict[str, str] | None = None) -> str:
-    """Send one test message to ``address``; return what the server said (or the
-    file's path). Any failure is a ``TrackerError`` with a one-line message."""
-    import uuid
-
-    from tracker.config import is_email
-    from tracker.core.errors import InputError
-    from tracker.render.message import build_message
-    from tracker.render.mail import clean_header, render_test
-
-    address = address.strip()
-    if not is_email(address):
-        raise InputError(f"{clean_header(address, 80)!r} is not an e-mail address", "ADDRESS")
-    rendered = render_test(settings, address, now)
-    domain = settings.mail.sender.rpartition("@")[2]
-    stem = f"test-{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
-    outgoing = build_message(
-        message_id=f"<{stem}@{domain}>", sender=settings.mail.sender, language=settings.tracker.language,
-        to=[address], subject=rendered.subject, text=rendered.text, html=rendered.html, date=now, file_stem=stem,
-    )
-    transport = make_transport(settings, environ)
-    transport.open()
-    try:
-        result = transport.send(outgoing, allow_partial=True)
-    finally:
-        transport.close()
-    if not result.accepted:
-        reason = "; ".join(reply for _code, reply in result.refused.values()) or "refused"
-        raise DeliveryError(f"{address} was refused: {reason}", permanent=True)
-    if transport.name == "smtp":
-        return f"{address}: accepted by {transport.where}: {result.reply}"  # type: ignore[attr-defined]
-    if transport.name == "file":
-        return f"{address}: written to {result.reply}"
-    return f"{address}: {result.reply}"
