@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from tracker.cli.common import Env, emit_json, fmt_local, pass_env, table
+from tracker.core.states import OutboxState
 
 
 @click.group()
@@ -46,7 +47,7 @@ def outbox() -> None:
 
 
 @outbox.command("list")
-@click.option("--state", "state", type=click.Choice(["queued", "sending", "sent", "failed"]),
+@click.option("--state", "state", type=click.Choice([s.value for s in OutboxState]),
               help="Only messages in this state.")
 @click.option("--limit", type=click.IntRange(min=1), help="Only the newest N messages.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per message).")
@@ -73,7 +74,7 @@ def list_(env: Env, state: str | None, limit: int | None, as_json: bool) -> None
     tz = rt.tz
 
     def when(r) -> str:
-        moment = r.sent_at if r.state == "sent" else r.next_attempt_at if r.state == "queued" else r.claimed_at
+        moment = r.sent_at if r.state == OutboxState.SENT else r.next_attempt_at if r.state == OutboxState.QUEUED else r.claimed_at
         return fmt_local(moment.astimezone(tz)) if moment else ""
 
     click.echo(table(
@@ -87,7 +88,7 @@ def list_(env: Env, state: str | None, limit: int | None, as_json: bool) -> None
 def _problem(row) -> str:
     if row.failed_recipients:
         rejected = "rejected: " + ", ".join(row.failed_recipients)
-        return rejected if row.state == "sent" else f"{row.last_error or ''} [{rejected}]".strip()
+        return rejected if row.state == OutboxState.SENT else f"{row.last_error or ''} [{rejected}]".strip()
     return row.last_error or ""
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from tracker.cli.common import Env, emit_json, fmt_local, pass_env, table
+from tracker.core.states import Kind, Status
 
 _STATE_LABEL = {"pending": "pending", "overdue": "OVERDUE", "submitted": "submitted", "late": "late",
                 "waived": "waived"}
@@ -13,7 +14,7 @@ _STATE_LABEL = {"pending": "pending", "overdue": "OVERDUE", "submitted": "submit
 @click.command()
 @click.option("--plan", "plan", metavar="ID", help="Only this plan.")
 @click.option("--unit", "unit", metavar="CODE", help="Only this unit.")
-@click.option("--state", "state", type=click.Choice(["pending", "overdue", "submitted", "late", "waived"]),
+@click.option("--state", "state", type=click.Choice([s.value for s in Status]),
               help="Only assignments in this state.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per assignment).")
 @pass_env
@@ -80,6 +81,6 @@ def upcoming(env: Env, days: int, as_json: bool) -> None:
         when = fmt_local(i.start, with_time=False)
         if i.end:
             when += " – " + fmt_local(i.end, with_time=False)
-        who = f"{len(i.units)} open" if i.kind == "deadline" else f"{len(i.units)} units"
+        who = f"{len(i.units)} open" if i.kind == Kind.DEADLINE else f"{len(i.units)} units"
         rows.append((when, i.kind, i.plan, i.obligation, i.period, who, i.title))
     click.echo(table(["date", "kind", "plan", "obligation", "period", "units", "title"], rows, max_width={6: 60}))

@@ -6,6 +6,7 @@ the outbox stores the rendered message with the items as JSON.
 
 from __future__ import annotations
 
+from tracker.core.states import Kind
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -46,7 +47,7 @@ class DigestItem:
         """
         if self.stage == "resolved":
             return 3
-        if self.stage.startswith("after:") or (self.kind == "deadline" and now > self.due_at):
+        if self.stage.startswith("after:") or (self.kind == Kind.DEADLINE and now > self.due_at):
             return 0  # a deadline's instant is the end of its day
         if self.stage == "before:0":
             return 1

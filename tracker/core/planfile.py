@@ -17,9 +17,10 @@ from typing import Any, Callable
 from tracker.core.addresses import is_email
 from tracker.core.errors import InputError, ValidationErrors
 from tracker.core.schedule import RECURRENCES, DateError, parse_date
+from tracker.core.states import Kind
 
 CODE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-KINDS = ("deadline", "window", "event")
+KINDS = tuple(Kind)
 CATEGORIES = ("report", "plan_submission", "window", "event", "quarterly_item", "other")
 
 _PLAN_KEYS = {"id", "number", "issuer", "place", "issued_on", "year", "title", "coordinator"}
@@ -236,16 +237,16 @@ def obligation_spec(c: Collector, node: Any, what: str, year: int | None) -> Obl
     oid = code_field(c, node, "id", what)
     label = f"obligation {oid!r}" if oid else what
     title = text_field(c, node, "title", label)
-    kind = text_field(c, node, "kind", label, required=False) or "deadline"
+    kind = text_field(c, node, "kind", label, required=False) or Kind.DEADLINE
     if kind not in KINDS:
         c.add(f"{label}: kind must be one of {', '.join(KINDS)}, not {kind!r}", node, "kind")
         return None
     first = last = None
     due_text = ""
-    if kind == "deadline":
+    if kind == Kind.DEADLINE:
         first = _date(c, node, "due", label, year)
         due_text = str(node.get("due", ""))
-    elif kind == "window":
+    elif kind == Kind.WINDOW:
         first = _date(c, node, "start", label, year)
         last = _date(c, node, "end", label, year)
         due_text = f"{node.get('start', '')} - {node.get('end', '')}"
@@ -258,7 +259,7 @@ def obligation_spec(c: Collector, node: Any, what: str, year: int | None) -> Obl
     if not isinstance(strict, bool):
         c.add(f"{label}: strict_before must be true or false", node, "strict_before")
         strict = False
-    if strict and kind != "deadline":
+    if strict and kind != Kind.DEADLINE:
         c.add(f"{label}: strict_before applies to deadlines only", node, "strict_before")
     recurrence = text_field(c, node, "recurrence", label, required=False) or "none"
     if recurrence not in RECURRENCES:
@@ -292,7 +293,7 @@ def obligation_spec(c: Collector, node: Any, what: str, year: int | None) -> Obl
     category = text_field(c, node, "category", label, required=False)
     if category is not None and category not in CATEGORIES:
         c.add(f"{label}: category must be one of {', '.join(CATEGORIES)}", node, "category")
-    if oid is None or title is None or first is None or (kind == "window" and last is None):
+    if oid is None or title is None or first is None or (kind == Kind.WINDOW and last is None):
         return None
     return ObligationSpec(
         oid, title, kind, first, last, due_text, bool(strict), recurrence, responsible, report_to, shift,

@@ -30,9 +30,10 @@ from typing import Mapping
 from zoneinfo import ZoneInfo
 
 from tracker.core.calendar import WorkCalendar
+from tracker.core.states import AssignmentState, Kind, StageOutcome
 
-SENT = "sent"
-SKIPPED = "skipped"
+SENT = StageOutcome.SENT
+SKIPPED = StageOutcome.SKIPPED
 LEADERSHIP = "leadership"  # route to the leadership list of the config
 RESOLVED = "resolved"
 
@@ -66,7 +67,7 @@ class Target:
     unit: str  # the responsible unit's code
     coordinator: str  # the unit escalations go to: obligation.report_to or plan.coordinator
     ends_at: datetime | None = None  # windows
-    state: str = "open"  # open | submitted | waived
+    state: str = AssignmentState.OPEN
     submitted_at: datetime | None = None
     reminders: tuple[int, ...] | None = None  # per-obligation override of the config
     escalation: tuple[int, ...] | None = None
@@ -135,18 +136,18 @@ def _ladder(kind: str, due_at: datetime, ends_at: datetime | None, reminders: tu
             escalation: tuple[int, ...] | None, cal: WorkCalendar, pol: PolicySettings) -> tuple[Stage, ...]:
     anchor = due_at.astimezone(pol.tz).date()
     stages: list[Stage] = []
-    if kind == "deadline":
+    if kind == Kind.DEADLINE:
         days = reminders if reminders is not None else pol.reminders
         stages += [_reminder(f"before:{n}", anchor, n, due_at, cal, pol) for n in sorted(set(days))]
         levels = sorted(escalation if escalation is not None else pol.escalation)
         for level, n in enumerate(levels, start=1):
             stages.append(Stage(f"after:{level}", _at(cal.add_working_days(anchor, n), pol), 1000 + level, None))
-    elif kind == "window":
+    elif kind == Kind.WINDOW:
         stages += [_reminder(f"window:before:{n}", anchor, n, due_at, cal, pol)
                    for n in sorted(set(pol.window_reminders)) if n > 0]
         end = ends_at or due_at + timedelta(days=1)
         stages.append(Stage("window:start", _at(cal.previous_working_day(anchor), pol), 0, end))
-    elif kind == "event":
+    elif kind == Kind.EVENT:
         stages += [_reminder(f"event:before:{n}", anchor, n, due_at, cal, pol)
                    for n in sorted(set(pol.event_reminders))]
     return tuple(sorted(stages, key=lambda s: s.order))
@@ -202,9 +203,9 @@ def decide(target: Target, history: Mapping[str, Past], cal: WorkCalendar, pol: 
     ``history`` maps stage name -> Past for the target's current deadline only: an
     extension or a moved date starts a fresh ladder.
     """
-    if target.state == "waived":
+    if target.state == AssignmentState.WAIVED:
         return Verdict((), None)
-    if target.state == "submitted":
+    if target.state == AssignmentState.SUBMITTED:
         return _after_submission(target, history, cal, pol, now)
     stages = ladder(target, cal, pol)
     undecided = [s for s in stages if s.name not in history]

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from tracker.core.calendar import WorkCalendar
 from tracker.core.policy import PolicySettings
 from tracker.core.status import StatusRow
+from tracker.core.states import Kind
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class ReportData:
 
     @property
     def deadlines(self) -> list[StatusRow]:
-        return [r for r in self.rows if r.kind == "deadline"]
+        return [r for r in self.rows if r.kind == Kind.DEADLINE]
 
     def obligation(self, row: StatusRow) -> ObligationInfo:
         return self.obligations[(row.plan, row.obligation)]

@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from tracker.core.calendar import WorkCalendar
+from tracker.core.states import Kind
 
 END_OF_DAY = time(23, 59, 59)
 _DMY = re.compile(r"^\s*(\d{1,2})\s*/\s*(\d{1,2})(?:\s*/\s*(\d{4}))?\s*$")
@@ -150,10 +151,10 @@ def occurrence(rule: ObligationDates, period: str | int, calendar: WorkCalendar,
     months = _months_after_anchor(rule, period)
     label = str(period)
     first = shift_months(rule.first, months)
-    if rule.kind == "deadline":
+    if rule.kind == Kind.DEADLINE:
         day = last_acceptable_day(first, strict_before=rule.strict_before, shift=rule.shift, calendar=calendar)
         return Occurrence(label, end_of_day(day, tz), None, day)
-    if rule.kind == "window":
+    if rule.kind == Kind.WINDOW:
         assert rule.last is not None
         last = shift_months(rule.last, months)
         return Occurrence(label, start_of_day(first, tz), end_of_day(last, tz), first)

@@ -8,8 +8,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from tracker.core.schedule import is_late
+from tracker.core.states import AssignmentState, Kind, Status
 
-STATES = ("pending", "overdue", "submitted", "late", "waived")
+STATES = tuple(Status)
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class StatusRow:
     days_late: int
     # With include_all_kinds: windows and events too (``due`` is then their first
     # moment, ``ends`` a window's last); not part of the JSON contract.
-    kind: str = "deadline"
+    kind: str = Kind.DEADLINE
     ends: datetime | None = None  # local time
 
     def to_json(self) -> dict:
@@ -43,15 +44,15 @@ def derive_state(a_state: str, due_at: datetime, submitted_at: datetime | None, 
                  tz: ZoneInfo) -> tuple[str, int]:
     """(state users see, days late) from the stored state; pure."""
     due_day = due_at.astimezone(tz).date()
-    if a_state == "waived":
-        return "waived", 0
-    if a_state == "submitted" and submitted_at is not None:
+    if a_state == AssignmentState.WAIVED:
+        return Status.WAIVED, 0
+    if a_state == AssignmentState.SUBMITTED and submitted_at is not None:
         if is_late(submitted_at, due_at):
-            return "late", (submitted_at.astimezone(tz).date() - due_day).days
-        return "submitted", 0
+            return Status.LATE, (submitted_at.astimezone(tz).date() - due_day).days
+        return Status.SUBMITTED, 0
     if now > due_at:
-        return "overdue", (now.astimezone(tz).date() - due_day).days
-    return "pending", 0
+        return Status.OVERDUE, (now.astimezone(tz).date() - due_day).days
+    return Status.PENDING, 0
 
 
 def summarise(rows: list[StatusRow]) -> dict[str, int]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from tracker.render import vi
 from tracker.core.report import ObligationInfo, ReportData
 from tracker.core.status import StatusRow
+from tracker.core.states import Kind, Status
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 TEMPLATE = "report.html.j2"
@@ -36,11 +37,11 @@ class UnitRate:
     @property
     def due(self) -> int:
         """Assignments whose deadline has passed or that were handed in: the base of the rate."""
-        return self.counts["submitted"] + self.counts["late"] + self.counts["overdue"]
+        return self.counts[Status.SUBMITTED] + self.counts[Status.LATE] + self.counts[Status.OVERDUE]
 
     @property
     def rate(self) -> float | None:
-        return self.counts["submitted"] / self.due if self.due else None
+        return self.counts[Status.SUBMITTED] / self.due if self.due else None
 
     @property
     def percent(self) -> str:
@@ -49,7 +50,7 @@ class UnitRate:
     def segments(self) -> list[tuple[str, float, float]]:
         """(state, x, width) of the stacked bar, in drawing units."""
         out, x = [], 0.0
-        for state in ("submitted", "late", "overdue"):
+        for state in (Status.SUBMITTED, Status.LATE, Status.OVERDUE):
             if self.counts[state]:
                 w = BAR_WIDTH * self.counts[state] / self.due
                 out.append((state, x, w))
@@ -109,8 +110,8 @@ def context(data: ReportData) -> dict:
     deadlines = data.deadlines
     rates = unit_rates(deadlines)
     totals = {s: sum(r.counts[s] for r in rates) for s in vi.STATE}
-    due = totals["submitted"] + totals["late"] + totals["overdue"]
-    overdue = sorted((r for r in deadlines if r.state == "overdue"),
+    due = totals[Status.SUBMITTED] + totals[Status.LATE] + totals[Status.OVERDUE]
+    overdue = sorted((r for r in deadlines if r.state == Status.OVERDUE),
                      key=lambda r: (-r.days_late, r.due, r.unit_name, r.obligation))
     columns = year_columns(deadlines, year)
     cells = {(r.plan, r.obligation, r.period, r.unit): r for r in deadlines}
@@ -184,11 +185,11 @@ def timeline_lanes(data: ReportData, year: int) -> list[Lane]:
     lanes: list[Lane] = []
     seen: set[tuple[str, str]] = set()
     for r in data.rows:
-        if r.kind == "deadline" or r.due.year != year or (r.plan, r.obligation) in seen:
+        if r.kind == Kind.DEADLINE or r.due.year != year or (r.plan, r.obligation) in seen:
             continue
         seen.add((r.plan, r.obligation))
         start = r.due.date()
-        if r.kind == "window":
+        if r.kind == Kind.WINDOW:
             end = min(r.ends.date() if r.ends else start, date(year, 12, 31))
             x0 = _x(start, year)
             width = max(_x(end + timedelta(days=1), year) - x0, 2.0)
@@ -257,8 +258,8 @@ def source_rows(data: ReportData) -> list[SourceRow]:
 
 
 def _when(r: StatusRow) -> str:
-    if r.kind == "deadline":
+    if r.kind == Kind.DEADLINE:
         return f"hạn cuối 23:59 {vi.fmt_day(r.due)}" if r.due.second else f"hạn cuối {vi.fmt_instant(r.due)}"
-    if r.kind == "window" and r.ends:
+    if r.kind == Kind.WINDOW and r.ends:
         return f"{vi.fmt_day(r.due)} – {vi.fmt_day(r.ends)}"
     return vi.fmt_day(r.due)

@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 from tracker.render import vi
 from tracker.core.report import ReportData
 from tracker.core.status import StatusRow
+from tracker.core.states import Kind, Status
 
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:tracker:calendar")
 PRODID = "-//tracker//Han nop bao cao//VI"
@@ -93,12 +94,12 @@ def _event(data: ReportData, rows: list[StatusRow]):
     ev.add("summary", _summary(ob.kind, ob.title, rows, single=unit is not None))
     ev.add("categories", [vi.KIND[ob.kind]])
     ev.add("transp", "TRANSPARENT")
-    if unit and first.state == "waived":
+    if unit and first.state == Status.WAIVED:
         ev.add("status", "CANCELLED")  # the unit was excused: clients strike it through
     else:
         ev.add("status", "CONFIRMED")
 
-    if ob.kind == "deadline":
+    if ob.kind == Kind.DEADLINE:
         due = first.due.astimezone(tz)
         start_at = due.replace(second=0) if due.second else due - timedelta(minutes=1)
         ev.add("dtstart", start_at)
@@ -143,27 +144,27 @@ def alarm_times(data: ReportData, row: StatusRow, reminders: tuple[int, ...] | N
 
 
 def _wants_alarms(data: ReportData, kind: str, rows: list[StatusRow]) -> bool:
-    if kind == "deadline":
-        return any(r.state == "pending" for r in rows)
+    if kind == Kind.DEADLINE:
+        return any(r.state == Status.PENDING for r in rows)
     return rows[0].due > data.now  # windows and events: until they begin
 
 
 def _summary(kind: str, title: str, rows: list[StatusRow], *, single: bool) -> str:
-    if kind != "deadline":
+    if kind != Kind.DEADLINE:
         return title
     text = f"Hạn nộp: {title}"
     if single:
         state = rows[0].state
-        return text if state == "pending" else f"{text} ({vi.STATE[state]})"
-    open_ = sum(r.state in ("pending", "overdue") for r in rows)
+        return text if state == Status.PENDING else f"{text} ({vi.STATE[state]})"
+    open_ = sum(r.state in (Status.PENDING, Status.OVERDUE) for r in rows)
     return f"{text} ({open_}/{len(rows)} đơn vị chưa nộp)" if open_ else f"{text} (đã đủ)"
 
 
 def _alarm_text(kind: str, title: str, day: datetime) -> str:
     # The date, not "in N days": an alarm moved off a weekend rings earlier than N.
-    if kind == "deadline":
+    if kind == Kind.DEADLINE:
         return f"Nhắc hạn nộp {vi.fmt_day(day)}: {title}"
-    if kind == "window":
+    if kind == Kind.WINDOW:
         return f"Sắp bắt đầu ({vi.fmt_day(day)}): {title}"
     return f"Sắp đến {vi.fmt_day(day)}: {title}"
 
@@ -173,9 +174,9 @@ def _description(data: ReportData, rows: list[StatusRow], tz: ZoneInfo) -> str:
     ob = data.obligation(first)
     plan = data.plan_info(first.plan)
     lines = [f"Kế hoạch {plan.number or plan.code} của {plan.issuer}: {plan.title}"]
-    if ob.kind == "deadline":
+    if ob.kind == Kind.DEADLINE:
         lines.append(f"Hạn cuối: {vi.fmt_instant(first.due.astimezone(tz))} (giờ {tz.key})")
-    elif ob.kind == "window":
+    elif ob.kind == Kind.WINDOW:
         end = first.ends.astimezone(tz) if first.ends else first.due
         lines.append(f"Thời gian: {vi.fmt_day(first.due.astimezone(tz))} – {vi.fmt_day(end)}")
     else:
@@ -186,13 +187,13 @@ def _description(data: ReportData, rows: list[StatusRow], tz: ZoneInfo) -> str:
     as_of = f"(tính đến {data.now:%H:%M %d/%m/%Y})"
     if data.unit:
         lines.append(f"Đơn vị: {first.unit_name}")
-        if ob.kind == "deadline":
+        if ob.kind == Kind.DEADLINE:
             lines.append(f"Trạng thái: {vi.state_phrase(first.state, first.days_late)} {as_of}")
             if first.submitted_at:
                 lines.append(f"Đã nộp lúc: {vi.fmt_instant(first.submitted_at.astimezone(tz))}")
-    elif ob.kind == "deadline":
+    elif ob.kind == Kind.DEADLINE:
         lines.append(f"Trạng thái {as_of}:")
-        for state in ("overdue", "pending", "late", "submitted", "waived"):
+        for state in (Status.OVERDUE, Status.PENDING, Status.LATE, Status.SUBMITTED, Status.WAIVED):
             names = [r.unit_name for r in rows if r.state == state]
             if names:
                 lines.append(f"- {vi.STATE[state].capitalize()} ({len(names)}): {'; '.join(names)}")

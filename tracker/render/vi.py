@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tracker.core.states import Kind, Status
 import re
 from datetime import date, datetime
 
@@ -39,7 +40,7 @@ def fmt_instant(value: datetime) -> str:
 def state_phrase(state: str, days_late: int) -> str:
     """'quá hạn 3 ngày', 'nộp muộn 1 ngày', 'nộp đúng hạn'."""
     text = STATE.get(state, state)
-    if state in ("overdue", "late") and days_late:
+    if state in (Status.OVERDUE, Status.LATE) and days_late:
         text += f" {days_late} ngày"
     return text
 
@@ -47,9 +48,9 @@ def state_phrase(state: str, days_late: int) -> str:
 def rule_phrase(kind: str, strict_before: bool, due_text: str | None) -> str:
     """The date rule as the plan words it: 'trước ngày 30/5/2021', 'chậm nhất ngày 31/5'."""
     text = due_text or ""
-    if kind == "deadline":
+    if kind == Kind.DEADLINE:
         return ("trước ngày " if strict_before else "chậm nhất ngày ") + text
-    return ("từ ngày " if kind == "window" else "ngày ") + text
+    return ("từ ngày " if kind == Kind.WINDOW else "ngày ") + text
 
 
 def plain_source(source: str | None) -> str:

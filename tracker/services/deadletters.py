@@ -15,6 +15,7 @@ from sqlalchemy import insert, select
 from tracker.store.tables import outbox, plans, units
 from tracker.store.outbox import FailedDelivery, failed_since
 from tracker.services.runtime import Runtime
+from tracker.core.states import OutboxState
 
 NOTICE_PREFIX = "dead-letter|"
 # Failures older than this were reported by earlier passes (or predate the
@@ -70,7 +71,7 @@ def notify_dead_letters(rt: Runtime, conn, now: datetime) -> int:
         subject, body = render_notice(failure, unit.name, rt.settings.tracker.language, rt.tz)
         rows.append({
             "key": key, "recipient_unit": unit.code, "to_addrs": list(unit.emails), "cc_addrs": [], "reply_to": [],
-            "subject": subject, "body_text": body, "body_html": None, "items": [], "state": "queued",
+            "subject": subject, "body_text": body, "body_html": None, "items": [], "state": OutboxState.QUEUED,
             "attempts": 0, "next_attempt_at": now, "created_at": now,
         })
     if rows:

@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection
 
 from tracker.store.tables import outbox as T
 from tracker.core.errors import DeliveryError, TrackerError
+from tracker.core.states import OutboxState
 
 LEASE = timedelta(minutes=10)
 DEFAULT_LIMIT = 500
@@ -142,8 +143,8 @@ def _claimable(due_by, stale_before):
     """Queued and due, or claimed by a daemon whose lease ran out (it died mid-send).
     Takes values or bind parameters: the listing and the claim share one rule."""
     return or_(
-        and_(T.c.state == "queued", or_(T.c.next_attempt_at.is_(None), T.c.next_attempt_at <= due_by)),
-        and_(T.c.state == "sending", T.c.claimed_at < stale_before),
+        and_(T.c.state == OutboxState.QUEUED, or_(T.c.next_attempt_at.is_(None), T.c.next_attempt_at <= due_by)),
+        and_(T.c.state == OutboxState.SENDING, T.c.claimed_at < stale_before),
     )
 
 
@@ -229,7 +230,7 @@ def _statements() -> dict:
     claimable = _claimable(bindparam("due_by"), bindparam("stale_before"))
     claim_stmt = (
         T.update().where(T.c.id == bindparam("oid"), claimable)
-        .values(state="sending", claimed_by=bindparam("w", type_=T.c.claimed_by.type),
+        .values(state=OutboxState.SENDING, claimed_by=bindparam("w", type_=T.c.claimed_by.type),
                 claimed_at=bindparam("taken_at", type_=T.c.claimed_at.type), attempts=T.c.attempts + 1)
         .returning(*_CLAIMED_COLUMNS)
     )
@@ -277,7 +278,7 @@ def _attempt(rt, transport, row: Claimed, now: datetime) -> Outcome:
     outgoing = build_for_row(row, settings.mail.sender, settings.tracker.language, now.astimezone(settings.tz))
     rejected = dict(outgoing.rejected)  # invalid addresses: refused before we even connect
     if not outgoing.recipients:
-        return Outcome(row, "failed", "no valid recipient" + _reasons(rejected), rejected)
+        return Outcome(row, OutboxState.FAILED, "no valid recipient" + _reasons(rejected), rejected)
     try:
         result = transport.send(outgoing, allow_partial=final)
     except ConnectionLost:
@@ -289,11 +290,11 @@ def _attempt(rt, transport, row: Claimed, now: datetime) -> Outcome:
         # On the final attempt, recipients still deferring (4xx) are given up on.
         rejected.update(result.transient_refusals())
         error = ("rejected: " + _reasons(rejected).strip(" ;()")) if rejected else None
-        return Outcome(row, "sent", error, rejected, sent_at=now)
+        return Outcome(row, OutboxState.SENT, error, rejected, sent_at=now)
     if result.deferred:  # someone said "try later": keep it whole, remember the hard refusals
         return _failure(rt, row, now, "deferred: " + _reasons(result.transient_refusals()).strip(" ;()"),
                         permanent=False, rejected=rejected)
-    return Outcome(row, "failed", "every recipient was refused" + _reasons(rejected), rejected)
+    return Outcome(row, OutboxState.FAILED, "every recipient was refused" + _reasons(rejected), rejected)
 
 
 def _reasons(refused: dict[str, str]) -> str:
@@ -306,8 +307,8 @@ def _failure(rt, row: Claimed, now: datetime, error: str, *, permanent: bool,
     from tracker.core.retry import backoff
 
     if permanent or row.attempts >= rt.settings.mail.max_attempts:
-        return Outcome(row, "failed", error, dict(rejected or {}))
-    return Outcome(row, "queued", error, dict(rejected or {}), next_attempt_at=now + backoff(row.attempts))
+        return Outcome(row, OutboxState.FAILED, error, dict(rejected or {}))
+    return Outcome(row, OutboxState.QUEUED, error, dict(rejected or {}), next_attempt_at=now + backoff(row.attempts))
 
 
 def _apply(conn: Connection, outcome: Outcome, report: DeliveryReport) -> None:
@@ -333,9 +334,9 @@ def _apply_params(outcome: Outcome | None, *, prefix: str = "") -> dict:
 def _count(outcome: Outcome, rowcount: int, report: DeliveryReport) -> None:
     if rowcount != 1:
         report.errors.append(f"outbox {outcome.row.id}: claim lost while sending (another daemon took it over)")
-    if outcome.state == "sent":
+    if outcome.state == OutboxState.SENT:
         report.sent += 1
-    elif outcome.state == "failed":
+    elif outcome.state == OutboxState.FAILED:
         report.failed += 1
     else:
         report.retrying += 1

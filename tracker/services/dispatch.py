@@ -17,6 +17,7 @@ from sqlalchemy import select
 from tracker.store.tables import decisions, units
 from tracker.core.digest import Digest, DigestItem
 from tracker.core.policy import LEADERSHIP, Past, Target
+from tracker.core.states import AssignmentState
 
 # Assignments, obligations, plans and units are read by attribute (``ob.report_to``),
 # so these functions take ORM objects (imports, simulate) and Core rows (the tick)
@@ -53,7 +54,7 @@ def _tuple(values) -> tuple[int, ...] | None:
 
 
 def target_of(ob: Row, plan: Row, *, unit_code: str, kind: str, due_at: datetime,
-              ends_at: datetime | None, state: str = "open", submitted_at: datetime | None = None) -> Target:
+              ends_at: datetime | None, state: str = AssignmentState.OPEN, submitted_at: datetime | None = None) -> Target:
     """The policy's view of one assignment (or of a period about to become one)."""
     return Target(
         kind=kind, due_at=due_at, unit=unit_code, coordinator=ob.report_to or plan.coordinator_code,
@@ -63,7 +64,7 @@ def target_of(ob: Row, plan: Row, *, unit_code: str, kind: str, due_at: datetime
 
 
 def make_context(*, ob: Row, plan: Row, unit_code: str, unit_name: str, period: str, kind: str,
-                 due_at: datetime, ends_at: datetime | None, state: str = "open",
+                 due_at: datetime, ends_at: datetime | None, state: str = AssignmentState.OPEN,
                  submitted_at: datetime | None = None) -> Context:
     target = target_of(ob, plan, unit_code=unit_code, kind=kind, due_at=due_at, ends_at=ends_at, state=state,
                        submitted_at=submitted_at)

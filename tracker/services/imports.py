@@ -22,6 +22,7 @@ from tracker.services.materialise import materialise, occurrence_for, responsibl
 from tracker.services.records import mark_waived
 from tracker.services.runtime import Runtime
 from tracker.core.unitfile import parse_units
+from tracker.core.states import AssignmentState, Status, UnitStatus
 
 UNIT_FIELDS = ("name", "emails", "head_email", "kind", "parent_code")
 PLAN_FIELDS = ("number", "issuer", "place", "issued_on", "year", "title", "coordinator_code", "unit_codes")
@@ -105,7 +106,7 @@ def _upsert_units(session: Session, specs, now: datetime, actor: str, result: Im
                   "kind": spec.kind, "parent_code": spec.parent}
         unit = existing.get(spec.code)
         if unit is None:
-            session.add(Unit(code=spec.code, status="active", created_at=now, updated_at=now, **values))
+            session.add(Unit(code=spec.code, status=UnitStatus.ACTIVE, created_at=now, updated_at=now, **values))
             audit.record(session, at=now, actor=actor, action="create", entity="unit", entity_id=spec.code,
                          after=values)
             result.created.append(spec.code)
@@ -262,7 +263,7 @@ def _reschedule(rt: Runtime, session: Session, ob: Obligation, plan: Plan, now: 
     """New dates for open assignments; submitted ones keep theirs (and their lateness)."""
     count = 0
     for a in session.scalars(select(Assignment).where(Assignment.obligation_id == ob.id,
-                                                      Assignment.state == "open")):
+                                                      Assignment.state == AssignmentState.OPEN)):
         occ = occurrence_for(rt, ob, plan, a.period)
         a.kind, a.base_due_at, a.ends_at = ob.kind, occ.due_at, occ.ends_at
         a.due_at = a.extended_until or occ.due_at
@@ -280,7 +281,7 @@ def _drop_units(rt: Runtime, session: Session, ob: Obligation, plan: Plan, now: 
 
 def _waive_open(rt: Runtime, session: Session, query, now: datetime, reason: str) -> int:
     count = 0
-    for a in session.scalars(query.where(Assignment.state == "open")):
+    for a in session.scalars(query.where(Assignment.state == AssignmentState.OPEN)):
         mark_waived(session, a, now, reason, rt.actor)
         count += 1
     return count

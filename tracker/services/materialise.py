@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from tracker.store.tables import assignments, obligations, plans, units
 from tracker.core.schedule import ObligationDates, Occurrence, occurrence, occurrences
 from tracker.services.runtime import Runtime
+from tracker.core.states import AssignmentState, Status, UnitStatus
 
 Row = Any  # an ORM object or a Core row with the table's column names
 
@@ -37,7 +38,7 @@ def responsible_units(conn, ob: Row, plan: Row) -> list[Row]:
     plan's own units (or every unit when the plan lists none), except the unit
     reports go to. ``conn``: a Connection, or a flushed Session."""
     u = units.c
-    query = select(u.id, u.code, u.name).where(u.status == "active")
+    query = select(u.id, u.code, u.name).where(u.status == UnitStatus.ACTIVE)
     if ob.responsible == "all":
         if plan.unit_codes:
             query = query.where(u.code.in_(plan.unit_codes))
@@ -110,7 +111,7 @@ _COLUMNS = ("obligation_id", "unit_id", "period", "kind", "base_due_at", "due_at
 
 
 def _row(ob: Row, unit_id: int, occ: Occurrence, now: datetime, first_action: datetime | None) -> tuple:
-    return (ob.id, unit_id, occ.period, ob.kind, occ.due_at, occ.due_at, occ.ends_at, "open", first_action,
+    return (ob.id, unit_id, occ.period, ob.kind, occ.due_at, occ.due_at, occ.ends_at, AssignmentState.OPEN, first_action,
             now, now)
 
 

@@ -16,6 +16,7 @@ from tracker.core.schedule import is_late
 from tracker.services import audit
 from tracker.services.runtime import Runtime
 from tracker.services.status import unit_or_fail
+from tracker.core.states import AssignmentState, Kind
 
 _FIELDS = ("state", "due_at", "extended_until", "submitted_at", "waived_at")
 
@@ -45,7 +46,7 @@ def find_assignment(session: Session, rt: Runtime, now: datetime, unit_code: str
         plans = ", ".join(sorted(o.plan.code for o in obligations))
         raise Ambiguous(f"obligation {obligation_code!r} is in several plans ({plans}): pick one with --plan")
     ob = obligations[0]
-    if ob.kind != "deadline":
+    if ob.kind != Kind.DEADLINE:
         raise InputError(f"obligation {obligation_code!r} is a {ob.kind}: it expects no submission", "OBLIGATION")
     query = select(Assignment).where(Assignment.obligation_id == ob.id, Assignment.unit_id == unit.id)
     if period:
@@ -53,7 +54,7 @@ def find_assignment(session: Session, rt: Runtime, now: datetime, unit_code: str
         if a is None:
             raise NotFound(f"unit {unit_code!r} has no assignment of {obligation_code!r} for period {period!r}")
         return a
-    candidates = list(session.scalars(query.where(Assignment.state == "open")))
+    candidates = list(session.scalars(query.where(Assignment.state == AssignmentState.OPEN)))
     if not candidates:
         raise NotFound(f"unit {unit_code!r} has no open assignment of {obligation_code!r} "
                        f"(is it responsible? see `tracker status --unit {unit_code}`)")
@@ -76,14 +77,14 @@ def submit(rt: Runtime, now: datetime, unit: str, obligation: str, *, plan: str 
         raise InputError("a submission cannot be recorded in the future", "--at")
     with rt.store.write() as session:
         a = find_assignment(session, rt, now, unit, obligation, plan, period)
-        if a.state == "submitted":
+        if a.state == AssignmentState.SUBMITTED:
             raise TrackerError(f"{unit} already submitted {obligation} ({a.period}) at "
                                f"{a.submitted_at.astimezone(rt.tz):%Y-%m-%d %H:%M}")
-        if a.state == "waived":
+        if a.state == AssignmentState.WAIVED:
             raise TrackerError(f"{unit} was excused from {obligation} ({a.period}): nothing to submit")
         before = audit.snapshot(a, _FIELDS)
         late = is_late(at, a.due_at)
-        a.state, a.submitted_at, a.next_action_at, a.updated_at = "submitted", at, now, now
+        a.state, a.submitted_at, a.next_action_at, a.updated_at = AssignmentState.SUBMITTED, at, now, now
         session.add(Submission(assignment_id=a.id, submitted_at=at, recorded_at=now, recorded_by=rt.actor,
                                note=note, late=late))
         audit.record(session, at=now, actor=rt.actor, action="submit", entity="assignment",
@@ -120,7 +121,7 @@ def extend(rt: Runtime, now: datetime, unit: str, obligation: str, *, until: dat
 
 def mark_waived(session: Session, a: Assignment, now: datetime, reason: str, actor: str) -> None:
     """Waive one assignment with its reason; the scheduler looks at it once more (and stops)."""
-    a.state, a.waived_at, a.next_action_at, a.updated_at = "waived", now, now, now
+    a.state, a.waived_at, a.next_action_at, a.updated_at = AssignmentState.WAIVED, now, now, now
     session.add(Waiver(assignment_id=a.id, reason=reason, waived_at=now, recorded_by=actor))
 
 
@@ -133,7 +134,7 @@ def _reason(reason: str | None) -> str:
 def _open_assignment(session: Session, rt: Runtime, now: datetime, unit: str, obligation: str,
                      plan: str | None, period: str | None, verb: str) -> Assignment:
     a = find_assignment(session, rt, now, unit, obligation, plan, period)
-    if a.state != "open":
+    if a.state != AssignmentState.OPEN:
         raise TrackerError(f"{unit} {obligation} ({a.period}) is already {a.state}: nothing to {verb}")
     return a
 

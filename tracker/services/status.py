@@ -18,6 +18,7 @@ from tracker.core.errors import InputError, NotFound
 from tracker.core.schedule import end_of_day
 from tracker.core.status import STATES, StatusRow, derive_state, summarise  # noqa: F401  (re-exported for the shells)
 from tracker.services.runtime import Runtime
+from tracker.core.states import AssignmentState, Kind, Status
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -26,16 +27,16 @@ if TYPE_CHECKING:
 
 def state_filter(state: str, now: datetime):
     """SQL for one derived state, so filtering happens in the (indexed) query."""
-    if state == "pending":
-        return and_(A.c.state == "open", A.c.due_at >= now)
-    if state == "overdue":
-        return and_(A.c.state == "open", A.c.due_at < now)
-    if state == "waived":
-        return A.c.state == "waived"
-    if state == "submitted":
-        return and_(A.c.state == "submitted", A.c.submitted_at <= A.c.due_at)
-    if state == "late":
-        return and_(A.c.state == "submitted", A.c.submitted_at > A.c.due_at)
+    if state == Status.PENDING:
+        return and_(A.c.state == AssignmentState.OPEN, A.c.due_at >= now)
+    if state == Status.OVERDUE:
+        return and_(A.c.state == AssignmentState.OPEN, A.c.due_at < now)
+    if state == Status.WAIVED:
+        return A.c.state == AssignmentState.WAIVED
+    if state == Status.SUBMITTED:
+        return and_(A.c.state == AssignmentState.SUBMITTED, A.c.submitted_at <= A.c.due_at)
+    if state == Status.LATE:
+        return and_(A.c.state == AssignmentState.SUBMITTED, A.c.submitted_at > A.c.due_at)
     raise InputError(f"unknown state {state!r} (one of {', '.join(STATES)})", "--state")
 
 
@@ -78,7 +79,7 @@ def status(rt: Runtime, now: datetime, *, plan: str | None = None, unit: str | N
             .join(U, A.c.unit_id == U.c.id)
         )
         if not include_all_kinds:
-            query = query.where(A.c.kind == "deadline")
+            query = query.where(A.c.kind == Kind.DEADLINE)
         if plan:
             query = query.where(O.c.plan_id == plan_id_or_fail(conn, plan))
         if unit:
@@ -122,8 +123,8 @@ class UpcomingItem:
         return {
             "plan": self.plan, "obligation": self.obligation, "title": self.title, "kind": self.kind,
             "period": self.period,
-            "due": self.start.isoformat() if self.kind == "deadline" else None,
-            "start": self.start.isoformat() if self.kind != "deadline" else None,
+            "due": self.start.isoformat() if self.kind == Kind.DEADLINE else None,
+            "start": self.start.isoformat() if self.kind != Kind.DEADLINE else None,
             "end": self.end.isoformat() if self.end else None,
             "date": self.start.date().isoformat(), "units": list(self.units), "source": self.source,
         }
@@ -143,8 +144,8 @@ def upcoming(rt: Runtime, now: datetime, days: int) -> list[UpcomingItem]:
             .join(O, A.c.obligation_id == O.c.id)
             .join(P, O.c.plan_id == P.c.id)
             .join(U, A.c.unit_id == U.c.id)
-            .where(A.c.state == "open", A.c.due_at <= until)
-            .where(or_(A.c.due_at >= now, and_(A.c.kind == "window", A.c.ends_at >= now)))
+            .where(A.c.state == AssignmentState.OPEN, A.c.due_at <= until)
+            .where(or_(A.c.due_at >= now, and_(A.c.kind == Kind.WINDOW, A.c.ends_at >= now)))
             .order_by(A.c.due_at, P.c.code, O.c.position, U.c.code)
         )
         grouped: dict[tuple, dict] = {}

@@ -46,6 +46,7 @@ from tracker.services.dispatch import (
 )
 from tracker.services.materialise import materialise
 from tracker.services.runtime import Runtime
+from tracker.core.states import OutboxState
 
 log = logging.getLogger("tracker.tick")
 
@@ -351,7 +352,7 @@ def _enqueue(p: _Pass, conn: Connection, digest: Digest) -> outbox.Enqueued | di
     if existing is not None:
         o = outbox_table.c
         grown = conn.execute(  # compare-and-set: only while no daemon has claimed it
-            update(outbox_table).where(o.id == existing.id, o.state == "queued", o.claimed_by.is_(None))
+            update(outbox_table).where(o.id == existing.id, o.state == OutboxState.QUEUED, o.claimed_by.is_(None))
             .values(to_addrs=list(digest.to), cc_addrs=list(digest.cc), reply_to=list(digest.reply_to),
                     subject=rendered.subject, body_text=rendered.text, body_html=rendered.html,
                     items=[i.to_json(p.rt.tz) for i in digest.items])

@@ -15,6 +15,7 @@ from tracker.services import audit
 from tracker.services.records import mark_waived
 from tracker.services.runtime import Runtime
 from tracker.services.status import unit_or_fail
+from tracker.core.states import AssignmentState, Status, UnitStatus
 
 
 @dataclass(frozen=True)
@@ -29,24 +30,24 @@ def retire(rt: Runtime, now: datetime, code: str, *, merged_into: str | None = N
            hand_over: bool = True) -> RetireResult:
     with rt.store.write() as session:
         unit = unit_or_fail(session, code)
-        if unit.status == "retired":
+        if unit.status == UnitStatus.RETIRED:
             raise TrackerError(f"unit {code!r} is already retired")
         successor = None
         if merged_into:
             if merged_into == code:
                 raise InputError("a unit cannot merge into itself", "--merged-into")
             successor = unit_or_fail(session, merged_into)
-            if successor.status != "active":
+            if successor.status != UnitStatus.ACTIVE:
                 raise InputError(f"unit {merged_into!r} is retired", "--merged-into")
         before = audit.snapshot(unit, ("status", "merged_into"))
-        unit.status, unit.merged_into, unit.updated_at = "retired", merged_into, now
+        unit.status, unit.merged_into, unit.updated_at = UnitStatus.RETIRED, merged_into, now
         handed = waived = 0
         taken = set()
         if successor is not None and hand_over:
             taken = set(session.execute(select(Assignment.obligation_id, Assignment.period)
                                         .where(Assignment.unit_id == successor.id)).all())
         for a in session.scalars(select(Assignment).where(Assignment.unit_id == unit.id,
-                                                          Assignment.state == "open")):
+                                                          Assignment.state == AssignmentState.OPEN)):
             if successor is not None and hand_over and (a.obligation_id, a.period) not in taken:
                 a.unit_id, a.next_action_at, a.updated_at = successor.id, now, now
                 handed += 1
@@ -56,6 +57,6 @@ def retire(rt: Runtime, now: datetime, code: str, *, merged_into: str | None = N
             mark_waived(session, a, now, reason, rt.actor)
             waived += 1
         audit.record(session, at=now, actor=rt.actor, action="retire", entity="unit", entity_id=code,
-                     before=before, after={"status": "retired", "merged_into": merged_into,
+                     before=before, after={"status": str(UnitStatus.RETIRED), "merged_into": merged_into,
                                            "handed_over": handed, "waived": waived})
         return RetireResult(code, merged_into, handed, waived)

@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from tracker.store.tables import outbox as T
 from tracker.core.digest import Digest
 from tracker.core.errors import InputError, NotFound
+from tracker.core.states import OutboxState
 
 if TYPE_CHECKING:  # neither the ORM nor the mail layer is needed to count or list the outbox
     from sqlalchemy.orm import Session
@@ -38,7 +39,7 @@ def new_message(digest: Digest, rendered: Rendered, now: datetime, tz) -> dict:
         "key": digest.key, "recipient_unit": digest.recipient_unit, "to_addrs": list(digest.to),
         "cc_addrs": list(digest.cc), "reply_to": list(digest.reply_to), "subject": rendered.subject,
         "body_text": rendered.text, "body_html": rendered.html, "items": [i.to_json(tz) for i in digest.items],
-        "state": "queued", "attempts": 0, "next_attempt_at": now, "created_at": now,
+        "state": OutboxState.QUEUED, "attempts": 0, "next_attempt_at": now, "created_at": now,
     }
 
 
@@ -104,23 +105,23 @@ def failed_since(session: Session, since: datetime) -> list[FailedDelivery]:
     since then that some addresses refused; oldest first. For the coordinator's digest."""
     rows = session.execute(
         select(T).where(or_(
-            and_(T.c.state == "failed", T.c.claimed_at >= since),
-            and_(T.c.state == "sent", T.c.sent_at >= since),
+            and_(T.c.state == OutboxState.FAILED, T.c.claimed_at >= since),
+            and_(T.c.state == OutboxState.SENT, T.c.sent_at >= since),
         )).order_by(T.c.id)
     )
     out = []
     for r in rows:
-        if r.state == "sent" and not r.failed_recipients:
+        if r.state == OutboxState.SENT and not r.failed_recipients:
             continue
         out.append(FailedDelivery(r.id, r.key, r.recipient_unit, tuple(r.to_addrs or ()), r.subject, r.state,
                                   tuple(r.failed_recipients or ()), r.last_error,
-                                  r.sent_at if r.state == "sent" else (r.claimed_at or r.created_at)))
+                                  r.sent_at if r.state == OutboxState.SENT else (r.claimed_at or r.created_at)))
     return out
 
 
 def count_failed(conn: Connection | Session) -> int:
     """Dead letters waiting for ``tracker outbox retry`` (shown by ``tracker status``)."""
-    return conn.scalar(select(func.count()).select_from(T).where(T.c.state == "failed"))
+    return conn.scalar(select(func.count()).select_from(T).where(T.c.state == OutboxState.FAILED))
 
 
 def list_messages(session: Session, state: str | None = None, limit: int | None = None) -> list[OutboxMessage]:
@@ -147,16 +148,16 @@ def requeue(rt, now: datetime, ids: list[int] | None = None) -> list[int]:
             missing = [str(i) for i in ids if i not in rows]
             if missing:
                 raise NotFound(f"no outbox message {', '.join(missing)}")
-            wrong = [f"{i} is {rows[i]}" for i in ids if rows[i] not in ("failed", "queued")]
+            wrong = [f"{i} is {rows[i]}" for i in ids if rows[i] not in (OutboxState.FAILED, OutboxState.QUEUED)]
             if wrong:
                 raise InputError("only failed or queued messages can be retried: " + "; ".join(wrong))
             targets = sorted(set(ids))
         else:
-            targets = list(session.scalars(select(T.c.id).where(T.c.state == "failed").order_by(T.c.id)))
+            targets = list(session.scalars(select(T.c.id).where(T.c.state == OutboxState.FAILED).order_by(T.c.id)))
         if targets:
             # Refused addresses get another chance too: the coordinator may have fixed the server or the address.
             session.execute(
                 update(T).where(T.c.id.in_(targets))
-                .values(state="queued", attempts=0, next_attempt_at=now, claimed_by=None, failed_recipients=None)
+                .values(state=OutboxState.QUEUED, attempts=0, next_attempt_at=now, claimed_by=None, failed_recipients=None)
             )
     return targets

@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 
 from tracker.store.types import UTCDateTime
+from tracker.core.states import AssignmentState, OutboxState, Status, UnitStatus
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -63,7 +64,7 @@ units = Table(
     _optional("kind", String(64)),
     _optional("parent_code", String(64)),
     # active | retired; a retired unit keeps its history. merged_into names the successor.
-    _required("status", String(16), default="active"),
+    _required("status", String(16), default=UnitStatus.ACTIVE.value),
     _optional("merged_into", String(64)),
     _required("created_at", UTCDateTime),
     _required("updated_at", UTCDateTime),
@@ -129,7 +130,7 @@ assignments = Table(
     _optional("extended_until", UTCDateTime),  # granted by the coordinator
     _required("due_at", UTCDateTime),  # effective: extended_until or base_due_at
     _optional("ends_at", UTCDateTime),  # windows
-    _required("state", String(16), default="open"),  # open | submitted | waived
+    _required("state", String(16), default=AssignmentState.OPEN.value),  # AssignmentState
     _optional("submitted_at", UTCDateTime),
     _optional("waived_at", UTCDateTime),
     _optional("next_action_at", UTCDateTime),
@@ -208,7 +209,7 @@ outbox = Table(
     _required("body_text", Text),
     _optional("body_html", Text),
     _required("items", JSON),
-    _required("state", String(16), default="queued"),
+    _required("state", String(16), default=OutboxState.QUEUED.value),
     _required("attempts", Integer, default=0),
     _optional("next_attempt_at", UTCDateTime),
     _optional("claimed_by", String(128)),

@@ -1,0 +1,57 @@
+"""The states and kinds the store records and users see, as named constants.
+
+They are ``StrEnum`` members: equal to the text stored in the database and
+printed in ``--json``, so the contract of docs/cli.md is unchanged, while the
+code names each state once.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """What an obligation is: a deadline to meet, a window to hold, an event to mark."""
+
+    DEADLINE = "deadline"
+    WINDOW = "window"
+    EVENT = "event"
+
+
+class AssignmentState(StrEnum):
+    """The stored state of one assignment (obligation x unit x period)."""
+
+    OPEN = "open"
+    SUBMITTED = "submitted"
+    WAIVED = "waived"
+
+
+class Status(StrEnum):
+    """The state users see: derived from the stored state, the deadline and ``now``."""
+
+    PENDING = "pending"
+    OVERDUE = "overdue"
+    SUBMITTED = "submitted"  # on time
+    LATE = "late"
+    WAIVED = "waived"
+
+
+class OutboxState(StrEnum):
+    """A queued message's life: queued -> sending (claimed) -> sent | failed, or back to queued."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class UnitStatus(StrEnum):
+    ACTIVE = "active"
+    RETIRED = "retired"
+
+
+class StageOutcome(StrEnum):
+    """What became of one reminder or escalation stage of an assignment."""
+
+    SENT = "sent"
+    SKIPPED = "skipped"
