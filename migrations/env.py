@@ -14,7 +14,7 @@ target_metadata = Base.metadata
 
 
 def _url() -> str:
-    url = config.attributes.get("url") or os.environ.get("TRACKER_DATABASE_URL") or "sqlite:///var/tracker.store"
+    url = config.attributes.get("url") or os.environ.get("TRACKER_DATABASE_URL") or "sqlite:///var/tracker.db"
     return normalise_url(url)
 
 

@@ -42,7 +42,7 @@ def migrated_template(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def db_url(tmp_path, migrated_template) -> str:
-    path = tmp_path / "tracker.store"
+    path = tmp_path / "tracker.db"
     shutil.copy(migrated_template, path)
     return f"sqlite:///{path}"
 

@@ -18,7 +18,7 @@ def test_defaults_without_a_file(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     s = load_settings(None, environ={})
     assert (s.tracker.database_url, s.tracker.timezone, s.schedule.reminders, s.schedule.escalation) == (
-        "sqlite:///var/tracker.store", "Asia/Ho_Chi_Minh", (14, 7, 3, 1, 0), (1, 3, 7))
+        "sqlite:///var/tracker.db", "Asia/Ho_Chi_Minh", (14, 7, 3, 1, 0), (1, 3, 7))
     assert s.source == "built-in defaults"
 
 

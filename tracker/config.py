@@ -26,7 +26,7 @@ _WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 
 
 @dataclass(frozen=True)
 class TrackerSection:
-    database_url: str = "sqlite:///var/tracker.store"
+    database_url: str = "sqlite:///var/tracker.db"
     timezone: str = "Asia/Ho_Chi_Minh"
     language: str = "vi"
 

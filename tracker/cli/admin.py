@@ -14,7 +14,7 @@ def init(env: Env) -> None:
 
     \b
     Example:
-      tracker --db sqlite:///var/tracker.store init
+      tracker --db sqlite:///var/tracker.db init
     """
     from tracker.store.engine import redact
     from tracker.services.catalog import init_db
