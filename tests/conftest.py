@@ -116,12 +116,21 @@ def _pg_reachable(url: str) -> str | None:
         return f"PostgreSQL not reachable at {url} ({type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''})"
 
 
+_PG_RAN: list[str] = []  # node ids of the tests that ran on PostgreSQL (for the summary line)
+
+
 @pytest.fixture
-def pg_url():
-    """A fresh, empty PostgreSQL database for one test (dropped afterwards)."""
+def pg_url(request):
+    """A fresh, empty PostgreSQL database for one test (dropped afterwards).
+
+    Without a reachable server the test is skipped, with the reason; under CI
+    (CI=true) it fails instead, so a CI run cannot pass by skipping PostgreSQL."""
     reason = _pg_reachable(PG_URL)
     if reason:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(reason + " (CI=true: PostgreSQL is required)", pytrace=False)
         pytest.skip(reason + "; set TRACKER_TEST_PG_URL")
+    _PG_RAN.append(request.node.nodeid)
     import psycopg
 
     name = f"tracker_t_{uuid.uuid4().hex[:12]}"
@@ -135,3 +144,10 @@ def pg_url():
             (name,),
         )
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Say how many tests ran on PostgreSQL, so a run that skipped them shows it."""
+    passed = {r.nodeid for r in terminalreporter.stats.get("passed", [])}
+    ran = [n for n in _PG_RAN if n in passed]
+    terminalreporter.write_line(f"PostgreSQL: {len(ran)} tests passed on {PG_URL}")

@@ -1,6 +1,6 @@
 """Frozen settings: built-in defaults < config file < TRACKER_* environment.
 
-Lookup order of the file (spec/cli.md): ``--config PATH``, ``$TRACKER_CONFIG``,
+Lookup order of the file (docs/cli.md): ``--config PATH``, ``$TRACKER_CONFIG``,
 ``./config/tracker.toml``, else built-in defaults only. Unknown keys are an
 error naming the key, so a typo never passes silently. Secrets (the SMTP
 password) are never read from the file.

@@ -30,7 +30,7 @@ class DigestItem:
     submitted_at: datetime | None = None  # for `resolved`
 
     def to_json(self, tz: ZoneInfo) -> dict:
-        """The item shape of spec/cli.md (simulate --json, outbox items)."""
+        """The item shape of docs/cli.md (simulate --json, outbox items)."""
         return {
             "plan": self.plan, "obligation": self.obligation, "unit": self.unit, "period": self.period,
             "stage": self.stage, "due": self.due_at.astimezone(tz).isoformat(),

@@ -1,4 +1,4 @@
-"""Read and validate plan files (spec/plan-file.md). Pure: text in, specs out.
+"""Read and validate plan files (docs/plan-file.md). Pure: text in, specs out.
 
 Every problem in a file is collected before anything is written, each naming
 the file and line, so the coordinator fixes a file in one round.

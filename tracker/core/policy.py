@@ -4,7 +4,7 @@ No database, no clock, no I/O: the scheduler (services/tick.py) and the preview
 (services/simulate.py) both call ``decide`` with ``now`` and the recorded history,
 so the whole year can be tested with plain datetimes in milliseconds.
 
-Stages (spec/cli.md): ``before:N`` (N days before a deadline), ``after:L``
+Stages (docs/cli.md): ``before:N`` (N days before a deadline), ``after:L``
 (escalation level L), ``window:before:N``, ``window:start``, ``event:before:N``
 and ``resolved`` (a late submission closing an escalation).
 

@@ -1,6 +1,6 @@
 """Dates to deadline instants, periods and yearly recurrence. Pure.
 
-Rules (spec/plan-file.md, DESIGN.md):
+Rules (docs/plan-file.md, DESIGN.md):
 - a date is ``d/m``, ``d/m/yyyy`` or ``yyyy-mm-dd``; without a year it takes the plan's year;
 - ``strict_before`` ("trước ngày D") makes the day before D the last acceptable day;
 - with ``shift = next_working_day`` a last acceptable day that is a day off moves to the

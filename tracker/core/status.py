@@ -31,7 +31,7 @@ class StatusRow:
     ends: datetime | None = None  # local time
 
     def to_json(self) -> dict:
-        """The contract shape of spec/cli.md (extra keys may follow)."""
+        """The contract shape of docs/cli.md (extra keys may follow)."""
         return {
             "plan": self.plan, "obligation": self.obligation, "unit": self.unit, "period": self.period,
             "due": self.due.isoformat(), "state": self.state,

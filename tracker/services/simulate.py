@@ -42,7 +42,7 @@ class Message:
         return self.digest.ordered()
 
     def to_json(self, tz) -> dict:
-        """The shape of spec/cli.md (``simulate --json``), one object per message."""
+        """The shape of docs/cli.md (``simulate --json``), one object per message."""
         d = self.digest
         return {
             "at": self.at.astimezone(tz).isoformat(), "to": list(d.to), "cc": list(d.cc),
