@@ -79,3 +79,19 @@ def test_message_id_and_sender_are_checked():
         _build(message_id="<a@b>\r\nBcc: x@y")
     with pytest.raises(ValueError):
         _build(sender="tracker@example.vn\r\nBcc: x@y")
+
+
+def test_an_outbox_row_gives_the_same_bytes_on_every_attempt():
+    from types import SimpleNamespace
+    from zoneinfo import ZoneInfo
+
+    from tracker.render.message import build_for_row
+
+    row = SimpleNamespace(id=7, key="k", message_id=None, to_addrs=["a@syt.example.vn"], cc_addrs=[], reply_to=[],
+                          subject="Nhắc hạn", body_text="Kính gửi\n", body_html="<p>Kính gửi</p>",
+                          failed_recipients=None, created_at=NOW)
+    first = build_for_row(row, "tracker@example.vn", "vi", ZoneInfo("Asia/Ho_Chi_Minh"))
+    again = build_for_row(row, "tracker@example.vn", "vi", ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert first.data == again.data
+    assert b"Date: Mon, 24 May 2021 08:00:00 +0700\r\n" in first.data  # when it was queued, not when sent
+    assert _parse(first.data).get_content_type() == "multipart/alternative"

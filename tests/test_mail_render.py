@@ -143,3 +143,17 @@ def test_render_subject_matches_render_digest(settings):
 
     for d in (digest(), digest(items=(item(), item("x", stage="after:1")))):
         assert render_subject(d, settings) == render_digest(d, settings).subject
+
+
+def test_templates_are_read_once_per_process(settings, monkeypatch):
+    import jinja2
+
+    d = digest()
+    first = render_digest(d, settings)
+
+    def no_file_access(*args, **kwargs):
+        raise AssertionError("a template file was read or checked again")
+
+    monkeypatch.setattr(jinja2.FileSystemLoader, "get_source", no_file_access)
+    monkeypatch.setattr("os.path.getmtime", no_file_access)
+    assert render_digest(d, settings) == first

@@ -191,7 +191,12 @@ def _render(settings: Settings, lang: str, name: str, context: dict[str, Any]) -
 
 
 def _search_path(settings: Settings) -> tuple[str, ...]:
-    custom = settings.mail.templates_dir.strip()
+    return _search_path_for(settings.mail.templates_dir.strip())
+
+
+@lru_cache(maxsize=8)
+def _search_path_for(custom: str) -> tuple[str, ...]:
+    """Looked up once per process and setting: rendering a digest stats no file."""
     paths = [str(templates_dir())]
     if custom:
         if not Path(custom).is_dir():
@@ -206,7 +211,10 @@ def _environments(search_path: tuple[str, ...]) -> tuple[jinja2.Environment, jin
     ``<b>`` stays text). StrictUndefined turns a template typo into an error."""
     common = dict(loader=jinja2.FileSystemLoader(list(search_path), encoding="utf-8"),
                   undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                  keep_trailing_newline=True, auto_reload=True)
+                  keep_trailing_newline=True,
+                  # Templates are read once per process; an operator restarts the
+                  # daemon after editing one (auto_reload stats the file per render).
+                  auto_reload=False)
     return jinja2.Environment(autoescape=False, **common), jinja2.Environment(autoescape=True, **common)
 
 

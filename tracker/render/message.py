@@ -28,8 +28,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-import uuid
-from datetime import datetime
+from datetime import datetime, tzinfo
 from functools import lru_cache
 from email.headerregistry import Address
 from email.utils import format_datetime
@@ -122,7 +121,7 @@ def build_message(
     # check it anyway: a line break not followed by a space would start a new header.
     if any(not h.isascii() or _BARE_BREAK.search(h) for h in headers):
         raise ValueError("internal error: unsafe header block")
-    data = (_CRLF.join(headers) + _CRLF).encode("ascii") + _body(text, html)
+    data = (_CRLF.join(headers) + _CRLF).encode("ascii") + _body(text, html, message_id)
 
     skip_lower = {s.lower() for s in skip}
     recipients = tuple(a for a in to_ok + cc_ok if a.lower() not in skip_lower)
@@ -141,14 +140,16 @@ _BARE_BREAK = re.compile(r"\r\n(?! )|\r(?!\n)|(?<!\r)\n")
 _WORD_BYTES = 39  # base64 of 39 bytes is 52 characters: every line stays under 78
 
 
-def _body(text: str, html: str | None) -> bytes:
+def _body(text: str, html: str | None, message_id: str) -> bytes:
     """MIME-Version, Content-Type and the body: text/plain, or multipart/alternative
     with text/plain and text/html; UTF-8, base64, so the message is 7-bit clean and
     passes servers without 8BITMIME or SMTPUTF8 unchanged."""
     if not html:
         return b"MIME-Version: 1.0\r\n" + _text_part(text, "plain")
     # base64 lines never start with "--", so no body line can look like this boundary.
-    boundary = f"=_tracker_{uuid.uuid4().hex}".encode("ascii")
+    # Derived from the Message-ID, not random: one outbox row is the same bytes on
+    # every attempt, so a resend is a true duplicate.
+    boundary = f"=_tracker_{hashlib.sha256(message_id.encode('utf-8')).hexdigest()[:32]}".encode("ascii")
     return b"".join([
         b'MIME-Version: 1.0\r\nContent-Type: multipart/alternative;\r\n boundary="', boundary, b'"\r\n\r\n',
         b"--", boundary, b"\r\n", _text_part(text, "plain"),
@@ -202,9 +203,13 @@ def _address_list(name: str, addresses: list[str]) -> str:
     return line if len(line) <= 78 else f"{name}: " + ("," + _CRLF + " ").join(addresses)
 
 
-def build_for_row(row, sender: str, language: str, date: datetime) -> Outgoing:
-    """The message for an ``OutboxMessage`` row (the row's Message-ID is reused if set)."""
+def build_for_row(row, sender: str, language: str, tz: tzinfo) -> Outgoing:
+    """The message for an outbox row (the row's Message-ID is reused if set).
+
+    Every part comes from the row, the Date included (when the message was
+    queued, in local time): each attempt sends the same bytes."""
     message_id = row.message_id or message_id_for(row.id, row.key, sender)
+    date = row.created_at.astimezone(tz)
     return build_message(
         message_id=message_id, sender=sender, language=language, to=row.to_addrs or [], cc=row.cc_addrs or [],
         reply_to=row.reply_to or [], subject=row.subject, text=row.body_text, html=row.body_html, date=date,

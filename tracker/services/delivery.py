@@ -164,6 +164,7 @@ class Claimed:
     body_text: str
     body_html: str | None
     failed_recipients: list[str] | None
+    created_at: datetime  # the message's Date: the same on every attempt
 
 
 _CLAIMED_COLUMNS = [T.c[f.name] for f in Claimed.__dataclass_fields__.values()]
@@ -275,7 +276,7 @@ def _attempt(rt, transport, row: Claimed, now: datetime) -> Outcome:
     settings = rt.settings
     final = row.attempts >= settings.mail.max_attempts
     # Date in local time: what the recipient reads when the client shows the raw header.
-    outgoing = build_for_row(row, settings.mail.sender, settings.tracker.language, now.astimezone(settings.tz))
+    outgoing = build_for_row(row, settings.mail.sender, settings.tracker.language, settings.tz)
     rejected = dict(outgoing.rejected)  # invalid addresses: refused before we even connect
     if not outgoing.recipients:
         return Outcome(row, OutboxState.FAILED, "no valid recipient" + _reasons(rejected), rejected)
