@@ -62,21 +62,38 @@ def list_(env: Env, as_json: bool) -> None:
 @click.argument("doc", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", "output", metavar="FILE", help="Write the draft here instead of stdout.")
 @click.option("--id", "plan_id", metavar="ID", help="The plan id to use (default: derived from the document).")
-def extract(doc: str, output: str | None, plan_id: str | None) -> None:
-    """Draft a plan file from a plan document (plain text, Vietnamese) for a
-    person to review: header, deadlines, windows, events, quarterly items and
-    responsible units. What the extractor is unsure of is listed under
-    review:. Unit e-mail addresses are left empty: fill them in, then import.
+@click.option("--units", "units_file", metavar="FILE",
+              help="Known units (.csv or .yaml unit file) to match the document's unit names to "
+                   "(default: the units in the store, when there is one).")
+@pass_env
+def extract(env: Env, doc: str, output: str | None, plan_id: str | None, units_file: str | None) -> None:
+    """Draft a plan file from a plan document (Vietnamese; .docx, .pdf with a
+    text layer, .txt, or .doc when LibreOffice is installed) for a person to
+    review: header, deadlines, windows, events, quarterly items and responsible
+    units. Unit names are matched to the known units (--units FILE, else the
+    store's), whose codes and e-mail addresses the draft then carries; what
+    the extractor is unsure of, and every unit it could not match, is listed
+    under review:.
 
     \b
     Example:
-      tracker plan extract ke-hoach-43.txt -o hn-2021-43.yaml
+      tracker plan extract ke-hoach-43.docx --units units.csv -o hn-2021-43.yaml
     """
     from tracker.extract import extract_plan, render_yaml
-    from tracker.services.imports import read_text
+    from tracker.extract.unitmatch import match_units
+    from tracker.services.documents import load_document, units_from_file, units_in_store
     from tracker.services.files import write_output
 
-    draft = extract_plan(read_text(doc), plan_id=plan_id)
+    reading = load_document(doc)
+    if units_file:
+        known, source = units_from_file(units_file), units_file
+    else:
+        known, source = units_in_store(env.database_url(), env.runtime), "the store"
+    draft = extract_plan(reading.text, plan_id=plan_id)
+    if reading.notes:
+        draft["review"] = reading.notes + list(draft.get("review") or [])
+    if known:
+        draft = match_units(draft, known, source)
     text = render_yaml(draft)
     if output in (None, "-"):
         click.echo(text, nl=False)
