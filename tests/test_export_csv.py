@@ -7,7 +7,7 @@ import json
 from tests.conftest import at, load_sample
 from tracker.services.records import submit
 
-HEADER = "plan,obligation,title,unit,unit_name,period,due,state,submitted_at,days_late"
+HEADER = "plan,obligation,title,unit,unit_name,period,due,state,submitted_at,days_late,data_from,data_to"
 KH = "Kế hoạch công tác bình đẳng giới và vì sự tiến bộ phụ nữ của đơn vị"
 BC6 = "Báo cáo 06 tháng công tác bình đẳng giới và vì sự tiến bộ phụ nữ"
 
@@ -27,14 +27,14 @@ def test_exact_csv_for_the_sample(rt, cli, tmp_path):
     lines = data[3:].decode("utf-8").split("\r\n")
     assert lines[0] == HEADER
     assert lines[1] == (f"hn-2021-43,ke-hoach-don-vi,{KH},catp,Công an thành phố Hà Nội,2021,"
-                        "2021-03-09T23:59:59+07:00,submitted,2021-03-05T10:00:00+07:00,0")
+                        "2021-03-09T23:59:59+07:00,submitted,2021-03-05T10:00:00+07:00,0,,")
     assert lines[2] == (f"hn-2021-43,ke-hoach-don-vi,{KH},ctk,Cục Thống kê Hà Nội,2021,"
-                        "2021-03-09T23:59:59+07:00,late,2021-03-12T10:00:00+07:00,3")
+                        "2021-03-09T23:59:59+07:00,late,2021-03-12T10:00:00+07:00,3,,")
     assert lines[3] == (f"hn-2021-43,ke-hoach-don-vi,{KH},hlhpn,Hội Liên hiệp Phụ nữ thành phố Hà Nội,2021,"
-                        "2021-03-09T23:59:59+07:00,overdue,,86")
+                        "2021-03-09T23:59:59+07:00,overdue,,86,,")
     # A unit name with a comma is quoted; "trước ngày 30/5" (a Sunday) became Monday 31/5.
     assert (f'hn-2021-43,bao-cao-6-thang,{BC6},ubnd-quan-huyen,"UBND các quận, huyện, thị xã",2021,'
-            "2021-05-31T23:59:59+07:00,overdue,,3") in lines
+            "2021-05-31T23:59:59+07:00,overdue,,3,,") in lines
     assert lines[-1] == ""  # every record ends with CRLF
     assert len(lines) == 1 + 14 * 4 + 1  # 14 units x (3 deadlines of 2021 + the plan of 2022)
 

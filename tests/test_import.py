@@ -259,10 +259,10 @@ def test_quarterly_obligation_gives_one_assignment_per_quarter(cli, tmp_path):
 
 
 def test_unknown_recurrence_is_rejected(cli, tmp_path):
-    path = write(tmp_path, "p.yaml", PLAN.format(due="20/3").replace("recurrence: none", "recurrence: monthly"))
+    path = write(tmp_path, "p.yaml", PLAN.format(due="20/3").replace("recurrence: none", "recurrence: weekly"))
     result = cli("plan", "import", path)
     assert result.err == (f"error: {path}:21: obligation 'bao-cao': recurrence must be one of none, yearly, "
-                          "half-yearly, quarterly, not 'monthly'\n")
+                          "half-yearly, quarterly, monthly, nine-monthly, not 'weekly'\n")
 
 
 def test_plan_file_that_changes_a_shared_unit_says_which(cli, tmp_path):

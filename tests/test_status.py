@@ -17,6 +17,7 @@ def test_status_json_is_the_contract_shape(cli):
         "plan": "hn-2021-43", "obligation": "bao-cao-6-thang", "unit": "syt", "period": "2021",
         "due": "2021-05-31T23:59:59+07:00", "state": "overdue", "submitted_at": None, "days_late": 3,
         "title": "Báo cáo 06 tháng công tác bình đẳng giới và vì sự tiến bộ phụ nữ", "unit_name": "Sở Y tế",
+        "data_from": None, "data_to": None,
     }
 
 

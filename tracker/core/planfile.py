@@ -16,6 +16,8 @@ from typing import Any, Callable
 
 from tracker.core.addresses import is_email
 from tracker.core.errors import InputError, ValidationErrors
+from tracker.core.dataperiod import DataPeriodRule
+from tracker.core.periodrules import cutoff_fields, monthly_day_problem
 from tracker.core.schedule import RECURRENCES, DateError, parse_date
 from tracker.core.states import Kind
 
@@ -28,6 +30,7 @@ _UNIT_KEYS = {"code", "name", "email", "head_email", "kind", "parent"}
 _OBLIGATION_KEYS = {
     "id", "title", "kind", "due", "start", "end", "date", "strict_before", "recurrence",
     "responsible", "report_to", "shift", "reminders", "escalation", "source", "source_line", "category",
+    "due_after_cutoff", "data_period", "short_months",
 }
 _TOP_KEYS = {"plan", "units", "obligations", "review"}
 
@@ -64,6 +67,8 @@ class ObligationSpec:
     where: str = ""
     responsible_where: str = ""
     report_to_where: str = ""
+    due_after_cutoff: int | None = None  # working days after the data cut-off (then ``first`` is the cut-off)
+    data_period: DataPeriodRule | None = None
 
 
 @dataclass(frozen=True)
@@ -243,9 +248,16 @@ def obligation_spec(c: Collector, node: Any, what: str, year: int | None) -> Obl
         return None
     first = last = None
     due_text = ""
-    if kind == Kind.DEADLINE:
+    recurrence = text_field(c, node, "recurrence", label, required=False) or "none"
+    after_cutoff, data_rule, cutoff_first, cutoff_text = cutoff_fields(c, node, label, kind, recurrence, year)
+    if "due_after_cutoff" in node:
+        first, due_text = cutoff_first, cutoff_text
+    elif kind == Kind.DEADLINE:
         first = _date(c, node, "due", label, year)
         due_text = str(node.get("due", ""))
+        problem = monthly_day_problem(first, recurrence, node.get("short_months"))
+        if problem:
+            c.add(f"{label}: {problem}", node, "due")
     elif kind == Kind.WINDOW:
         first = _date(c, node, "start", label, year)
         last = _date(c, node, "end", label, year)
@@ -261,7 +273,6 @@ def obligation_spec(c: Collector, node: Any, what: str, year: int | None) -> Obl
         strict = False
     if strict and kind != Kind.DEADLINE:
         c.add(f"{label}: strict_before applies to deadlines only", node, "strict_before")
-    recurrence = text_field(c, node, "recurrence", label, required=False) or "none"
     if recurrence not in RECURRENCES:
         c.add(f"{label}: recurrence must be one of {', '.join(RECURRENCES)}, not {recurrence!r}", node, "recurrence")
     responsible: str | tuple[str, ...] = "all"
@@ -300,6 +311,7 @@ def obligation_spec(c: Collector, node: Any, what: str, year: int | None) -> Obl
         reminders, escalation, text_field(c, node, "source", label, required=False), source_line, category,
         c.at(node), c.at(node, "responsible" if "responsible" in node else None),
         c.at(node, "report_to" if "report_to" in node else None),
+        after_cutoff, data_rule,
     )
 
 

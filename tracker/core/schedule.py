@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from tracker.core.calendar import WorkCalendar
 from tracker.core.states import Kind
+from tracker.core.dataperiod import DataPeriod, DataPeriodRule, resolve, shift_months  # noqa: F401  (shift_months re-exported)
 
 END_OF_DAY = time(23, 59, 59)
 _DMY = re.compile(r"^\s*(\d{1,2})\s*/\s*(\d{1,2})(?:\s*/\s*(\d{4}))?\s*$")
@@ -98,10 +99,10 @@ class Occurrence:
     day: date  # deadline: last acceptable day; window: start; event: the day
 
 
-RECURRENCES = ("none", "yearly", "half-yearly", "quarterly")
+RECURRENCES = ("none", "yearly", "half-yearly", "quarterly", "monthly", "nine-monthly")
 # Occurrences per year, and the months between two of them.
-_PER_YEAR = {"none": 1, "yearly": 1, "half-yearly": 2, "quarterly": 4}
-_PERIOD = re.compile(r"^(\d{4})(?:-([HQ])([1-4]))?$")
+_PER_YEAR = {"none": 1, "yearly": 1, "half-yearly": 2, "quarterly": 4, "monthly": 12, "nine-monthly": 1}
+_PERIOD = re.compile(r"^(\d{4})(?:-(?:([HQ])([1-4])|(0[1-9]|1[0-2])|9M))?$")
 
 
 @dataclass(frozen=True)
@@ -111,26 +112,23 @@ class ObligationDates:
     kind: str  # deadline | window | event
     first: date  # deadline: due (as written); window: start; event: date
     last: date | None  # window: end
-    recurrence: str  # none | yearly | half-yearly | quarterly
+    recurrence: str  # one of RECURRENCES
     plan_year: int
     strict_before: bool = False
     shift: str = "next_working_day"
-
-
-def shift_months(day: date, months: int) -> date:
-    """The same day ``months`` later; a day the month lacks becomes its last (31/3 + 3 = 30/6, 29/2 + 12 = 28/2)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    for d in (day.day, 30, 29, 28):
-        try:
-            return date(year, month + 1, d)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
+    # Deadline = this many working days after the period's data cut-off (then
+    # ``first`` is the first period's cut-off, not a due day).
+    after_cutoff: int | None = None
+    data: DataPeriodRule | None = None
 
 
 def period_label(recurrence: str, year: int, index: int) -> str:
-    """``2021`` for yearly and one-off obligations, ``2021-H2``, ``2021-Q3``: the index-th occurrence of the year."""
+    """``2021`` for yearly and one-off obligations, ``2021-H2``, ``2021-Q3``, ``2021-07``, ``2021-9M``:
+    the index-th occurrence of the year."""
+    if recurrence == "monthly":
+        return f"{year}-{index + 1:02d}"
+    if recurrence == "nine-monthly":
+        return f"{year}-9M"
     if recurrence == "half-yearly":
         return f"{year}-H{index + 1}"
     if recurrence == "quarterly":
@@ -141,8 +139,8 @@ def period_label(recurrence: str, year: int, index: int) -> str:
 def _months_after_anchor(rule: ObligationDates, period: str | int) -> int:
     m = _PERIOD.match(str(period))
     if m is None:
-        raise ValueError(f"{period!r} is not a period (2021, 2021-H1, 2021-Q3)")
-    year, index = int(m.group(1)), int(m.group(3) or 1) - 1
+        raise ValueError(f"{period!r} is not a period (2021, 2021-H1, 2021-Q3, 2021-07, 2021-9M)")
+    year, index = int(m.group(1)), int(m.group(3) or m.group(4) or 1) - 1
     return (year - rule.plan_year) * 12 + index * (12 // _PER_YEAR.get(rule.recurrence, 1))
 
 
@@ -151,6 +149,10 @@ def occurrence(rule: ObligationDates, period: str | int, calendar: WorkCalendar,
     months = _months_after_anchor(rule, period)
     label = str(period)
     first = shift_months(rule.first, months)
+    if rule.kind == Kind.DEADLINE and rule.after_cutoff is not None:
+        assert rule.data is not None, "due_after_cutoff needs a data period (planfile checks it)"
+        day = calendar.add_working_days(resolve(rule.data, label, months).end, rule.after_cutoff)
+        return Occurrence(label, end_of_day(day, tz), None, day)
     if rule.kind == Kind.DEADLINE:
         day = last_acceptable_day(first, strict_before=rule.strict_before, shift=rule.shift, calendar=calendar)
         return Occurrence(label, end_of_day(day, tz), None, day)
@@ -161,14 +163,22 @@ def occurrence(rule: ObligationDates, period: str | int, calendar: WorkCalendar,
     return Occurrence(label, start_of_day(first, tz), None, first)
 
 
+def data_period(rule: ObligationDates, period: str) -> DataPeriod | None:
+    """The figures a period's report covers (None: the obligation names no data period)."""
+    if rule.data is None:
+        return None
+    return resolve(rule.data, str(period), _months_after_anchor(rule, period))
+
+
 def occurrences(
     rule: ObligationDates, *, until: date, calendar: WorkCalendar, tz: ZoneInfo, since_year: int | None = None
 ) -> list[Occurrence]:
     """Every period whose first date falls on or before ``until`` (the horizon).
 
     ``none`` gives the plan's year only; the others recur from the plan's year on:
-    once a year, twice (H1, H2: six months apart) or four times (Q1..Q4: three
-    months apart), counted from the date the plan gives.
+    once a year (yearly, nine-monthly), twice (H1, H2: six months apart), four
+    times (Q1..Q4: three months apart) or twelve times (01..12: a month apart),
+    counted from the date the plan gives.
     """
     if rule.recurrence == "none":
         years = [rule.plan_year]

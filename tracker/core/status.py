@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from tracker.core.dataperiod import DataPeriod
 from tracker.core.schedule import is_late
 from tracker.core.states import AssignmentState, Kind, Status
 
@@ -29,6 +30,7 @@ class StatusRow:
     # moment, ``ends`` a window's last); not part of the JSON contract.
     kind: str = Kind.DEADLINE
     ends: datetime | None = None  # local time
+    data_period: DataPeriod | None = None  # the figures the report covers, when the obligation says
 
     def to_json(self) -> dict:
         """The contract shape of docs/cli.md (extra keys may follow)."""
@@ -37,6 +39,8 @@ class StatusRow:
             "due": self.due.isoformat(), "state": self.state,
             "submitted_at": self.submitted_at.isoformat() if self.submitted_at else None,
             "days_late": self.days_late, "title": self.title, "unit_name": self.unit_name,
+            "data_from": self.data_period.start.isoformat() if self.data_period else None,
+            "data_to": self.data_period.end.isoformat() if self.data_period else None,
         }
 
 

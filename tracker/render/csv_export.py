@@ -9,7 +9,7 @@ from typing import Iterable
 from tracker.core.status import StatusRow
 
 COLUMNS = ("plan", "obligation", "title", "unit", "unit_name", "period", "due", "state", "submitted_at",
-           "days_late")
+           "days_late", "data_from", "data_to")
 
 
 def render_csv(rows: Iterable[StatusRow]) -> bytes:

@@ -29,9 +29,11 @@ PLAN_FIELDS = ("number", "issuer", "place", "issued_on", "year", "title", "coord
 OBLIGATION_FIELDS = (
     "title", "kind", "due_text", "first_date", "last_date", "strict_before", "recurrence", "responsible",
     "report_to", "shift", "reminders", "escalation", "source", "source_line", "category", "position", "retired",
+    "due_after_cutoff", "data_period",
 )
 # A change to these moves the dates of open assignments.
-_DATE_FIELDS = {"kind", "first_date", "last_date", "strict_before", "shift", "recurrence"}
+_DATE_FIELDS = {"kind", "first_date", "last_date", "strict_before", "shift", "recurrence", "due_after_cutoff",
+                "data_period"}
 
 
 @dataclass
@@ -210,7 +212,8 @@ def _obligation_values(o: ObligationSpec, position: int) -> dict:
         "reminders": list(o.reminders) if o.reminders is not None else None,
         "escalation": list(o.escalation) if o.escalation is not None else None,
         "source": o.source, "source_line": o.source_line, "category": o.category, "position": position,
-        "retired": False,
+        "retired": False, "due_after_cutoff": o.due_after_cutoff,
+        "data_period": o.data_period.to_json() if o.data_period else None,
     }
 
 

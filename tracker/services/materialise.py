@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
 from tracker.store.tables import assignments, obligations, plans, units
+from tracker.core.dataperiod import DataPeriodRule
 from tracker.core.schedule import ObligationDates, Occurrence, occurrence, occurrences
 from tracker.services.runtime import Runtime
 from tracker.core.states import AssignmentState, Status, UnitStatus
@@ -26,6 +27,7 @@ def rule_of(ob: Row, plan: Row, default_shift: str) -> ObligationDates:
     return ObligationDates(
         kind=ob.kind, first=ob.first_date, last=ob.last_date, recurrence=ob.recurrence,
         plan_year=plan.year, strict_before=ob.strict_before, shift=ob.shift or default_shift,
+        after_cutoff=ob.due_after_cutoff, data=DataPeriodRule.from_json(ob.data_period),
     )
 
 

@@ -17,6 +17,7 @@ from tracker.store.tables import assignments as A, obligations as O, plans as P,
 from tracker.core.errors import InputError, NotFound
 from tracker.core.schedule import end_of_day
 from tracker.core.status import STATES, StatusRow, derive_state, summarise  # noqa: F401  (re-exported for the shells)
+from tracker.services.dataperiods import DataPeriods
 from tracker.services.runtime import Runtime
 from tracker.core.states import AssignmentState, Kind, Status
 
@@ -73,7 +74,7 @@ def status(rt: Runtime, now: datetime, *, plan: str | None = None, unit: str | N
     with rt.store.reader() as conn:
         query = (
             select(A.c.state, A.c.due_at, A.c.submitted_at, A.c.period, O.c.code, O.c.title, P.c.code, U.c.code,
-                   U.c.name, A.c.kind, A.c.ends_at)
+                   U.c.name, A.c.kind, A.c.ends_at, A.c.obligation_id)
             .join(O, A.c.obligation_id == O.c.id)
             .join(P, O.c.plan_id == P.c.id)
             .join(U, A.c.unit_id == U.c.id)
@@ -88,13 +89,14 @@ def status(rt: Runtime, now: datetime, *, plan: str | None = None, unit: str | N
             query = query.where(state_filter(state, now))
         query = query.order_by(A.c.due_at, P.c.code, O.c.position, U.c.code)
         rows = []
+        data_period = DataPeriods(conn)
         for (a_state, due_at, submitted_at, period, ob_code, title, plan_code, unit_code, unit_name, kind,
-             ends_at) in conn.execute(query):
+             ends_at, ob_id) in conn.execute(query):
             shown, days = derive_state(a_state, due_at, submitted_at, now, tz)
             rows.append(StatusRow(
                 plan_code, ob_code, title, unit_code, unit_name, period, due_at.astimezone(tz), shown,
                 submitted_at.astimezone(tz) if submitted_at else None, days,
-                kind, ends_at.astimezone(tz) if ends_at else None,
+                kind, ends_at.astimezone(tz) if ends_at else None, data_period(ob_id, period),
             ))
         return rows
 

@@ -76,6 +76,8 @@ class Obligation(Base):
     source: Mapped[str | None]
     source_line: Mapped[int | None]
     category: Mapped[str | None]
+    due_after_cutoff: Mapped[int | None]
+    data_period: Mapped[dict | None]
     materialised_until: Mapped[date | None]
     retired: Mapped[bool]
 

@@ -113,6 +113,11 @@ obligations = Table(
     _optional("source", Text),
     _optional("source_line", Integer),
     _optional("category", String(32)),
+    # Periodic reports (migration 0002): the deadline as working days after the
+    # data cut-off (first_date is then the first period's cut-off), and the
+    # data period rule, {"rule": "decree-09"} or {"rule": "explicit", "from", "to"}.
+    _optional("due_after_cutoff", Integer),
+    _optional("data_period", JSON),
     # Assignments exist for every period whose date is on or before this day.
     _optional("materialised_until", Date),
     _required("retired", Boolean, default=False),  # dropped from the plan file
