@@ -22,6 +22,7 @@ ORG_HEADS = (
     "Thanh tra", "Chi nhánh", "Bệnh viện", "Thành viên", "Hội đồng", "Cơ quan",
     "Đảng ủy", "Đảng uỷ", "Quận ủy", "Huyện ủy", "Tỉnh ủy", "Thành ủy", "Bộ Chỉ huy",
     "Ban Chỉ huy", "Thường trực", "Học viện", "Tổ", "Nhà văn hóa", "Hạt", "Đội", "Trạm",
+    "Công đoàn", "Công chức", "Bộ phận", "Chi hội", "Chi đoàn", "Chi bộ", "Khoa",
 )
 # Words that look like an org head but open a verb phrase or a common noun.
 _NOT_ORG = (

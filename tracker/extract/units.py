@@ -39,8 +39,21 @@ def _is_section(text: str) -> bool:
 
 
 def _is_end(text: str) -> bool:
-    return bool(_END.match(text) or (_LETTER_HEAD.match(text) and is_upper_line(text)))
-_HEADING_NUM = re.compile(r"^\s*(\d{1,2})\s*[.)]\s+")
+    return bool(_END.match(text) or ((_LETTER_HEAD.match(text) or _TOP_NUM_HEAD.match(text)) and is_upper_line(text)))
+
+
+# "6. KINH PHÍ": an upper-case heading numbered like the section's own ends it.
+_TOP_NUM_HEAD = re.compile(r"^\d{1,2}\s*[.)]\s+\S")
+# "1.", "2)", and the sub-numbers of a numbered section: "5.2. Phòng Y tế …"
+_HEADING_NUM = re.compile(r"^\s*(\d{1,2}(?:\.\d{1,2}){0,2})\s*[.)]\s+")
+# "Các cơ quan, đơn vị (liên quan)": everyone, not a unit to remind.
+_GENERIC = re.compile(
+    r"^(?:các|tất cả các|mọi)\s+(?:cơ quan|đơn vị|bộ phận|tổ chức|cá nhân)(?:\s*,\s*(?:cơ quan|đơn vị|bộ phận|"
+    r"tổ chức|cá nhân))*(?:\s+(?:có liên quan|liên quan|trực thuộc|được giao[^,]*))?$", re.I)
+
+
+def is_generic(name: str) -> bool:
+    return bool(_GENERIC.match(collapse(name)))
 _PREFIX = re.compile(r"^(?:Đề nghị|Giao|Trách nhiệm của|Đối với|Riêng)\s+")
 # Where the name in a heading stops and the duties start.
 _VERBS = (
@@ -162,6 +175,7 @@ def parse_org_section(doc: Doc, book: UnitBook) -> OrgSection:
     body_seen = False
     body_was_list = False
     seen_heading = False
+    bulleted = False  # the units are the section's bullets ("- Công an xã: …")
 
     def close(at: int) -> None:
         if current is not None:
@@ -173,8 +187,10 @@ def parse_org_section(doc: Doc, book: UnitBook) -> OrgSection:
         text = doc.text(p.start, p.end)
         hm = _HEADING_NUM.match(raw)
         names = heading_names(raw[hm.end():]) if hm else None
-        if not names and grouping and sec.closing_start < 0:
-            names = sub_heading_names(raw)
+        if not names and sec.closing_start < 0 and (grouping or not seen_heading or bulleted):
+            # "a) Sở Y tế: …" under a group heading, or "- Trạm Y tế xã: …" as the
+            # section's own list of units (a commune plan has no numbered headings).
+            names = sub_heading_names(raw, strict=not grouping)
         if names:
             close(p.start)
             codes = []
@@ -183,6 +199,8 @@ def parse_org_section(doc: Doc, book: UnitBook) -> OrgSection:
             current, block_start = codes, p.start
             if hm:
                 grouping = all(is_group(n) for n, _ in names)
+            else:
+                bulleted = not grouping
             body_seen = body_was_list = False
             seen_heading = True
             continue
@@ -242,14 +260,19 @@ def heading_names(text: str) -> list[tuple[str, str]] | None:
         flat = flat[:pm.start()]
     flat = _cut(flat)
     names = split_names(flat)
+    if len(names) == 1 and is_generic(names[0]):
+        return None  # "1. Trách nhiệm của các cơ quan, đơn vị": its sub-items name the units
     return [(n, note) for n in names] or None
 
 
 _SUB = re.compile(r"^\s*(?:[a-zđ]\)|[-+•])\s+")
 
 
-def sub_heading_names(raw: str) -> list[tuple[str, str]] | None:
-    """"a) Sở Y tế:" or "- Sở Tư pháp: chủ trì …" under a group heading."""
+def sub_heading_names(raw: str, strict: bool = False) -> list[tuple[str, str]] | None:
+    """"a) Sở Y tế:" or "- Sở Tư pháp: chủ trì …" under a group heading.
+
+    `strict` (outside a group heading): only the "name: duties" form counts.
+    """
     m = _SUB.match(raw)
     if not m:
         return None
@@ -257,7 +280,7 @@ def sub_heading_names(raw: str) -> list[tuple[str, str]] | None:
     head, colon, _ = text.partition(":")
     if colon and len(head.split()) <= 12:
         return heading_names(head)
-    if len(text.split()) <= 12 and not re.search(r"[.;]$", text):
+    if not strict and len(text.split()) <= 12 and not re.search(r"[.;]$", text):
         return heading_names(text)
     return None
 
