@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from .assignments import addressees, sentence_subjects
 from .clauses import sentence_span
 from .header import Header, parse_header
 from .merge import Entry, group, report_class, responsible
-from .names import ascii_fold, org_start_pattern, slug, starts_org
+from .names import ascii_fold, name_key, org_start_pattern, slug, starts_org
 from .obligations import Mention, find_obligations
 from .text import Doc, collapse, is_upper_line
 from .units import OrgSection, Unit, UnitBook, parse_org_section
@@ -40,7 +41,10 @@ def extract_plan(text: str, *, plan_id: str | None = None) -> dict:
                           "line 1: the plan's year is not written anywhere; fill plan.year"))
     book = UnitBook(header.place)
     org = parse_org_section(doc, book)
-    review += [(_line_of_msg(m), m) for m in org.review]
+    if org.blocks:
+        review += [(_line_of_msg(m), m) for m in org.review]
+    else:  # no unit headings (a letter, a news summary, a plan that assigns work in sentences)
+        _units_outside_headings(doc, header, book, review)
     found = find_obligations(doc, year, header.spans)
     review += [(line, f"line {line}: {msg}") for line, msg in found.review]
 
@@ -53,6 +57,8 @@ def extract_plan(text: str, *, plan_id: str | None = None) -> dict:
         entry = Entry(m, org.codes_at(m.pos) or None)
         if m.lead:
             entry.codes = [_lead_unit(m, book, standing, review).code]
+        elif entry.codes is None:
+            entry.codes = _assigned_in_sentence(doc, m.pos, book, standing)
         if m.kind == "deadline":
             to = _recipient(doc, m.pos)
             if to:
@@ -97,6 +103,48 @@ def extract_plan(text: str, *, plan_id: str | None = None) -> dict:
             seen.add(msg)
             ordered.append(msg)
     return {"plan": plan, "units": units, "obligations": obligations, "review": ordered}
+
+
+def _units_outside_headings(doc: Doc, header: Header, book: UnitBook, review: list[tuple[int, str]]) -> None:
+    """No numbered unit headings: the units are a letter's addressees and whoever a
+    sentence assigns work to ("giao Sở …", "Sở Y tế có trách nhiệm …")."""
+    issuer = name_key(header.issuer or "")
+    for name, pos in addressees(doc.raw):
+        book.add(name, doc.line_of(pos))
+    for p in doc.paras:
+        text = doc.clean[p.start:p.end]
+        if re.match(r"\s*Nơi nhận", text):
+            break
+        for sentence in re.split(r"(?<=[.;!?])\s+", text):
+            for name in sentence_subjects(sentence) or []:
+                key = name_key(name)
+                if issuer and (issuer == key or issuer.startswith(key + " ")):
+                    continue  # the issuer giving the work, not a unit doing it
+                book.add(name, doc.line_of(p.start))
+    if book.units:
+        review.append((1, f"line 1: no numbered unit headings; {len(book.units)} units taken from the "
+                          "addressees and the sentences that assign work; check the list"))
+    else:
+        review.append((1, "line 1: no organisation section (\"TỔ CHỨC THỰC HIỆN\") or unit named in the "
+                          "text; units must be added by hand"))
+
+
+def _assigned_in_sentence(doc: Doc, pos: int, book: UnitBook, standing: Unit | None) -> list[str] | None:
+    """Units the sentence of a dated mention (else its paragraph's opening) assigns it to."""
+    para = doc.para_at(pos)
+    if para is None:
+        return None
+    s, e = sentence_span(doc, para, pos)
+    names = sentence_subjects(doc.clean[s:e])
+    if names is None:
+        first = re.split(r"(?<=[.;!?])\s+", doc.clean[para.start:para.end].strip(), maxsplit=1)[0]
+        names = sentence_subjects(first)
+    if not names:
+        return None
+    units = [_resolve(n, book, standing) for n in names]
+    if any(u is None for u in units):
+        return None
+    return list(dict.fromkeys(u.code for u in units if u))
 
 
 def _line_of_msg(msg: str) -> int:

@@ -47,13 +47,23 @@ _TOP_NUM_HEAD = re.compile(r"^\d{1,2}\s*[.)]\s+\S")
 # "1.", "2)", and the sub-numbers of a numbered section: "5.2. Phòng Y tế …"
 _HEADING_NUM = re.compile(r"^\s*(\d{1,2}(?:\.\d{1,2}){0,2})\s*[.)]\s+")
 # "Các cơ quan, đơn vị (liên quan)": everyone, not a unit to remind.
-_GENERIC = re.compile(
-    r"^(?:các|tất cả các|mọi)\s+(?:cơ quan|đơn vị|bộ phận|tổ chức|cá nhân)(?:\s*,\s*(?:cơ quan|đơn vị|bộ phận|"
-    r"tổ chức|cá nhân))*(?:\s+(?:có liên quan|liên quan|trực thuộc|được giao[^,]*))?$", re.I)
+# "Các cơ quan, đơn vị (liên quan)": everyone, not a unit to remind.  In running
+# text "các sở, ban, ngành và địa phương" is everyone too; a numbered heading of
+# that name stays a unit (corpus convention 9).
+_NARROW_WORD = r"(?:cơ quan|đơn vị|bộ phận|tổ chức|cá nhân)"
+_BROAD_WORD = r"(?:cơ quan|đơn vị|bộ phận|tổ chức|cá nhân|sở|ban|ngành|địa phương|đoàn thể)"
 
 
-def is_generic(name: str) -> bool:
-    return bool(_GENERIC.match(collapse(name)))
+def _generic(word: str) -> re.Pattern[str]:
+    return re.compile(r"^(?:các|tất cả các|mọi)\s+" + word + r"(?:\s*(?:,|và)\s*" + word + r")*"
+                      r"(?:\s+(?:có liên quan|liên quan|trực thuộc|được giao[^,]*))?$", re.I)
+
+
+_GENERIC, _GENERIC_BROAD = _generic(_NARROW_WORD), _generic(_BROAD_WORD)
+
+
+def is_generic(name: str, broad: bool = False) -> bool:
+    return bool((_GENERIC_BROAD if broad else _GENERIC).match(collapse(name)))
 _PREFIX = re.compile(r"^(?:Đề nghị|Giao|Trách nhiệm của|Đối với|Riêng)\s+")
 # Where the name in a heading stops and the duties start.
 _VERBS = (
