@@ -244,6 +244,6 @@ def _validate(s: Settings, where: str) -> None:
 
 
 def smtp_password(environ: dict[str, str] | None = None) -> str | None:
-    """The SMTP password from the environment; the keyring is the mail layer's fallback."""
+    """The SMTP password from the environment; the keyring is the transport's fallback (transports/mail.py)."""
     environ = os.environ if environ is None else environ
     return environ.get("TRACKER_SMTP_PASSWORD") or None

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
 
 from tracker.core.errors import ConfigError
 
@@ -85,11 +84,6 @@ class WorkCalendar:
             extra_working_days=frozenset(c.extra_working_days),
         )
 
-    def holidays_in(self, year: int) -> frozenset[date]:
-        if not self.country:
-            return frozenset()
-        return _country_holidays(self.country, year)[0]
-
     def is_working_day(self, day: date) -> bool:
         if day in self.extra_working_days:
             return True
@@ -118,12 +112,6 @@ class WorkCalendar:
             current = self.next_working_day(current, inclusive=False)
         return current
 
-    def working_days_between(self, start: date, end: date) -> int:
-        """Working days in (start, end]: how many working days ``end`` is after ``start``."""
-        if end <= start:
-            return 0
-        return sum(1 for d in _days(start + timedelta(days=1), end) if self.is_working_day(d))
-
     def _walk(self, day: date, step: int) -> date:
         current = day
         for _ in range(_MAX_SEARCH_DAYS):
@@ -131,10 +119,3 @@ class WorkCalendar:
                 return current
             current += timedelta(days=step)
         raise ValueError(f"no working day within {_MAX_SEARCH_DAYS} days of {day}: check the calendar config")
-
-
-def _days(start: date, end: date) -> Iterable[date]:
-    current = start
-    while current <= end:
-        yield current
-        current += timedelta(days=1)

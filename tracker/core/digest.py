@@ -1,6 +1,6 @@
 """What one recipient gets at one time: a digest of stage items. Pure data.
 
-The scheduler builds digests from its decisions; the mail layer renders them;
+The scheduler builds digests from its decisions; render/mail.py renders them;
 the outbox stores the rendered message with the items as JSON.
 """
 

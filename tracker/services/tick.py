@@ -368,7 +368,7 @@ def _enqueue(p: _Pass, conn: Connection, digest: Digest) -> outbox.Enqueued | di
 
 
 def _deliver(rt: Runtime, now: datetime) -> int:
-    """Tell coordinators about earlier delivery failures, then hand the outbox to the mail layer."""
+    """Tell coordinators about earlier delivery failures, then deliver the outbox (services/delivery.py)."""
     from tracker.services.deadletters import notify_dead_letters
 
     try:

@@ -26,7 +26,7 @@ from tracker.core.digest import Digest
 from tracker.core.errors import InputError, NotFound
 from tracker.core.states import OutboxState
 
-if TYPE_CHECKING:  # neither the ORM nor the mail layer is needed to count or list the outbox
+if TYPE_CHECKING:  # neither the ORM nor rendering is needed to count or list the outbox
     from sqlalchemy.orm import Session
 
     from tracker.store.models import OutboxMessage

@@ -4,7 +4,7 @@ governs everything.
 
 Stored assignment states are ``open``, ``submitted`` and ``waived``; the
 states users see (pending, overdue, submitted, late, waived) are derived from
-them, the due instant and ``now`` (see services/status.py).
+them, the due instant and ``now`` (see core/status.py).
 
 The ORM classes (``models.py``) are mapped onto these tables. Read-only
 commands such as ``tracker status`` query the tables directly and never import
