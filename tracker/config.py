@@ -71,12 +71,29 @@ class MailSection:
 
 
 @dataclass(frozen=True)
+class InboundSection:
+    """The office mailbox read for replies and bounces (empty host: not read)."""
+
+    imap_host: str = ""
+    imap_port: int = 993
+    imap_security: str = "ssl"  # ssl | starttls | none
+    imap_user: str = ""
+    folder: str = "INBOX"
+    move_to: str = ""  # empty: processed mail stays where it is, untouched
+    reply_address: str = ""  # e.g. baocao@so.vn: digests ask for replies to baocao+TOKEN@so.vn
+    files_dir: str = "var/files"  # attachments, stored by content hash
+    max_attachment_mb: int = 20
+    timeout: int = 30
+
+
+@dataclass(frozen=True)
 class Settings:
     tracker: TrackerSection = field(default_factory=TrackerSection)
     calendar: CalendarSection = field(default_factory=CalendarSection)
     schedule: ScheduleSection = field(default_factory=ScheduleSection)
     escalation: EscalationSection = field(default_factory=EscalationSection)
     mail: MailSection = field(default_factory=MailSection)
+    inbound: InboundSection = field(default_factory=InboundSection)
     source: str = "built-in defaults"
 
     @property
@@ -99,6 +116,7 @@ _SECTIONS: dict[str, type] = {
     "schedule": ScheduleSection,
     "escalation": EscalationSection,
     "mail": MailSection,
+    "inbound": InboundSection,
 }
 
 
@@ -241,9 +259,32 @@ def _validate(s: Settings, where: str) -> None:
         raise ConfigError(f"{where}: mail.sender: {s.mail.sender!r} is not an e-mail address")
     if s.mail.max_attempts < 1:
         raise ConfigError(f"{where}: mail.max_attempts must be at least 1")
+    _validate_inbound(s.inbound, where)
+
+
+def _validate_inbound(i: InboundSection, where: str) -> None:
+    if i.imap_security not in ("ssl", "starttls", "none"):
+        raise ConfigError(f"{where}: inbound.imap_security must be ssl, starttls or none")
+    if not 0 < i.imap_port < 65536:
+        raise ConfigError(f"{where}: inbound.imap_port must be a TCP port")
+    if i.imap_host and not i.imap_user:
+        raise ConfigError(f"{where}: inbound.imap_user is required when inbound.imap_host is set")
+    if i.reply_address and (not is_email(i.reply_address) or "+" in i.reply_address.partition("@")[0]):
+        raise ConfigError(f"{where}: inbound.reply_address: {i.reply_address!r} is not a plain e-mail address "
+                          "(the tracker adds +TOKEN itself)")
+    if i.max_attachment_mb < 1:
+        raise ConfigError(f"{where}: inbound.max_attachment_mb must be at least 1")
+    if i.timeout < 1:
+        raise ConfigError(f"{where}: inbound.timeout must be at least 1")
 
 
 def smtp_password(environ: dict[str, str] | None = None) -> str | None:
     """The SMTP password from the environment; the keyring is the transport's fallback (transports/mail.py)."""
     environ = os.environ if environ is None else environ
     return environ.get("TRACKER_SMTP_PASSWORD") or None
+
+
+def imap_password(environ: dict[str, str] | None = None) -> str | None:
+    """The IMAP password from the environment; the keyring is the IMAP transport's fallback."""
+    environ = os.environ if environ is None else environ
+    return environ.get("TRACKER_IMAP_PASSWORD") or None

@@ -32,6 +32,7 @@ COMMANDS = {
     "simulate": "tracker.cli.scheduler:simulate",
     "mail": "tracker.cli.mail:mail",
     "outbox": "tracker.cli.mail:outbox",
+    "inbox": "tracker.cli.inbox:inbox",
     "export": "tracker.cli.export:export",
     "report": "tracker.cli.export:report",
 }

@@ -55,7 +55,8 @@ def list_(env: Env, as_json: bool) -> None:
         return
     click.echo(table(
         ["code", "name", "email", "head", "status"],
-        [(r.code, r.name, "; ".join(r.emails), r.head_email or "", r.status) for r in rows],
+        [(r.code, r.name, "; ".join(r.emails), r.head_email or "",
+          r.status + (f" (bouncing: {', '.join(r.bouncing)})" if r.bouncing else "")) for r in rows],
         max_width={1: 48},
     ))
 

@@ -203,15 +203,23 @@ def _address_list(name: str, addresses: list[str]) -> str:
     return line if len(line) <= 78 else f"{name}: " + ("," + _CRLF + " ").join(addresses)
 
 
-def build_for_row(row, sender: str, language: str, tz: tzinfo) -> Outgoing:
+def build_for_row(row, sender: str, language: str, tz: tzinfo, reply_address: str = "") -> Outgoing:
     """The message for an outbox row (the row's Message-ID is reused if set).
 
     Every part comes from the row, the Date included (when the message was
-    queued, in local time): each attempt sends the same bytes."""
+    queued, in local time): each attempt sends the same bytes. With
+    ``reply_address`` (``[inbound] reply_address``), replies go to its
+    plus-address for this message, which names the digest even when a mail
+    server drops In-Reply-To and References."""
     message_id = row.message_id or message_id_for(row.id, row.key, sender)
     date = row.created_at.astimezone(tz)
+    reply_to = list(row.reply_to or [])
+    if reply_address and reply_to:  # digests (they name the coordinator); a notice expects no answer
+        from tracker.core.inbound import plus_address
+
+        reply_to = [plus_address(reply_address, message_id)]
     return build_message(
         message_id=message_id, sender=sender, language=language, to=row.to_addrs or [], cc=row.cc_addrs or [],
-        reply_to=row.reply_to or [], subject=row.subject, text=row.body_text, html=row.body_html, date=date,
+        reply_to=reply_to, subject=row.subject, text=row.body_text, html=row.body_html, date=date,
         skip=frozenset(row.failed_recipients or ()), file_stem=message_id.strip("<>").partition("@")[0],
     )

@@ -49,17 +49,19 @@ class UnitRow:
     parent: str | None
     status: str
     merged_into: str | None
+    bouncing: tuple[str, ...] = ()  # addresses a server refused permanently
 
     def to_json(self) -> dict:
         return {"code": self.code, "name": self.name, "email": list(self.emails), "head_email": self.head_email,
-                "kind": self.kind, "parent": self.parent, "status": self.status, "merged_into": self.merged_into}
+                "kind": self.kind, "parent": self.parent, "status": self.status, "merged_into": self.merged_into,
+                "bouncing": list(self.bouncing)}
 
 
 def list_units(rt: Runtime) -> list[UnitRow]:
     with rt.store.read() as session:
         return [
             UnitRow(u.code, u.name, tuple(u.emails or ()), u.head_email, u.kind, u.parent_code, u.status,
-                    u.merged_into)
+                    u.merged_into, tuple(sorted(u.bouncing or ())))
             for u in session.scalars(select(Unit).order_by(Unit.code))
         ]
 

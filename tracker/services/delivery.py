@@ -276,7 +276,8 @@ def _attempt(rt, transport, row: Claimed, now: datetime) -> Outcome:
     settings = rt.settings
     final = row.attempts >= settings.mail.max_attempts
     # Date in local time: what the recipient reads when the client shows the raw header.
-    outgoing = build_for_row(row, settings.mail.sender, settings.tracker.language, settings.tz)
+    outgoing = build_for_row(row, settings.mail.sender, settings.tracker.language, settings.tz,
+                             settings.inbound.reply_address)
     rejected = dict(outgoing.rejected)  # invalid addresses: refused before we even connect
     if not outgoing.recipients:
         return Outcome(row, OutboxState.FAILED, "no valid recipient" + _reasons(rejected), rejected)

@@ -100,6 +100,7 @@ class Contact:
     name: str
     emails: tuple[str, ...]
     head_email: str | None
+    bouncing: bool = False  # one of its addresses bounced (5.x.x): its head is copied
 
 
 @dataclass
@@ -118,9 +119,11 @@ class Directory:
         self._load(conn, None)
 
     def _load(self, conn, where) -> None:
-        query = select(units.c.code, units.c.name, units.c.emails, units.c.head_email)
+        query = select(units.c.code, units.c.name, units.c.emails, units.c.head_email, units.c.bouncing)
         for u in conn.execute(query if where is None else query.where(where)):
-            self.units[u.code] = Contact(u.name, tuple(u.emails or ()), u.head_email)
+            emails = tuple(u.emails or ())
+            bouncing = bool(u.bouncing) and any(a.lower() in u.bouncing for a in emails)
+            self.units[u.code] = Contact(u.name, emails, u.head_email, bouncing)
 
 
 def codes_needed(contexts: Iterable[Context]) -> set[str]:
@@ -195,6 +198,8 @@ def group_digests(at: datetime, sends: Iterable[Send], directory: Directory,
             else:
                 contact = directory.units.get(route[5:])
                 _add(box.to, contact.emails if contact else ())
+                if contact and contact.bouncing and contact.head_email:  # bounces are news: the head reads it
+                    _add(box.cc, [contact.head_email])
             coord = directory.units.get(send.coordinator)
             _add(box.reply_to, coord.emails if coord else ())
             i = send.item

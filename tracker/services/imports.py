@@ -119,6 +119,9 @@ def _upsert_units(session: Session, specs, now: datetime, actor: str, result: Im
             continue
         for k, v in values.items():
             setattr(unit, k, v)
+        if unit.bouncing:  # a changed address clears its bounce mark (services/bounces.py)
+            listed = {a.lower() for a in spec.emails}
+            unit.bouncing = {a: m for a, m in unit.bouncing.items() if a in listed} or None
         unit.updated_at = now
         audit.record(session, at=now, actor=actor, action="update", entity="unit", entity_id=spec.code,
                      before=before, after=audit.jsonable(values))

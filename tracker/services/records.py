@@ -76,20 +76,30 @@ def submit(rt: Runtime, now: datetime, unit: str, obligation: str, *, plan: str 
     if at > now:
         raise InputError("a submission cannot be recorded in the future", "--at")
     with rt.store.write() as session:
-        a = find_assignment(session, rt, now, unit, obligation, plan, period)
-        if a.state == AssignmentState.SUBMITTED:
-            raise TrackerError(f"{unit} already submitted {obligation} ({a.period}) at "
-                               f"{a.submitted_at.astimezone(rt.tz):%Y-%m-%d %H:%M}")
-        if a.state == AssignmentState.WAIVED:
-            raise TrackerError(f"{unit} was excused from {obligation} ({a.period}): nothing to submit")
-        before = audit.snapshot(a, _FIELDS)
-        late = is_late(at, a.due_at)
-        a.state, a.submitted_at, a.next_action_at, a.updated_at = AssignmentState.SUBMITTED, at, now, now
-        session.add(Submission(assignment_id=a.id, submitted_at=at, recorded_at=now, recorded_by=rt.actor,
-                               note=note, late=late))
-        audit.record(session, at=now, actor=rt.actor, action="submit", entity="assignment",
-                     entity_id=_ref(a), before=before, after={**audit.snapshot(a, _FIELDS), "note": note})
-        return _result(rt, a, at, now)
+        return record_submission(session, rt, now, unit, obligation, plan=plan, period=period, at=at, note=note)
+
+
+def record_submission(session: Session, rt: Runtime, now: datetime, unit: str, obligation: str, *,
+                      plan: str | None, period: str | None, at: datetime, note: str | None,
+                      actor: str | None = None) -> Recorded:
+    """``submit`` inside the caller's transaction (the mailbox reader records a
+    reply's submissions in the same transaction as the message's inbox row)."""
+    actor = actor or rt.actor
+    a = find_assignment(session, rt, now, unit, obligation, plan, period)
+    if a.state == AssignmentState.SUBMITTED:
+        raise TrackerError(f"{unit} already submitted {obligation} ({a.period}) at "
+                           f"{a.submitted_at.astimezone(rt.tz):%Y-%m-%d %H:%M}")
+    if a.state == AssignmentState.WAIVED:
+        raise TrackerError(f"{unit} was excused from {obligation} ({a.period}): nothing to submit")
+    before = audit.snapshot(a, _FIELDS)
+    late = is_late(at, a.due_at)
+    a.state, a.submitted_at, a.next_action_at, a.updated_at = AssignmentState.SUBMITTED, at, now, now
+    session.add(Submission(assignment_id=a.id, submitted_at=at, recorded_at=now, recorded_by=actor,
+                           note=note, late=late))
+    audit.record(session, at=now, actor=actor, action="submit", entity="assignment",
+                 entity_id=_ref(a), before=before, after={**audit.snapshot(a, _FIELDS), "note": note})
+    session.flush()
+    return _result(rt, a, at, now)
 
 
 def waive(rt: Runtime, now: datetime, unit: str, obligation: str, *, reason: str, plan: str | None = None,

@@ -149,6 +149,8 @@ class _Pass:
     # a later batch merges into them (one message per recipient and instant).
     carried: dict[str, Digest] = field(default_factory=dict)
     enqueued: dict[str, outbox.Enqueued] = field(default_factory=dict)
+    # Coordinators' codes and the review queue's length, read once per pass (services/inbox.py).
+    queue_note: tuple[frozenset[str], int] | None = None
 
 
 def tick(rt: Runtime, now: datetime, *, dry_run: bool = False, batch_size: int = BATCH_SIZE,
@@ -346,8 +348,9 @@ def _enqueue(p: _Pass, conn: Connection, digest: Digest) -> outbox.Enqueued | di
     (returns where it is stored), or stage a new one (returns its row, inserted
     with the batch's other new messages)."""
     from tracker.render.mail import render_digest
+    from tracker.services.inbox import noted
 
-    rendered = render_digest(digest, p.rt.settings)
+    rendered = noted(p, conn, digest, render_digest(digest, p.rt.settings))
     existing = p.enqueued.get(digest.key)
     if existing is not None:
         o = outbox_table.c
@@ -363,7 +366,7 @@ def _enqueue(p: _Pass, conn: Connection, digest: Digest) -> outbox.Enqueued | di
         earlier = set(p.carried[digest.key].items)
         fresh = tuple(i for i in digest.items if i not in earlier)
         digest = replace(digest, key=f"{digest.key}#{len(p.enqueued) + 1}", items=fresh)
-        rendered = render_digest(digest, p.rt.settings)
+        rendered = noted(p, conn, digest, render_digest(digest, p.rt.settings))
     return outbox.new_message(digest, rendered, p.now, p.rt.tz)
 
 

@@ -30,6 +30,7 @@ class Unit(Base):
     merged_into: Mapped[str | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    bouncing: Mapped[dict[str, Any] | None]
 
 
 class Plan(Base):

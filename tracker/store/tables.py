@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -68,6 +69,10 @@ units = Table(
     _optional("merged_into", String(64)),
     _required("created_at", UTCDateTime),
     _required("updated_at", UTCDateTime),
+    # Addresses a server refused permanently (a 5.x.x bounce): {address: {"reason", "at"}}.
+    # While set, the unit's digests also go to its head; importing the unit with
+    # another address clears it (services/imports.py).
+    _optional("bouncing", JSON),
 )
 
 plans = Table(
@@ -225,4 +230,31 @@ outbox = Table(
     _required("created_at", UTCDateTime),
     _optional("sent_at", UTCDateTime),
     Index("ix_outbox_state_next_attempt_at", "state", "next_attempt_at"),
+)
+
+# One row per message read from the office mailbox, written once under its
+# mailbox position (the mailbox, UIDVALIDITY, UID) and its Message-ID: a message
+# is processed once across passes, restarts and daemons (store/inbox.py is the
+# only writer). States: tracker.core.inbound.InboxState.
+inbox = Table(
+    "inbox", metadata,
+    _id(),
+    _required("mailbox", String(255)),  # user@host/folder
+    _required("uidvalidity", BigInteger),
+    _required("uid", BigInteger),
+    _optional("message_id", String(255), unique=True),
+    _required("received_at", UTCDateTime),
+    _required("processed_at", UTCDateTime),
+    _required("kind", String(16)),  # reply | bounce | other
+    _required("state", String(16)),
+    _optional("from_addr", Text),
+    _optional("subject", Text),
+    _optional("reason", Text),  # why it waits in the queue, or what was done
+    _optional("unit_code", String(64)),
+    _optional("outbox_id", Integer),  # the digest it answers or bounced
+    _optional("detail", JSON),  # items recorded, files, bounce recipients
+    _optional("resolved_at", UTCDateTime),
+    _optional("resolved_by", String(128)),
+    UniqueConstraint("mailbox", "uidvalidity", "uid"),
+    Index("ix_inbox_state", "state"),
 )
