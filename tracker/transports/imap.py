@@ -94,7 +94,10 @@ class ImapMailbox:
             raise MailboxError(f"{where}: cannot connect: {_reason(exc)}") from None
         self._box = box
         try:
-            box.login(i.imap_user, self.password, initial_folder=None)
+            if (i.imap_user + self.password).isascii():
+                box.login(i.imap_user, self.password, initial_folder=None)
+            else:  # LOGIN takes ASCII only; AUTHENTICATE PLAIN carries UTF-8 (RFC 4616)
+                box.login_utf8(i.imap_user, self.password, initial_folder=None)
         except Exception as exc:
             self._close()
             raise MailboxError(f"{where}: login as {i.imap_user!r} refused: {_reason(exc)}") from None
