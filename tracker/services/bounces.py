@@ -16,6 +16,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
 from tracker.core.inbound import Failure
+from tracker.core.states import OutboxState
 from tracker.store.tables import outbox, plans, units
 
 log = logging.getLogger("tracker.inbox")
@@ -102,7 +103,7 @@ def _queue_notice(conn: Connection, rt, now: datetime, unit, failure: Failure, d
             "key": f"{NOTICE_PREFIX}{unit.code}|{failure.recipient}|{inbox_id}|{coordinator.code}"[:200],
             "recipient_unit": coordinator.code, "to_addrs": list(coordinator.emails), "cc_addrs": [],
             "reply_to": [], "subject": subject, "body_text": body, "body_html": None, "items": [],
-            "state": "queued", "attempts": 0, "next_attempt_at": now, "created_at": now,
+            "state": OutboxState.QUEUED, "attempts": 0, "next_attempt_at": now, "created_at": now,
         })
     if rows:
         conn.execute(insert(outbox), rows)
