@@ -38,6 +38,15 @@ NUM_RANGE = re.compile(
 # "(từ ngày 15 tháng 11 đến ngày 15 tháng 12)"
 _PART = r"(?:ngày\s+)?(?:(\d{1,2})/(\d{1,2})(?:/(\d{4}))?|(\d{1,2})\s+tháng\s+(\d{1,2})(?:\s+năm\s+(\d{4}))?)"
 WORD_RANGE = re.compile(r"[Tt]ừ\s+" + _PART + r"\s*(?:đến|tới)\s+(?:hết\s+)?" + _PART + r"(?![\d/])")
+# The first day borrows month and year from the second date: "từ 01 - 07/9",
+# "từ ngày 25 đến ngày 30/11/2024", "từ ngày 01 đến ngày 07 tháng 9 năm 2024".
+DAY_RANGE = re.compile(
+    r"[Tt]ừ\s+(?:ngày\s+)?(\d{1,2})\s*(?:[-–]|đến|tới)\s*(?:hết\s+)?(?:ngày\s+)?"
+    r"(?:(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?|(\d{1,2})\s+tháng\s+(\d{1,2})(?:\s+năm\s+(\d{4}))?)"
+    r"(?![\d/])")
+# "trước ngày 20 hằng tháng": a monthly deadline.
+MONTHLY_DAY = re.compile(
+    r"(?:[Nn]gày\s+)(\d{1,2})\s+(?:của\s+)?(?:hằng|hàng|mỗi|các)\s+tháng(?![\wÀ-ỹ])")
 
 # A month on its own: "tháng 6", "tháng 6/2022", "tháng 6 năm 2022" — but not
 # the month of a spelled date ("ngày 15 tháng 11") nor "06 tháng" (a duration).
@@ -115,6 +124,14 @@ def ranges(text: str, year: int) -> list[Found]:
         a = g[0:3] if g[0] else g[3:6]
         b = g[6:9] if g[6] else g[9:12]
         f, l, ex = resolve_range(int(a[0]), int(a[1]), a[2], int(b[0]), int(b[1]), b[2], year)
+        out.append(Found(m.start(), m.end(), f, l, ex, m.group(0)))
+        taken.append((m.start(), m.end()))
+    for m in DAY_RANGE.finditer(text):
+        if not free(m.start(), m.end()):
+            continue
+        g = m.groups()
+        d2, m2, y2 = (g[1], g[2], g[3]) if g[1] else (g[4], g[5], g[6])
+        f, l, ex = resolve_range(int(g[0]), int(m2), None, int(d2), int(m2), y2, year)
         out.append(Found(m.start(), m.end(), f, l, ex, m.group(0)))
         taken.append((m.start(), m.end()))
     for m in NUM_RANGE.finditer(text):

@@ -45,10 +45,11 @@ DEADLINE_KW = re.compile(
     r"hạn\s+cuối|hạn\s+nộp|thời\s+hạn|hạn|đến\s+hết)\s*(?:là|vào)?\s*:?\s*(?:ngày)?\s*$",
     re.I,
 )
-# "trước ngày 20/6/2023 và 20/12/2023": the second date shares the keyword.
+# "trước ngày 20/6/2023 và 20/12/2023", "trước ngày 15/3, 15/6, 15/9 và 15/12":
+# every date of the list shares the keyword.
 CHAINED = re.compile(
-    r"(?<![\wÀ-ỹ])(?P<kw>trước|chậm\s+nhất)\s*(?:là|vào)?\s*(?:ngày)?\s*\d{1,2}/\d{1,2}(?:/\d{2,4})?"
-    r"\s*(?:và|hoặc|,)\s*(?:ngày\s*)?$", re.I)
+    r"(?<![\wÀ-ỹ])(?P<kw>trước|chậm\s+nhất|hạn)\s*(?:là|vào)?\s*(?:ngày)?\s*"
+    r"(?:\d{1,2}/\d{1,2}(?:/\d{2,4})?\s*(?:và|hoặc|,|;)\s*(?:ngày\s*)?){1,11}$", re.I)
 YEARLY = re.compile(r"hàng năm|hằng năm", re.I)
 ACTION_MONTH = re.compile(r"[Tt]háng\s+(?:hành động|cao điểm)", re.I)
 

@@ -15,6 +15,7 @@ item, and the row's "Nội dung" and "Đơn vị chủ trì" cells give title an
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from . import dates as D
 from .clauses import clause_start, deadline_subject, deadline_title, extend_markup, make_title, sentence_span
@@ -59,6 +60,7 @@ def find_obligations(doc: Doc, year: int, header_spans: list[tuple[int, int]]) -
             continue
         skip.append((f.start, f.end))
         _window(doc, f, year, out)
+    _monthly(doc, year, skip, out)
     for f in D.singles(text, year, skip):
         _single(doc, f, year, out)
         skip.append((f.start, f.end))
@@ -66,6 +68,32 @@ def find_obligations(doc: Doc, year: int, header_spans: list[tuple[int, int]]) -
     months(doc, year, skip, out)
     quarters(doc, year, out)
     return out
+
+
+def _monthly(doc: Doc, year: int, skip: list[tuple[int, int]], out: Findings) -> None:
+    """"trước ngày 20 hằng tháng" -> one monthly deadline, due the 20th of the plan's January."""
+    for m in D.MONTHLY_DAY.finditer(doc.clean):
+        if inside(m.start(), m.end(), skip):
+            continue
+        skip.append((m.start(), m.end()))
+        para = para_of(doc, m.start())
+        s_start, _ = sentence_span(doc, para, m.start())
+        base = max(s_start, m.start() - 80)
+        kw = DEADLINE_KW.search(doc.clean[base:m.start()] + "ngày ")
+        day, line = int(m.group(1)), doc.line_of(m.start())
+        written = doc.phrase(m.start(), m.end())
+        if kw is None:
+            out.review.append((line, f"\"{written}\" names a day of every month but no deadline; "
+                               "no obligation made"))
+            continue
+        if not 1 <= day <= 28:
+            out.review.append((line, f"\"{written}\": not every month has day {day}; add the monthly "
+                               "obligation by hand (short_months)"))
+            continue
+        first = date(year, 1, day)
+        f = D.Found(m.start(), m.end(), first, first, False, written)
+        _deadline(doc, para, f, kw.group("kw").lower(), base + kw.start(), year, out)
+        out.mentions[-1].recurrence = "monthly"
 
 
 def _window(doc: Doc, f: D.Found, year: int, out: Findings) -> None:
@@ -200,6 +228,12 @@ def _deadline(doc: Doc, para: Para, f: D.Found, kw: str, kw_pos: int, year: int,
             subject = clause_start(doc, para, sep)
             clause = doc.clean[subject:sep]
     title = deadline_title(clause)
+    if _bare(title):
+        # "1.2. Báo cáo định kỳ hằng quý: gửi trước ngày …": the label names what is due.
+        label = _LABEL_BEFORE.search(doc.clean[para.start:subject])
+        if label and not _bare(make_title(label.group("label"))):
+            clause = label.group("label") + " " + clause
+            title = make_title(label.group("label"))
     lowered = clause.lower()
     sentence = doc.text(*sentence_span(doc, para, f.start)).lower()
     if "báo cáo" in lowered:
@@ -219,6 +253,18 @@ def _deadline(doc: Doc, para: Para, f: D.Found, kw: str, kw_pos: int, year: int,
         source=doc.phrase(subject, end), line=doc.line_of(f.start), pos=f.start,
         strict=kw == "trước",  # "chậm nhất", "hạn", "đến hết" include the day
         recurrence="yearly" if YEARLY.search(sentence) else "none"))
+
+
+_BARE = re.compile(r"^(?:gửi|nộp|hoàn thành|thực hiện|báo cáo|gửi báo cáo|nộp báo cáo|hạn|thời hạn|thời gian)?$",
+                   re.I)
+_LABEL_BEFORE = re.compile(
+    r"(?:^|[.;\n])\s*(?:[-+•]\s*|\(?[a-zđ]\)\s*|\d{1,2}(?:\.\d{1,2})*[.)]\s*)?"
+    r"(?P<label>[^:;.\n]{3,90}?)\s*:\s*$")
+
+
+def _bare(title: str) -> bool:
+    """A title that names no thing: a verb or a label ("Gửi", "Hoàn thành", "Thời gian")."""
+    return bool(_BARE.match(title.strip()))
 
 
 def _labelled_deadline(doc: Doc, f: D.Found, start: int, what: str, year: int,

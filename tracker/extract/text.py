@@ -47,6 +47,13 @@ _DASHED_DAY = re.compile(
     r"(\d{1,2})-(\d{1,2})(?![\d/-])")
 
 
+# "từ ngày 1.9 đến 7.9.2024", "trước ngày 10-12", "chậm nhất ngày 5.7": a short
+# dotted or dashed day-month after a word that announces a date.
+_SHORT_DAY = re.compile(
+    r"((?:[Nn]gày|[Tt]rước|[Tt]ừ|đến|tới|[Cc]hậm nhất)\s+)(\d{1,2})([.-])(\d{1,2})"
+    r"(?![\d/.-]|\.\d|\s*(?:ngày|lần|tháng|năm|người|giờ|%))")
+
+
 def _valid_dm(d: str, m: str) -> bool:
     return 1 <= int(d) <= 31 and 1 <= int(m) <= 12
 
@@ -59,7 +66,10 @@ def unify_dates(clean: str) -> str:
     def dashed(m: re.Match[str]) -> str:
         return f"{m.group(1)}{m.group(2)}/{m.group(3)}" if _valid_dm(m.group(2), m.group(3)) else m.group(0)
 
-    return _DASHED_DAY.sub(dashed, _DOTTED.sub(dotted, clean))
+    def short(m: re.Match[str]) -> str:
+        return f"{m.group(1)}{m.group(2)}/{m.group(4)}" if _valid_dm(m.group(2), m.group(4)) else m.group(0)
+
+    return _SHORT_DAY.sub(short, _DASHED_DAY.sub(dashed, _DOTTED.sub(dotted, clean)))
 
 
 def normalize(text: str) -> str:
