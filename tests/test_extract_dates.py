@@ -188,10 +188,19 @@ def test_month_range_is_a_window_over_whole_months() -> None:
     assert (ob["start"], ob["end"]) == ("2021-03-01", "2021-05-31")
 
 
-def test_quarter_in_running_text_is_reviewed_not_guessed() -> None:
-    d = plan("- Hoàn thành trong Quý II/2021 việc kiện toàn Ban.\n")
+def test_quarter_in_running_text_is_the_window_of_its_activity() -> None:
+    d = plan("- Hoàn thành trong Quý II/2021 việc kiện toàn Ban.\n"
+             "- Sở Thông tin và Truyền thông chỉ đạo thực hiện chuyên mục về bình đẳng giới trong quý III/2021.\n")
+    got = [(o["title"], o["start"], o["end"]) for o in kinds(d, "window")]
+    assert got == [("Kiện toàn Ban", "2021-04-01", "2021-06-30"),
+                   ("Sở Thông tin và Truyền thông chỉ đạo thực hiện chuyên mục về bình đẳng giới",
+                    "2021-07-01", "2021-09-30")]
+
+
+def test_quarter_mentioned_without_an_activity_is_reviewed_not_guessed() -> None:
+    d = plan("- Báo cáo quý IV lồng ghép trong báo cáo năm.\n")
     assert d["obligations"] == []
-    assert any("Quý II/2021" in r for r in d["review"])
+    assert any("quý IV" in r for r in d["review"])
 
 
 def test_dotted_and_dashed_full_dates_are_read() -> None:

@@ -130,8 +130,30 @@ def quarters(doc: Doc, year: int, out: Findings) -> None:
             table_window(doc, f, timed, "quarterly_item", "none", year, out)
             continue
         line = doc.line_of(q.start())
+        text = doc.clean
+        during = re.search(r"(?<![\wÀ-ỹ])(?:trong|vào|suốt)\s+$", text[max(0, q.start() - 8):q.start()], re.I)
+        start = clause_start(doc, para, q.start(), stops=";:")
+        activity = re.sub(r"\s*(?:trong|vào|suốt)\s*$", "", text[start:q.start()], flags=re.I)
+        _, s_end = sentence_span(doc, para, q.start())
+        after = re.sub(r"^\s*(?:việc|công tác)\s+", "", text[q.end():s_end])
+        title = make_title(activity)
+        if _BARE_ACTIVITY.match(title):
+            title = make_title(re.split(r"[;:]", after)[0])  # "Hoàn thành trong Quý II việc kiện toàn Ban"
+        if during and title and not _BARE_ACTIVITY.match(title):
+            # "thực hiện chuyên mục … trong quý III/2024": the activity takes the quarter.
+            y = int(q.group(2)) if q.group(2) else year
+            first, last = D.quarter_bounds(y, D.quarter_number(q.group(1)))
+            end = s_end if title != make_title(activity) else q.end()
+            out.mentions.append(Mention(
+                kind="window", category="window", first=first, last=last, title=title,
+                source=doc.phrase(start, end), line=line, pos=q.start(),
+                recurrence="yearly" if YEARLY.search(activity) else "none", activity=True))
+            continue
         out.review.append((line, f"quarter \"{doc.phrase(q.start(), q.end())}\" mentioned in running text "
                            f"(\"{doc.phrase(*sentence_span(doc, para, q.start()))[:120]}\"); no obligation made"))
+
+
+_BARE_ACTIVITY = re.compile(r"^(?:hoàn thành|thực hiện|tổ chức|triển khai|tiến hành)?$", re.I)
 
 
 def _quarter_item(doc: Doc, p: Para, start: int, bounds: tuple[date, date], out: Findings) -> None:

@@ -8,11 +8,18 @@ cells their roles).
 
 from __future__ import annotations
 
+import re
+
 from . import dates as D
 from .clauses import deadline_title, extend_markup, make_title, skip_bullet
 from .mention import CHAINED, DEADLINE_KW, YEARLY, Findings, Mention, year_note
 from .tables import Cell, Row
 from .text import Doc, collapse
+
+# A row done on a day it celebrates ("… nhân Ngày Gia đình Việt Nam") is an event,
+# even under "Thời gian hoàn thành".
+_OCCASION = re.compile(r"(?:nhân dịp|nhân|kỷ niệm|chào mừng|hưởng ứng)\s+(?:[Nn]gày|NGÀY)\s+[A-ZĐÀ-Ỹ]|"
+                       r"\b(?:[Nn]gày|NGÀY)\s+(?:Quốc tế|Gia đình|Phụ nữ|Dân số|Thế giới)")
 
 
 def cell_start(doc: Doc, pos: int) -> int | None:
@@ -23,7 +30,7 @@ def cell_start(doc: Doc, pos: int) -> int | None:
 def timed_cell(doc: Doc, pos: int) -> tuple[Row, Cell] | None:
     """The (row, cell) when `pos` is in a table's time or deadline column."""
     hit = doc.tables.cell_at(pos)
-    return hit if hit and hit[1].role in ("deadline", "time") else None
+    return hit if hit and hit[1].role in ("deadline", "time", "completion") else None
 
 
 def row_subject(doc: Doc, row: Row, cell: Cell) -> tuple[int, str, str | None]:
@@ -64,7 +71,8 @@ def table_date(doc: Doc, f: D.Found, hit: tuple[Row, Cell], year: int, out: Find
     end = extend_markup(doc, f.end)
     line = doc.line_of(f.start)
     year_note(doc, f, year, out)
-    if kw or cell.role == "deadline":
+    completion = cell.role == "completion" and not _OCCASION.search(title)
+    if kw or cell.role == "deadline" or completion:
         low = title.lower()
         category = "report" if "báo cáo" in low else "plan_submission" if "kế hoạch" in low else "other"
         out.mentions.append(Mention(

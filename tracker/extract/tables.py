@@ -25,6 +25,9 @@ _ROLES = [
     ("index", r"^(?:stt|tt|so tt)$"),
     ("partner", r"phoi hop"),
     ("deadline", r"thoi han|\bhan\b|han (?:nop|gui|hoan thanh)"),
+    # "Thời gian hoàn thành": a bare date is when the row's work is due, a month or
+    # a quarter when it is done.
+    ("completion", r"hoan thanh"),
     ("time", r"thoi gian|thoi diem|\bngay\b|tien do|\bky\b"),
     ("lead", r"chu tri|don vi|co quan"),
     ("content", r"noi dung|hoat dong|cong viec|nhiem vu|bao cao|\bten\b|chuong trinh"),
@@ -107,7 +110,7 @@ def find_tables(raw: str, lines: list[tuple[int, int, str]]) -> Tables:
             i += 1
         header, *body = block
         roles = [role_of(raw[a:b]) for a, b in _cells(raw, header[0], header[1])]
-        if not any(r in ("deadline", "time", "lead", "content") for r in roles):
+        if not any(r in ("deadline", "time", "completion", "lead", "content") for r in roles):
             continue
         for s, e, _ in body:
             if _SEPARATOR.match(raw[s:e]):

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from ..tables import role_of
 
 # Column roles that make a table a table of duties (see tables._ROLES).
-_TASK_ROLES = {"deadline", "time", "lead", "content"}
+_TASK_ROLES = {"deadline", "time", "completion", "lead", "content"}
 
 
 @dataclass(frozen=True)
