@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from .names import starts_org
+from .titles import owed_thing
 from .text import Doc, Para, collapse
 
 _BULLET = re.compile(r"\s*(?:[-+•]\s*|\(?[a-zđ]\)\s*|\(?[ivx]{1,4}\)\s*|\d{1,2}(?:\.\d{1,2})*[.)]\s*)")
@@ -61,6 +62,7 @@ def skip_bullet(doc: Doc, start: int, limit: int) -> int:
 
 
 _NOUN = re.compile(r"báo cáo|kế hoạch", re.I)
+_DATE_THEN = re.compile(r"\d{1,2}/\d{1,2}(?:/\d{2,4})?\s*\)?\s*(?:và|,|;)\s*")
 _TO_UNIT = re.compile(r"\s(?:về|lên|tới)\s+")
 _LEAD_IN = re.compile(r"^(?:Căn cứ|Thực hiện|Trên cơ sở|Đề nghị)\b", re.I)
 _ACTION = re.compile(r"\b(?:xây dựng|ban hành|gửi|báo cáo|Báo cáo|thực hiện)\b")
@@ -78,7 +80,10 @@ def deadline_subject(doc: Doc, para: Para, kw_pos: int) -> int:
         kw_pos = doc.clean.rindex("(", 0, start)
         start = clause_start(doc, para, kw_pos)
     seg = doc.clean[start:kw_pos]
-    cands = [start] + [start + m.end() for m in re.finditer(",", seg)]
+    # Candidates: the clause, after each comma, and after an earlier date of the same
+    # clause ("báo cáo 6 tháng trước ngày 10/6 và báo cáo năm trước ngày 10/12").
+    cands = sorted([start] + [start + m.end() for m in re.finditer(",", seg)]
+                   + [start + m.end() for m in _DATE_THEN.finditer(seg)])
     chosen = start
     for c in reversed(cands):
         if _NOUN.search(doc.clean[c:kw_pos]):
@@ -110,7 +115,7 @@ def deadline_title(text: str) -> str:
     "Báo cáo 06 tháng ... gửi" -> "Báo cáo 06 tháng ..."; "Các đơn vị gửi Báo
     cáo năm" -> "Báo cáo năm".
     """
-    t = collapse(re.sub(r"\([^)]*\)?", " ", text))
+    t = owed_thing(collapse(re.sub(r"\([^)]*\)?", " ", text)))
     m = _TRAILING_SEND.search(t)
     if m:
         head, tail = t[:m.start()], t[m.start():]

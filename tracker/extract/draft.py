@@ -70,7 +70,12 @@ def extract_plan(text: str, *, plan_id: str | None = None) -> dict:
                 entry.report_to = unit.code
                 report_codes[unit.code] += 1
         entries.append(entry)
+    subject = header.title or _subject_line(doc)
     for g in group(entries):
+        if subject and _LABEL_TITLE.match(g[0].mention.title):
+            # "Thời gian: từ ngày 15/11 đến ngày 15/12", "Thời hạn gửi báo cáo: trước ngày
+            # 20/6": a label, not a title; the document's own subject says what it is.
+            g[0].mention.title = _subject_title(subject, g[0].mention.category)
         ob = _merged_obligation(g, ids, review)
         obligations.append(ob)
 
@@ -103,6 +108,25 @@ def extract_plan(text: str, *, plan_id: str | None = None) -> dict:
             seen.add(msg)
             ordered.append(msg)
     return {"plan": plan, "units": units, "obligations": obligations, "review": ordered}
+
+
+_LABEL_TITLE = re.compile(r"^(?:Khoảng thời gian|Hạn|Báo cáo|Gửi kế hoạch|Thời gian(?: thực hiện)?|"
+                          r"Thời hạn(?: gửi| nộp)?(?: báo cáo)?)$")
+_VV = re.compile(r"^\s*V/v\s+(?P<what>.+)$", re.M)
+_SUBJECT_VERBS = re.compile(r"^(?:về việc\s+)?(?:(?:tổ chức|triển khai|thực hiện)\s+)?(?:các hoạt động\s+)?(?:hưởng ứng\s+)?",
+                            re.I)
+
+
+def _subject_line(doc: Doc) -> str | None:
+    """A công văn's subject ("V/v báo cáo kết quả …") stands in for a plan title."""
+    m = _VV.search(doc.raw[:2000])
+    return collapse(m.group("what")) if m else None
+
+
+def _subject_title(subject: str, category: str) -> str:
+    t = _SUBJECT_VERBS.sub("", subject.strip())
+    t = re.sub(r"\s+năm\s+\d{4}$", "", t) if category in ("window", "event") else t
+    return (t[:1].upper() + t[1:])[:120]
 
 
 def _units_outside_headings(doc: Doc, header: Header, book: UnitBook, review: list[tuple[int, str]]) -> None:

@@ -24,6 +24,7 @@ from .mention import (ACTION_MONTH, CHAINED, DEADLINE_KW, YEARLY, Findings, Ment
 from .periods import month_ranges, months, quarters
 from .table_dates import cell_start, table_date, table_window, timed_cell
 from .text import Doc, Para, collapse
+from .titles import without_subject
 
 __all__ = ["Findings", "Mention", "find_obligations"]
 
@@ -118,7 +119,8 @@ def _window(doc: Doc, f: D.Found, year: int, out: Findings) -> None:
     marks = list(ACTION_MONTH.finditer(seg))
     am = marks[-1] if marks else None
     title_from = start + am.start() if am else start
-    title = make_title(re.sub(r"\s*\(?\s*từ\s*(?:ngày)?\s*$", "", doc.clean[title_from:f.start]))
+    title = make_title(without_subject(re.sub(r"\s*\(?\s*(?:trong\s+(?:suốt\s+)?(?:thời gian\s+)?)?từ\s*(?:ngày)?\s*$",
+                                              "", doc.clean[title_from:f.start])))
     end = extend_markup(doc, f.end)
     if doc.clean[end:end + 2].strip().startswith(")"):
         end = doc.clean.index(")", end) + 1
@@ -286,7 +288,7 @@ def _event(doc: Doc, para: Para, f: D.Found, name_start: int, recurrence: str, y
     end = extend_markup(doc, f.end)
     if doc.clean[end:end + 2].strip().startswith(")"):
         end = doc.clean.index(")", end) + 1
-    title = make_title(doc.clean[name_start:f.start])
+    title = make_title(without_subject(doc.clean[name_start:f.start]))
     written = doc.phrase(f.start, f.end)  # as written: "28-6" stays "28-6"
     title = f"{title} {written}" if title else written
     year_note(doc, f, year, out)

@@ -11,6 +11,7 @@ from .clauses import clause_start, make_title, sentence_span, skip_bullet
 from .mention import ACTION_MONTH, YEARLY, Findings, Mention, inside, para_of
 from .table_dates import table_window, timed_cell
 from .text import ENUMERATOR, Doc, Para, collapse
+from .titles import without_subject
 
 
 _MONTH_RANGE = re.compile(
@@ -73,7 +74,8 @@ def months(doc: Doc, year: int, skip: list[tuple[int, int]], out: Findings) -> N
             # "Tổ chức hội thi trong tháng 11/2026": the activity takes the whole month.
             out.mentions.append(Mention(
                 kind="window", category="window", first=bounds[0], last=bounds[1],
-                title=make_title(activity), source=doc.phrase(start, m.end()), line=line, pos=m.start(),
+                title=make_title(without_subject(activity)), source=doc.phrase(start, m.end()), line=line,
+                pos=m.start(),
                 recurrence="yearly" if YEARLY.search(seg) else "none", activity=True))
             continue
         if not (in_parens or named):
@@ -136,14 +138,14 @@ def quarters(doc: Doc, year: int, out: Findings) -> None:
         activity = re.sub(r"\s*(?:trong|vào|suốt)\s*$", "", text[start:q.start()], flags=re.I)
         _, s_end = sentence_span(doc, para, q.start())
         after = re.sub(r"^\s*(?:việc|công tác)\s+", "", text[q.end():s_end])
-        title = make_title(activity)
+        title = make_title(without_subject(activity))
         if _BARE_ACTIVITY.match(title):
             title = make_title(re.split(r"[;:]", after)[0])  # "Hoàn thành trong Quý II việc kiện toàn Ban"
         if during and title and not _BARE_ACTIVITY.match(title):
             # "thực hiện chuyên mục … trong quý III/2024": the activity takes the quarter.
             y = int(q.group(2)) if q.group(2) else year
             first, last = D.quarter_bounds(y, D.quarter_number(q.group(1)))
-            end = s_end if title != make_title(activity) else q.end()
+            end = s_end if title != make_title(without_subject(activity)) else q.end()
             out.mentions.append(Mention(
                 kind="window", category="window", first=first, last=last, title=title,
                 source=doc.phrase(start, end), line=line, pos=q.start(),
