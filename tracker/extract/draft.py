@@ -95,7 +95,7 @@ def extract_plan(text: str, *, plan_id: str | None = None) -> dict:
         "place": header.place,
         "issued_on": header.issued_on,
         "year": year,
-        "title": header.title,
+        "title": header.title or _capitalised(subject),
         "coordinator": coordinator,
     }
     if header.issuer is None:
@@ -115,6 +115,10 @@ _LABEL_TITLE = re.compile(r"^(?:Khoảng thời gian|Hạn|Báo cáo|Gửi kế 
 _VV = re.compile(r"^\s*V/v\s+(?P<what>.+)$", re.M)
 _SUBJECT_VERBS = re.compile(r"^(?:về việc\s+)?(?:(?:tổ chức|triển khai|thực hiện)\s+)?(?:các hoạt động\s+)?(?:hưởng ứng\s+)?",
                             re.I)
+
+
+def _capitalised(s: str | None) -> str | None:
+    return s[:1].upper() + s[1:] if s else s
 
 
 def _subject_line(doc: Doc) -> str | None:

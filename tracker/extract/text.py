@@ -50,8 +50,8 @@ _DASHED_DAY = re.compile(
 # "từ ngày 1.9 đến 7.9.2024", "trước ngày 10-12", "chậm nhất ngày 5.7": a short
 # dotted or dashed day-month after a word that announces a date.
 _SHORT_DAY = re.compile(
-    r"((?:[Nn]gày|[Tt]rước|[Tt]ừ|đến|tới|[Cc]hậm nhất)\s+)(\d{1,2})([.-])(\d{1,2})"
-    r"(?![\d/.-]|\.\d|\s*(?:ngày|lần|tháng|năm|người|giờ|%))")
+    r"((?:[Nn]gày|[Tt]rước|đến|tới|[Cc]hậm nhất)\s+)(\d{1,2})([.-])(\d{1,2})"
+    r"(?!\d|[/.-]\d|\s*(?:ngày|lần|tháng|năm|người|giờ|buổi|%))")
 
 
 def _valid_dm(d: str, m: str) -> bool:
