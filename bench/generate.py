@@ -23,8 +23,10 @@ def write_inputs(folder: Path, units: int) -> tuple[Path, Path]:
                      f"chutich@u{i:05d}.example.vn,commune,")
     units_csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
     plan = folder / "plan.yaml"
+    # A ten-year programme (valid_until), whose own units are listed by code.
     out = ["plan:", "  id: bench", "  issuer: Bench", f"  year: {FIRST_YEAR}", "  title: Kế hoạch đo tải",
-           "  coordinator: coordinator", "obligations:"]
+           "  coordinator: coordinator", f"  valid_until: 31/12/{FIRST_YEAR + 9}",
+           "units: [" + ", ".join(f"u{i:05d}" for i in range(units)) + "]", "obligations:"]
     for n in range(OBLIGATIONS):
         # Dates from January to early July: every year up to 2026 falls inside the horizon.
         day, month = 1 + (n * 7) % 28, 1 + n % 6

@@ -36,7 +36,7 @@ def test_exact_csv_for_the_sample(rt, cli, tmp_path):
     assert (f'hn-2021-43,bao-cao-6-thang,{BC6},ubnd-quan-huyen,"UBND các quận, huyện, thị xã",2021,'
             "2021-05-31T23:59:59+07:00,overdue,,3,,") in lines
     assert lines[-1] == ""  # every record ends with CRLF
-    assert len(lines) == 1 + 14 * 4 + 1  # 14 units x (3 deadlines of 2021 + the plan of 2022)
+    assert len(lines) == 1 + 14 * 3 + 1  # 14 units x 3 deadlines of 2021 (the plan is valid for 2021 only)
 
 
 def test_csv_has_the_rows_of_status_json(rt, cli, tmp_path):

@@ -123,8 +123,15 @@ def test_simulate_continues_from_what_the_daemon_already_decided_and_writes_noth
     assert {m.at for m in msgs} == {at("2021-05-28T08:00"), at("2021-05-31T08:00")}  # 24/5 already sent
 
 
-def test_simulate_includes_periods_not_yet_materialised(rt):
-    load_sample(rt, at("2021-02-01T09:00"))  # materialised to early 2022
+def test_simulate_includes_periods_not_yet_materialised(rt, tmp_path):
+    # The sample made a multi-year programme (valid to 2025), materialised to early 2022.
+    from tracker.services.imports import import_plan, import_units
+
+    plan = tmp_path / "plan.yaml"
+    plan.write_text((EXAMPLES / "hn-2021-43.yaml").read_text(encoding="utf-8").replace(
+        "  year: 2021\n", "  year: 2021\n  valid_until: 31/12/2025\n"), encoding="utf-8")
+    import_units(rt, EXAMPLES / "units.csv", at("2021-02-01T09:00"))
+    import_plan(rt, plan, at("2021-02-01T09:00"))
     msgs = simulate(rt, at("2023-05-01T00:00"), at("2023-05-31T23:59:59"))
     # bao-cao-6-thang 2023: "trước 30/5" -> Mon 29/5/2023; before:14 Mon 15/5, before:7 Mon 22/5
     stages = sorted({(m.at.astimezone(rt.tz).strftime("%d/%m"), i.stage) for m in msgs for i in m.digest.items

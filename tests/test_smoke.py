@@ -10,5 +10,4 @@ def test_sample_plan_imports_into_a_migrated_sqlite_file(rt):
         ("ke-hoach-don-vi", "2021", "overdue"),
         ("bao-cao-6-thang", "2021", "overdue"),
         ("bao-cao-nam", "2021", "pending"),
-        ("ke-hoach-don-vi", "2022", "pending"),
     ]

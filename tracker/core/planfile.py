@@ -25,14 +25,22 @@ CODE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 KINDS = tuple(Kind)
 CATEGORIES = ("report", "plan_submission", "window", "event", "quarterly_item", "other")
 
-_PLAN_KEYS = {"id", "number", "issuer", "place", "issued_on", "year", "title", "coordinator"}
+_PLAN_KEYS = {"id", "number", "issuer", "place", "issued_on", "year", "title", "coordinator", "valid_until"}
 _UNIT_KEYS = {"code", "name", "email", "head_email", "kind", "parent"}
 _OBLIGATION_KEYS = {
     "id", "title", "kind", "due", "start", "end", "date", "strict_before", "recurrence",
-    "responsible", "report_to", "shift", "reminders", "escalation", "source", "source_line", "category",
+    "responsible", "report_to", "submit_to", "shift", "reminders", "escalation", "source", "source_line", "category",
     "due_after_cutoff", "data_period", "short_months",
 }
 _TOP_KEYS = {"plan", "units", "obligations", "review"}
+# A responsible group: the plan's own units of one kind or under one parent.
+GROUP = re.compile(r"^(kind|parent):(\S.*)$")
+
+
+def group_of(entry: str) -> tuple[str, str] | None:
+    """('kind', 'benh-vien') for 'kind:benh-vien'; None for a unit code."""
+    m = GROUP.match(entry)
+    return (m.group(1), m.group(2).strip()) if m else None
 
 
 @dataclass(frozen=True)
@@ -56,7 +64,7 @@ class ObligationSpec:
     due_text: str
     strict_before: bool
     recurrence: str
-    responsible: str | tuple[str, ...]  # "all" or unit codes
+    responsible: str | tuple[str, ...]  # "all" or unit codes and groups (kind:X, parent:X)
     report_to: str | None
     shift: str | None
     reminders: tuple[int, ...] | None
@@ -69,6 +77,7 @@ class ObligationSpec:
     report_to_where: str = ""
     due_after_cutoff: int | None = None  # working days after the data cut-off (then ``first`` is the cut-off)
     data_period: DataPeriodRule | None = None
+    submit_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +95,8 @@ class PlanSpec:
     review: tuple[str, ...] = ()
     where: str = ""
     coordinator_where: str = ""
+    valid_until: date | None = None  # None: 31/12 of year
+    unit_refs: tuple[str, ...] = ()  # units: entries that only give the code of a unit in the store
 
 
 def nfc(text: str) -> str:
@@ -280,15 +291,17 @@ def obligation_spec(c: Collector, node: Any, what: str, year: int | None) -> Obl
     if isinstance(raw, list):
         codes = []
         for i, item in enumerate(raw):
-            if not isinstance(item, str) or not CODE.match(item):
-                c.add(f"{label}: responsible[{i}] {item!r} is not a unit code", raw, i)
+            if isinstance(item, str) and (CODE.match(item) or group_of(item)):
+                codes.append(nfc(item))
             else:
-                codes.append(item)
+                c.add(f"{label}: responsible[{i}] {item!r} is not a unit code or a group (kind:X, parent:X)",
+                      raw, i)
         if not raw:
             c.add(f"{label}: responsible is empty", node, "responsible")
         responsible = tuple(codes)
     elif raw != "all":
-        c.add(f"{label}: responsible must be all or a list of unit codes", node, "responsible")
+        c.add(f"{label}: responsible must be all or a list of unit codes and groups (kind:X, parent:X)",
+              node, "responsible")
     report_to = code_field(c, node, "report_to", label, required=False)
     shift = text_field(c, node, "shift", label, required=False)
     if shift not in (None, "next_working_day", "none"):
@@ -312,6 +325,7 @@ def obligation_spec(c: Collector, node: Any, what: str, year: int | None) -> Obl
         c.at(node), c.at(node, "responsible" if "responsible" in node else None),
         c.at(node, "report_to" if "report_to" in node else None),
         after_cutoff, data_rule,
+        text_field(c, node, "submit_to", label, required=False),
     )
 
 
@@ -336,6 +350,19 @@ def _parse_list(c: Collector, doc: dict, key: str, parse_one: Callable[[Any, str
         seen[value] = spec.where
         out.append(spec)
     return out
+
+
+def own_unit_codes(spec: "PlanSpec") -> list[str]:
+    """The plan's own units: those its file lists (units:) or names (coordinator,
+    report_to, responsible codes). ``responsible: all`` means these, and nothing
+    else in the store."""
+    codes = {u.code for u in spec.units} | set(spec.unit_refs) | {spec.coordinator}
+    for o in spec.obligations:
+        if o.report_to:
+            codes.add(o.report_to)
+        if o.responsible != "all":
+            codes.update(r for r in o.responsible if group_of(r) is None)
+    return sorted(codes)
 
 
 def parse_plan(text: str, filename: str) -> PlanSpec:
@@ -365,7 +392,31 @@ def parse_plan(text: str, filename: str) -> PlanSpec:
     title = text_field(c, plan, "title", "plan")
     coordinator = code_field(c, plan, "coordinator", "plan")
 
-    units = _parse_list(c, doc, "units", lambda node, what: unit_spec(c, node, what), "unit code", "code")
+    valid_until = None
+    if plan.get("valid_until") not in (None, ""):
+        try:
+            valid_until = parse_date(plan["valid_until"], year)
+        except DateError as exc:
+            c.add(f"plan: valid_until: {exc}", plan, "valid_until")
+        if valid_until and year and valid_until.year < year:
+            c.add(f"plan: valid_until {valid_until:%d/%m/%Y} is before the plan's year {year}", plan, "valid_until")
+    # A units: entry is a whole unit, or just the code of a unit already imported.
+    raw_units = doc.get("units") or []
+    refs: list[str] = []
+    if isinstance(raw_units, list):
+        for i, node in enumerate(raw_units):
+            if isinstance(node, str):
+                if not CODE.match(node):
+                    c.add(f"units[{i}]: {node!r} is not a unit code", raw_units, i)
+                elif node in refs:
+                    c.add(f"duplicate unit code {node!r}", raw_units, i)
+                else:
+                    refs.append(node)
+    units = _parse_list(c, doc, "units", lambda node, what: None if isinstance(node, str) else unit_spec(c, node, what),
+                        "unit code", "code")
+    for u in units:
+        if u.code in refs:
+            c.errors.append(InputError(f"unit {u.code!r} is listed twice (as a code and as a unit)", u.where))
     obligations = _parse_list(c, doc, "obligations", lambda node, what: obligation_spec(c, node, what, year),
                               "obligation id", "id")
     review = doc.get("review") or []
@@ -375,5 +426,5 @@ def parse_plan(text: str, filename: str) -> PlanSpec:
         pid, text_field(c, plan, "number", "plan", required=False), issuer,
         text_field(c, plan, "place", "plan", required=False), issued_on, year, title, coordinator,
         tuple(units), tuple(obligations), tuple(str(r) for r in review) if isinstance(review, list) else (),
-        c.at(plan), c.at(plan, "coordinator"),
+        c.at(plan), c.at(plan, "coordinator"), valid_until, tuple(refs),
     )

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from tracker.core.calendar import WorkCalendar
 from tracker.core.states import Kind
-from tracker.core.dataperiod import DataPeriod, DataPeriodRule, resolve, shift_months  # noqa: F401  (shift_months re-exported)
+from tracker.core.dataperiod import DataPeriod, DataPeriodRule, period_span, resolve, shift_months  # noqa: F401  (shift_months re-exported)
 
 END_OF_DAY = time(23, 59, 59)
 _DMY = re.compile(r"^\s*(\d{1,2})\s*/\s*(\d{1,2})(?:\s*/\s*(\d{4}))?\s*$")
@@ -120,6 +120,7 @@ class ObligationDates:
     # ``first`` is the first period's cut-off, not a due day).
     after_cutoff: int | None = None
     data: DataPeriodRule | None = None
+    valid_until: date | None = None  # the plan's validity: no period starts after it (None: no end)
 
 
 def period_label(recurrence: str, year: int, index: int) -> str:
@@ -178,7 +179,8 @@ def occurrences(
     ``none`` gives the plan's year only; the others recur from the plan's year on:
     once a year (yearly, nine-monthly), twice (H1, H2: six months apart), four
     times (Q1..Q4: three months apart) or twelve times (01..12: a month apart),
-    counted from the date the plan gives.
+    counted from the date the plan gives. A period that starts after the plan's
+    ``valid_until`` is not the plan's: recurrence stops with it.
     """
     if rule.recurrence == "none":
         years = [rule.plan_year]
@@ -190,6 +192,12 @@ def occurrences(
     for year in years:
         for index in range(per_year):
             label = period_label(rule.recurrence, year, index)
+            if rule.valid_until is not None and rule.recurrence != "none" \
+                    and period_span(label)[0] > rule.valid_until:
+                continue
+            if rule.valid_until is not None and rule.recurrence != "none" and rule.kind != "deadline" \
+                    and shift_months(rule.first, _months_after_anchor(rule, label)) > rule.valid_until:
+                continue  # an event or window held after the plan has ended
             if shift_months(rule.first, _months_after_anchor(rule, label)) <= until:
                 out.append(occurrence(rule, label, calendar, tz))
     return out

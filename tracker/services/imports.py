@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from tracker.store.models import Assignment, Obligation, Plan, Unit
 from tracker.core.errors import InputError, ValidationErrors
-from tracker.core.planfile import ObligationSpec, PlanSpec, UnitSpec, parse_plan
+from tracker.core.planfile import ObligationSpec, PlanSpec, UnitSpec, group_of, own_unit_codes, parse_plan
 from tracker.services import audit
 from tracker.services.materialise import materialise, occurrence_for, responsible_units
 from tracker.services.records import mark_waived
@@ -25,11 +25,12 @@ from tracker.core.unitfile import parse_units
 from tracker.core.states import AssignmentState, Status, UnitStatus
 
 UNIT_FIELDS = ("name", "emails", "head_email", "kind", "parent_code")
-PLAN_FIELDS = ("number", "issuer", "place", "issued_on", "year", "title", "coordinator_code", "unit_codes")
+PLAN_FIELDS = ("number", "issuer", "place", "issued_on", "year", "title", "coordinator_code", "unit_codes",
+               "valid_until")
 OBLIGATION_FIELDS = (
     "title", "kind", "due_text", "first_date", "last_date", "strict_before", "recurrence", "responsible",
-    "report_to", "shift", "reminders", "escalation", "source", "source_line", "category", "position", "retired",
-    "due_after_cutoff", "data_period",
+    "report_to", "submit_to", "shift", "reminders", "escalation", "source", "source_line", "category", "position",
+    "retired", "due_after_cutoff", "data_period",
 )
 # A change to these moves the dates of open assignments.
 _DATE_FIELDS = {"kind", "first_date", "last_date", "strict_before", "shift", "recurrence", "due_after_cutoff",
@@ -44,6 +45,8 @@ class ImportResult:
     assignments_created: int = 0
     assignments_changed: int = 0
     units: "ImportResult | None" = None  # a plan file's own units: section
+    obligations_removed: int = 0  # gone from a re-imported plan file
+    assignments_waived: int = 0  # their open work
 
     def summary(self, noun: str) -> str:
         parts = [f"{len(self.created)} {noun} created", f"{len(self.updated)} updated", f"{self.unchanged} unchanged"]
@@ -51,6 +54,8 @@ class ImportResult:
             parts.append(f"{self.assignments_created} assignments created")
             if self.assignments_changed:
                 parts.append(f"{self.assignments_changed} rescheduled")
+        if self.obligations_removed:
+            parts.append(f"{self.obligations_removed} obligations removed, {self.assignments_waived} assignments waived")
         if self.units is not None and (self.units.created or self.units.updated):
             # Units are shared by every plan: say which existing ones this file changed.
             changed = f" ({', '.join(self.units.updated)})" if self.units.updated else ""
@@ -143,7 +148,7 @@ def import_plan(rt: Runtime, path: str | Path, now: datetime) -> ImportResult:
             return result
         values = {"number": spec.number, "issuer": spec.issuer, "place": spec.place, "issued_on": spec.issued_on,
                   "year": spec.year, "title": spec.title, "coordinator_code": spec.coordinator,
-                  "unit_codes": [u.code for u in spec.units]}
+                  "unit_codes": own_unit_codes(spec), "valid_until": spec.valid_until}
         if plan is None:
             plan = Plan(code=spec.id, timezone=rt.settings.tracker.timezone, source_file=str(path),
                         content_hash=digest, imported_at=now, updated_at=now, **values)
@@ -182,7 +187,8 @@ def _check_plan_references(session: Session, spec: PlanSpec) -> None:
     for o in spec.obligations:
         if o.responsible != "all":
             wanted.update(o.responsible)
-    wanted |= {u.parent for u in spec.units if u.parent}
+    wanted = {w for w in wanted if group_of(w) is None}
+    wanted |= {u.parent for u in spec.units if u.parent} | set(spec.unit_refs)
     missing = wanted - file_units
     known = set(session.scalars(select(Unit.code).where(Unit.code.in_(missing)))) if missing else set()
     errors: list[InputError] = []
@@ -193,17 +199,56 @@ def _check_plan_references(session: Session, spec: PlanSpec) -> None:
             errors.append(InputError(f"unit {u.code!r}: unknown parent unit {u.parent!r}", u.where))
     if spec.coordinator not in file_units and spec.coordinator not in known:
         errors.append(InputError(f"plan: coordinator {spec.coordinator!r} is not a known unit", spec.coordinator_where))
+    for code in spec.unit_refs:
+        if code not in known:
+            errors.append(InputError(f"units: unit {code!r} is not in the store: import it first or give its "
+                                     "name and email here", spec.where))
+    errors += _check_responsible(session, spec)
     for o in spec.obligations:
         if o.report_to and o.report_to not in file_units and o.report_to not in known:
             errors.append(InputError(f"obligation {o.id!r}: report_to {o.report_to!r} is not a known unit",
                                      o.report_to_where))
         if o.responsible != "all":
             for code in o.responsible:
-                if code not in file_units and code not in known:
+                if group_of(code) is None and code not in file_units and code not in known:
                     errors.append(InputError(f"obligation {o.id!r}: unknown unit {code!r} in responsible",
                                              o.responsible_where))
     if errors:
         raise ValidationErrors(errors)
+
+
+def _check_responsible(session: Session, spec: PlanSpec) -> list[InputError]:
+    """Groups must match some of the plan's own units, and ``all`` must mean someone."""
+    own = own_unit_codes(spec)
+    info = {u.code: (u.kind, u.parent) for u in spec.units}
+    stored = [c for c in own if c not in info]
+    if stored:
+        for code, kind, parent in session.execute(
+                select(Unit.code, Unit.kind, Unit.parent_code).where(Unit.code.in_(stored))):
+            info[code] = (kind, parent)
+    errors = []
+    lonely = [o for o in spec.obligations
+              if o.responsible == "all" and not [c for c in own if c != (o.report_to or spec.coordinator)]]
+    if lonely:
+        errors.append(InputError(
+            f"obligation {lonely[0].id!r}{f' and {len(lonely) - 1} more' if len(lonely) > 1 else ''}: "
+            f"responsible: all, but the plan has no units of its own besides its coordinator: list them "
+            f"under units: (the code is enough for a unit already imported)", lonely[0].responsible_where))
+    for o in spec.obligations:
+        if o.responsible == "all":
+            continue
+        for entry in o.responsible:
+            group = group_of(entry)
+            if group is None:
+                continue
+            field, value = group
+            index = 0 if field == "kind" else 1
+            if field == "parent" and session.scalar(select(Unit.id).where(Unit.parent_code == value).limit(1)):
+                continue
+            if not any(v[index] == value for c, v in info.items() if c in own):
+                errors.append(InputError(f"obligation {o.id!r}: group {entry!r} matches none of the plan's units",
+                                         o.responsible_where))
+    return errors
 
 
 def _obligation_values(o: ObligationSpec, position: int) -> dict:
@@ -211,7 +256,7 @@ def _obligation_values(o: ObligationSpec, position: int) -> dict:
         "title": o.title, "kind": o.kind, "due_text": o.due_text, "first_date": o.first, "last_date": o.last,
         "strict_before": o.strict_before, "recurrence": o.recurrence,
         "responsible": o.responsible if o.responsible == "all" else list(o.responsible),
-        "report_to": o.report_to, "shift": o.shift,
+        "report_to": o.report_to, "submit_to": o.submit_to, "shift": o.shift,
         "reminders": list(o.reminders) if o.reminders is not None else None,
         "escalation": list(o.escalation) if o.escalation is not None else None,
         "source": o.source, "source_line": o.source_line, "category": o.category, "position": position,
@@ -258,8 +303,9 @@ def _upsert_obligations(rt: Runtime, session: Session, plan: Plan, spec: PlanSpe
         ob.retired = True
         audit.record(session, at=now, actor=rt.actor, action="retire", entity="obligation",
                      entity_id=f"{plan.code}/{ob.code}", before={"retired": False}, after={"retired": True})
-        _waive_open(rt, session, select(Assignment).where(Assignment.obligation_id == ob.id), now,
-                    "obligation removed from the plan file")
+        result.obligations_removed += 1
+        result.assignments_waived += _waive_open(rt, session, select(Assignment).where(Assignment.obligation_id == ob.id),
+                                                 now, "obligation removed from the plan file")
         if plan.code not in result.updated:
             result.updated.append(plan.code)
     return touched

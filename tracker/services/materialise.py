@@ -28,7 +28,13 @@ def rule_of(ob: Row, plan: Row, default_shift: str) -> ObligationDates:
         kind=ob.kind, first=ob.first_date, last=ob.last_date, recurrence=ob.recurrence,
         plan_year=plan.year, strict_before=ob.strict_before, shift=ob.shift or default_shift,
         after_cutoff=ob.due_after_cutoff, data=DataPeriodRule.from_json(ob.data_period),
+        valid_until=valid_until(plan),
     )
+
+
+def valid_until(plan: Row) -> date:
+    """The last day of the plan's validity: as its file says, else 31/12 of its year."""
+    return getattr(plan, "valid_until", None) or date(plan.year, 12, 31)
 
 
 def occurrence_for(rt: Runtime, ob: Row, plan: Row, period: str) -> Occurrence:
@@ -37,17 +43,29 @@ def occurrence_for(rt: Runtime, ob: Row, plan: Row, period: str) -> Occurrence:
 
 def responsible_units(conn, ob: Row, plan: Row) -> list[Row]:
     """Active units responsible for ``ob`` (rows: id, code, name). ``all`` means the
-    plan's own units (or every unit when the plan lists none), except the unit
-    reports go to. ``conn``: a Connection, or a flushed Session."""
+    plan's own units (those its file lists or names), except the unit reports go
+    to; a group ``kind:X`` means the plan's own units of that kind, ``parent:X``
+    the units under unit X. Never a unit of another plan that happens to be in the
+    store. ``conn``: a Connection, or a flushed Session."""
+    from sqlalchemy import false, or_
+
+    from tracker.core.planfile import group_of
+
     u = units.c
+    own = list(plan.unit_codes or [])
     query = select(u.id, u.code, u.name).where(u.status == UnitStatus.ACTIVE)
     if ob.responsible == "all":
-        if plan.unit_codes:
-            query = query.where(u.code.in_(plan.unit_codes))
         receiver = ob.report_to or plan.coordinator_code
-        query = query.where(u.code != receiver)
+        query = query.where(u.code.in_(own), u.code != receiver)
     else:
-        query = query.where(u.code.in_(list(ob.responsible)))
+        entries = list(ob.responsible)
+        codes = [e for e in entries if group_of(e) is None]
+        wanted = [u.code.in_(codes)] if codes else []
+        for field, value in (g for g in map(group_of, entries) if g is not None):
+            # kind: among the plan's own units; parent: the units under a unit the
+            # plan names, wherever they were imported from.
+            wanted.append(u.code.in_(own) & (u.kind == value) if field == "kind" else u.parent_code == value)
+        query = query.where(or_(*wanted) if wanted else false())
     return list(conn.execute(query.order_by(u.code)))
 
 

@@ -86,9 +86,12 @@ plans = Table(
     _required("year", Integer),
     _required("title", Text),
     _required("coordinator_code", String(64)),
-    # Codes listed in the plan file's units: section; "responsible: all" means
-    # these units, or every active unit when the plan lists none.
+    # The plan's own units: those its file lists (units: section) or names
+    # (responsible, report_to, coordinator). "responsible: all" means these
+    # units and never grows when another plan's units are imported.
     _required("unit_codes", JSON, default=list),
+    # Periods starting after this day are not materialised; NULL: 31/12 of year.
+    _optional("valid_until", Date),
     _required("timezone", String(64)),
     _optional("source_file", Text),
     _required("content_hash", String(64)),
@@ -112,6 +115,7 @@ obligations = Table(
     _required("recurrence", String(16), default="none"),
     _required("responsible", JSON),  # "all" or [unit codes]
     _optional("report_to", String(64)),
+    _optional("submit_to", Text),  # where and how to send the work, in the plan's words
     _optional("shift", String(32)),  # None: the config default
     _optional("reminders", JSON),
     _optional("escalation", JSON),
