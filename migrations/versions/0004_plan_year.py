@@ -2,8 +2,8 @@
 (obligations.submit_to); a plan's own units are filled in for plans imported
 before "responsible: all" stopped meaning every unit in the store.
 
-Revision ID: 0003_plan_year
-Revises: 0002_periodic_reports
+Revision ID: 0004_plan_year
+Revises: 0003_inbox
 """
 from typing import Sequence, Union
 
@@ -11,8 +11,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision: str = "0003_plan_year"
-down_revision: Union[str, None] = "0002_periodic_reports"
+revision: str = "0004_plan_year"
+down_revision: Union[str, None] = "0003_inbox"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
