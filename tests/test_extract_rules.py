@@ -191,3 +191,29 @@ def test_the_second_report_of_a_clause_is_titled_by_its_own_words() -> None:
     d = plan("- Tổng hợp báo cáo 6 tháng gửi UBND xã trước ngày 10/6/2024 và báo cáo năm trước ngày 10/12/2024.\n")
     assert [(o["title"], o["id"]) for o in d["obligations"]] == [
         ("Báo cáo 6 tháng", "bao-cao-6-thang"), ("Báo cáo năm", "bao-cao-nam")]
+
+
+def test_a_day_alone_in_a_monthly_sentence_is_a_monthly_deadline() -> None:
+    d = plan("- Báo cáo hằng tháng gửi Sở Y tế trước ngày 20.\n- Họp giao ban hằng tháng vào ngày 5.\n")
+    assert [(o["title"], o["due"], o["recurrence"]) for o in d["obligations"]] == [
+        ("Báo cáo hằng tháng", "2024-01-20", "monthly")]
+    assert any("ngày 5" in r and "no obligation made" in r for r in d["review"])
+
+
+def test_a_day_of_the_quarters_last_month_is_a_quarterly_deadline() -> None:
+    d = plan("- Báo cáo quý gửi trước ngày 15 của tháng cuối quý.\n")
+    assert [(o["due"], o["recurrence"], o["strict_before"]) for o in d["obligations"]] == [
+        ("2024-03-15", "quarterly", True)]
+
+
+def test_periodic_words_make_a_single_deadline_recur_but_a_list_stays_one_deadline_each() -> None:
+    d = plan("- Báo cáo hằng quý gửi trước ngày 20/3/2024.\n- Báo cáo định kỳ 6 tháng gửi trước ngày 15/6.\n"
+             "- Báo cáo định kỳ hằng quý: gửi trước ngày 10/4, 10/7 và 10/10/2024.\n")
+    assert [(o["due"], o["recurrence"]) for o in d["obligations"]] == [
+        ("2024-03-20", "quarterly"), ("2024-06-15", "half-yearly"),
+        ("2024-04-10", "none"), ("2024-07-10", "none"), ("2024-10-10", "none")]
+
+
+def test_sub_numbers_without_a_final_dot_are_headings_too() -> None:
+    d = plan("5. TỔ CHỨC THỰC HIỆN\n5.1 Phòng Y tế: chủ trì theo dõi.\n5.2 Trạm Y tế các xã: thực hiện.\n")
+    assert unit_names(d) == ["Phòng Y tế", "Trạm Y tế các xã"]

@@ -47,6 +47,13 @@ DAY_RANGE = re.compile(
 # "trước ngày 20 hằng tháng": a monthly deadline.
 MONTHLY_DAY = re.compile(
     r"(?:[Nn]gày\s+)(\d{1,2})\s+(?:của\s+)?(?:hằng|hàng|mỗi|các)\s+tháng(?![\wÀ-ỹ])")
+# "Báo cáo hằng tháng gửi trước ngày 20": a day alone in a sentence that says monthly.
+DAY_ONLY = re.compile(r"(?:[Nn]gày\s+)(\d{1,2})(?!\d|[/.\-]\d|\s*(?:tháng|/|của|hằng|hàng|mỗi|các))")
+MONTHLY_WORDS = re.compile(r"hằng tháng|hàng tháng|mỗi tháng|định kỳ tháng", re.I)
+# "trước ngày 15 của tháng cuối quý", "trước ngày 10 tháng đầu quý sau": quarterly.
+QUARTERLY_DAY = re.compile(
+    r"(?:[Nn]gày\s+)(\d{1,2})\s+(?:của\s+)?tháng\s+(?:(?P<last>cuối)\s+(?:mỗi\s+|hằng\s+|hàng\s+|các\s+)?quý|"
+    r"đầu\s+(?:của\s+)?quý\s+(?:sau|tiếp theo))(?![\wÀ-ỹ])")
 
 # A month on its own: "tháng 6", "tháng 6/2022", "tháng 6 năm 2022" — but not
 # the month of a spelled date ("ngày 15 tháng 11") nor "06 tháng" (a duration).

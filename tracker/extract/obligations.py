@@ -72,8 +72,18 @@ def find_obligations(doc: Doc, year: int, header_spans: list[tuple[int, int]]) -
 
 
 def _monthly(doc: Doc, year: int, skip: list[tuple[int, int]], out: Findings) -> None:
-    """"trước ngày 20 hằng tháng" -> one monthly deadline, due the 20th of the plan's January."""
+    """"trước ngày 20 hằng tháng" -> one monthly deadline, due the 20th of the plan's January;
+    "trước ngày 15 của tháng cuối quý" -> one quarterly deadline, due 15 March."""
+    found: list[tuple[re.Match[str], int, str]] = []
     for m in D.MONTHLY_DAY.finditer(doc.clean):
+        found.append((m, 1, "monthly"))
+    for m in D.QUARTERLY_DAY.finditer(doc.clean):
+        found.append((m, 3 if m.group("last") else 4, "quarterly"))
+    for m in D.DAY_ONLY.finditer(doc.clean):
+        para = para_of(doc, m.start())
+        if D.MONTHLY_WORDS.search(doc.text(*sentence_span(doc, para, m.start()))):
+            found.append((m, 1, "monthly"))
+    for m, month, recurrence in sorted(found, key=lambda x: x[0].start()):
         if inside(m.start(), m.end(), skip):
             continue
         skip.append((m.start(), m.end()))
@@ -84,17 +94,17 @@ def _monthly(doc: Doc, year: int, skip: list[tuple[int, int]], out: Findings) ->
         day, line = int(m.group(1)), doc.line_of(m.start())
         written = doc.phrase(m.start(), m.end())
         if kw is None:
-            out.review.append((line, f"\"{written}\" names a day of every month but no deadline; "
+            out.review.append((line, f"\"{written}\" names a day of every period but no deadline; "
                                "no obligation made"))
             continue
         if not 1 <= day <= 28:
-            out.review.append((line, f"\"{written}\": not every month has day {day}; add the monthly "
+            out.review.append((line, f"\"{written}\": not every month has day {day}; add the {recurrence} "
                                "obligation by hand (short_months)"))
             continue
-        first = date(year, 1, day)
+        first = date(year, month, day)
         f = D.Found(m.start(), m.end(), first, first, False, written)
         _deadline(doc, para, f, kw.group("kw").lower(), base + kw.start(), year, out)
-        out.mentions[-1].recurrence = "monthly"
+        out.mentions[-1].recurrence = recurrence
 
 
 def _window(doc: Doc, f: D.Found, year: int, out: Findings) -> None:
@@ -250,13 +260,23 @@ def _deadline(doc: Doc, para: Para, f: D.Found, kw: str, kw_pos: int, year: int,
         title = {"report": "Báo cáo", "plan_submission": "Gửi kế hoạch"}.get(category, "Hạn")
     end = close_paren(doc, subject, extend_markup(doc, f.end))
     year_note(doc, f, year, out)
+    listed = bool(CHAINED.search(doc.clean[kw_pos:f.start]) or _LIST_NEXT.match(doc.clean, f.end))
+    periodic = None if listed else next((r for pat, r in _PERIODIC if pat.search(clause)), None)
     out.mentions.append(Mention(
         kind="deadline", category=category, first=f.first, last=f.first, title=title,
         source=doc.phrase(subject, end), line=doc.line_of(f.start), pos=f.start,
         strict=kw == "trước",  # "chậm nhất", "hạn", "đến hết" include the day
-        recurrence="yearly" if YEARLY.search(sentence) else "none"))
+        recurrence=periodic or ("yearly" if YEARLY.search(sentence) else "none")))
 
 
+# "Báo cáo hằng quý gửi trước ngày 20/3": the first period's deadline of a periodic
+# duty.  A list of dates ("trước ngày 10/4, 10/7 và 10/10") is one deadline each.
+_PERIODIC = [
+    (re.compile(r"hằng tháng|hàng tháng|mỗi tháng|định kỳ tháng", re.I), "monthly"),
+    (re.compile(r"hằng quý|hàng quý|mỗi quý|định kỳ quý", re.I), "quarterly"),
+    (re.compile(r"định kỳ 0?6 tháng|0?6 tháng (?:một|1) lần|0?6 tháng/lần|nửa năm (?:một|1) lần", re.I), "half-yearly"),
+]
+_LIST_NEXT = re.compile(r"\s*(?:,|và|hoặc|;)\s*(?:ngày\s*)?\d{1,2}/\d{1,2}")
 _BARE = re.compile(r"^(?:gửi|nộp|hoàn thành|thực hiện|báo cáo|gửi báo cáo|nộp báo cáo|hạn|thời hạn|thời gian)?$",
                    re.I)
 _LABEL_BEFORE = re.compile(

@@ -32,7 +32,7 @@ _SEPARATOR_LINE = re.compile(r"^[\s\-_=|*~.]*$")
 
 # Enumerators that start a new block: "1.", "1.2.", "a)", "đ)", "II.", "+", "•".
 ENUMERATOR = re.compile(
-    r"^\s*(?:\d{1,2}(?:\.\d{1,2})*[.)]\s|[a-zđ]\)\s|[IVXLC]{1,6}[.)]\s|[+•]\s)"
+    r"^\s*(?:\d{1,2}(?:\.\d{1,2})*[.)]\s|\d{1,2}(?:\.\d{1,2})+\s+(?=[A-ZĐÀ-Ỹ])|[a-zđ]\)\s|[IVXLC]{1,6}[.)]\s|[+•]\s)"
 )
 _TERMINAL = re.compile(r"[.;:!?)\]\"']\s*$")
 

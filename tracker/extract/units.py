@@ -45,7 +45,7 @@ def _is_end(text: str) -> bool:
 # "6. KINH PHÍ": an upper-case heading numbered like the section's own ends it.
 _TOP_NUM_HEAD = re.compile(r"^\d{1,2}\s*[.)]\s+\S")
 # "1.", "2)", and the sub-numbers of a numbered section: "5.2. Phòng Y tế …"
-_HEADING_NUM = re.compile(r"^\s*(\d{1,2}(?:\.\d{1,2}){0,2})\s*[.)]\s+")
+_HEADING_NUM = re.compile(r"^\s*(\d{1,2}(?:\.\d{1,2}){0,2})\s*[.)]\s+|^\s*(\d{1,2}(?:\.\d{1,2}){1,2})\s+(?=[A-ZĐÀ-Ỹ])")
 # "Các cơ quan, đơn vị (liên quan)": everyone, not a unit to remind.
 # "Các cơ quan, đơn vị (liên quan)": everyone, not a unit to remind.  In running
 # text "các sở, ban, ngành và địa phương" is everyone too; a numbered heading of
@@ -56,7 +56,7 @@ _BROAD_WORD = r"(?:cơ quan|đơn vị|bộ phận|tổ chức|cá nhân|sở|ba
 
 def _generic(word: str) -> re.Pattern[str]:
     return re.compile(r"^(?:các|tất cả các|mọi)\s+" + word + r"(?:\s*(?:,|và)\s*" + word + r")*"
-                      r"(?:\s+(?:có liên quan|liên quan|trực thuộc|được giao[^,]*))?$", re.I)
+                      r"(?:\s+(?:có liên quan|liên quan))?$", re.I)
 
 
 _GENERIC, _GENERIC_BROAD = _generic(_NARROW_WORD), _generic(_BROAD_WORD)
