@@ -24,7 +24,9 @@ from typing import Sequence
 
 from .names import name_key
 
-_LOCALITY = re.compile(r"\s+(?:của\s+)?(?:tỉnh|thành phố|quận|huyện|thị xã|xã|phường|thị trấn)(?:\s+[\w ]+)?$")
+# A locality at the end of a name: "huyện Thanh Sơn", "thành phố", "quận 10" ("xã hội" is no place).
+_LOCALITY = re.compile(
+    r"\s+(?:của\s+)?(?:tỉnh|thành phố|quận|huyện|thị xã|xã(?!\s+hội)|phường|thị trấn)(?:\s+\w+){0,4}$")
 _GENERIC_NOTE = "unit e-mail addresses are not in the document"
 
 
@@ -73,15 +75,21 @@ def _core(key: str, place_key: str) -> str:
     return _LOCALITY.sub("", key).strip() or key
 
 
+_PLACE_WORDS = {"của", "tỉnh", "thành", "phố", "quận", "huyện", "thị", "xã", "phường", "trấn"}
+
+
 def _locality_fits(known_key: str, key: str, place_key: str) -> bool:
-    """Same core name: the locality one side writes must be the plan's place (or absent)."""
+    """Same core name: a locality either side writes must be the plan's place (or absent),
+    and when both name the level, the same level ("UBND tỉnh" is not "UBND huyện ...")."""
+    levels = []
     for k in (known_key, key):
         m = _LOCALITY.search(k)
-        rest = k[m.start():] if m else ""
-        words = set(rest.split()) - {"của", "tỉnh", "thành", "phố", "quận", "huyện", "thị", "xã", "phường", "trấn"}
+        rest = k[m.start():].split() if m else []
+        words = set(rest) - _PLACE_WORDS
         if words and (not place_key or not words <= set(place_key.split())):
             return False
-    return True
+        levels.append(next((w for w in rest if w in _PLACE_WORDS - {"của"}), None))
+    return not (levels[0] and levels[1] and levels[0] != levels[1])
 
 
 def _similarity(a: str, b: str) -> float:
@@ -121,9 +129,11 @@ def match_units(draft: dict, known: Sequence[KnownUnit], source: str) -> dict:
         out["plan"]["coordinator"] = renames[out["plan"]["coordinator"]]
     out["obligations"] = [_renamed(ob, renames) for ob in draft.get("obligations") or []]
     notes = [_rename_text(r, renames) for r in draft.get("review") or [] if _GENERIC_NOTE not in r]
-    matched = len({renames[c] for c in renames})
-    lines = [f"line 1: {matched} of {len(draft.get('units') or [])} units matched to {source} "
-             "(codes and e-mail addresses filled in)"]
+    distinct = len(set(renames.values()))
+    twice = f"; {len(renames) - distinct} of them another spelling of a unit already matched" \
+        if len(renames) > distinct else ""
+    lines = [f"line 1: {len(renames)} of {len(draft.get('units') or [])} units matched to {source} "
+             f"(codes and e-mail addresses filled in{twice})"]
     lines += [f"line 1: {r}" for r in review]
     out["review"] = lines + notes
     return out

@@ -50,7 +50,7 @@ def _read(path: str, max_bytes: int) -> bytes:
         if p.is_dir():
             raise InputError("is a directory, not a document", path)
         if size > max_bytes:
-            raise InputError(f"the file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit for a "
+            raise InputError(f"the file is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:.0f} MB limit for a "
                              "plan document; give the text of the plan (.docx, .pdf or .txt)", path)
         with p.open("rb") as fh:
             return fh.read(max_bytes + 1)

@@ -110,7 +110,7 @@ def _pdf(data: bytes) -> Reading:
         pages = ", ".join(str(p) for p in pdf.textless_pages)
         many = len(pdf.textless_pages) > 1
         notes.append(f"line 1: page{'s' if many else ''} {pages} of the PDF {'have' if many else 'has'} no "
-                     "text layer (scanned); what is on them is not in this draft")
+                     f"text layer (scanned); what is on {'them' if many else 'it'} is not in this draft")
     return Reading(render(pdf.blocks), Format.PDF, notes)
 
 
