@@ -71,7 +71,7 @@ def test_word_automatic_numbers_are_written_before_the_paragraph_text():
     d.add_paragraph("Sở Tài chính bố trí kinh phí.", style="List Number")
     d.add_paragraph("Báo cáo trước ngày 15/6/2024.", style="List Bullet")
     assert read_document(_docx_bytes(d)).text == (
-        "TỔ CHỨC THỰC HIỆN\n\n1. Sở Y tế chủ trì thực hiện.\n\n2. Sở Tài chính bố trí kinh phí.\n\n"
+        "TỔ CHỨC THỰC HIỆN\n1. Sở Y tế chủ trì thực hiện.\n2. Sở Tài chính bố trí kinh phí.\n"
         "- Báo cáo trước ngày 15/6/2024.\n")
 
 
@@ -86,9 +86,9 @@ def test_a_word_task_table_becomes_pipe_rows_in_document_order():
             t.cell(r, c).text = value
     d.add_paragraph("III. TỔ CHỨC THỰC HIỆN")
     assert read_document(_docx_bytes(d)).text == (
-        "II. NHIỆM VỤ\n\n"
+        "II. NHIỆM VỤ\n"
         "| Nội dung | Đơn vị chủ trì | Thời hạn |\n| Báo cáo quý I | Sở Y tế | 15/3/2024 |\n"
-        "| Báo cáo / năm | Sở Nội vụ | 10/12/2024 |\n\n"
+        "| Báo cáo / năm | Sở Nội vụ | 10/12/2024 |\n"
         "III. TỔ CHỨC THỰC HIỆN\n")
 
 
@@ -131,8 +131,8 @@ def test_a_letterhead_table_becomes_plain_paragraphs_the_header_parser_reads():
     t.cell(1, 1).text = "Thanh Sơn, ngày 20 tháng 01 năm 2025"
     d.add_paragraph("KẾ HOẠCH")
     text = read_document(_docx_bytes(d)).text
-    assert text == ("ỦY BAN NHÂN DÂN\nHUYỆN THANH SƠN\n\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n\nSố: 27/KH-UBND\n\n"
-                    "Thanh Sơn, ngày 20 tháng 01 năm 2025\n\nKẾ HOẠCH\n")
+    assert text == ("ỦY BAN NHÂN DÂN\nHUYỆN THANH SƠN\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nSố: 27/KH-UBND\n"
+                    "Thanh Sơn, ngày 20 tháng 01 năm 2025\nKẾ HOẠCH\n")
     plan = extract_plan(text)["plan"]
     assert (plan["number"], plan["issued_on"]) == ("27/KH-UBND", "2025-01-20")
 
@@ -171,7 +171,7 @@ def test_a_pdf_paragraph_wrapped_over_lines_and_pages_comes_out_on_one_line_with
     pdf.multi_cell(0, 6, " ".join([sentence] * 4), new_x="LMARGIN", new_y="NEXT")
     pdf.multi_cell(0, 6, "Nơi nhận:")
     assert pdf.page_no() == 2
-    assert read_document(pdf.output()).text == " ".join([sentence] * 4) + "\n\nNơi nhận:\n"
+    assert read_document(pdf.output()).text == " ".join([sentence] * 4) + "\nNơi nhận:\n"
 
 
 def test_a_ruled_pdf_table_becomes_pipe_rows_with_merged_cells_resolved():
@@ -188,7 +188,7 @@ def test_a_ruled_pdf_table_becomes_pipe_rows_with_merged_cells_resolved():
         row.cell("15/6/2024")
         table.row().cell("II. Hoạt động khác", colspan=3)
     assert read_document(pdf.output()).text == (
-        "II. NHIỆM VỤ\n\n"
+        "II. NHIỆM VỤ\n"
         "| Nội dung | Đơn vị chủ trì | Thời hạn |\n| Báo cáo quý I | Sở Y tế | 15/3/2024 |\n"
         "| Báo cáo quý II | Sở Tài chính | 15/6/2024 |\n| II. Hoạt động khác |  |  |\n")
 

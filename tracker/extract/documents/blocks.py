@@ -2,13 +2,15 @@
 
 Word and PDF files are read into the same two kinds of block, and one renderer
 turns them into the plain text the extractor reads, in the forms its rules
-already know: a paragraph per block separated by a blank line (paragraph
-boundaries are known exactly in a .docx, so nothing has to guess them), and a
-task table as pipe rows ("| STT | Nội dung | Đơn vị chủ trì | Thời hạn |"),
-one row a line, which `tracker.extract.tables` gives column roles.  A table
-whose first row names no such column (the two-column letterhead "UBND TỈNH X |
-CỘNG HÒA XÃ HỘI ...", a signature block) is layout, not data: its cells become
-plain paragraphs, so the header parser reads "Số: 12/KH-UBND" as it does in text.
+already know: one paragraph a line (a .docx knows its paragraphs exactly, and
+a PDF's are rejoined before this, so nothing has to guess them; list items
+under "Kính gửi:" stay one under another, as in a typed text), and a task
+table as pipe rows ("| STT | Nội dung | Đơn vị chủ trì | Thời hạn |"), one row
+a line, which `tracker.extract.tables` gives column roles.  A table whose
+first row names no such column (the two-column letterhead "UBND TỈNH X |
+CỘNG HÒA XÃ HỘI ...", a signature block) is layout, not data: its cells
+become plain paragraphs, so the header parser reads "Số: 12/KH-UBND" as it
+does in text.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from ..tables import role_of
 
 # Column roles that make a table a table of duties (see tables._ROLES).
+SEPARATOR = "\n"  # between blocks: see the module docstring
 _TASK_ROLES = {"deadline", "time", "completion", "lead", "content"}
 
 
@@ -62,7 +65,7 @@ def render(blocks: list[Block]) -> str:
                 out.append("\n".join(rows))
         else:
             out.extend(_layout_cells(block))
-    return "\n\n".join(out) + "\n" if out else ""
+    return SEPARATOR.join(out) + "\n" if out else ""
 
 
 def _layout_cells(table: Table) -> list[str]:
