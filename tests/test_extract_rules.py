@@ -217,3 +217,18 @@ def test_periodic_words_make_a_single_deadline_recur_but_a_list_stays_one_deadli
 def test_sub_numbers_without_a_final_dot_are_headings_too() -> None:
     d = plan("5. TỔ CHỨC THỰC HIỆN\n5.1 Phòng Y tế: chủ trì theo dõi.\n5.2 Trạm Y tế các xã: thực hiện.\n")
     assert unit_names(d) == ["Phòng Y tế", "Trạm Y tế các xã"]
+
+
+def test_a_day_of_the_next_month_is_a_monthly_deadline_from_february() -> None:
+    d = plan("- Báo cáo tháng: trước ngày 05 của tháng sau.\n")
+    assert [(o["title"], o["due"], o["recurrence"]) for o in d["obligations"]] == [
+        ("Báo cáo tháng", "2024-02-05", "monthly")]
+
+
+def test_report_goes_to_the_unit_the_verb_names_not_to_another_sections_lead_in() -> None:
+    d = plan("III. CHẾ ĐỘ BÁO CÁO\nCác đơn vị báo cáo về Sở Y tế (qua Chi cục Dân số) như sau:\n"
+             "- Báo cáo năm: chậm nhất ngày 15/12/2024.\n"
+             "IV. TỔ CHỨC THỰC HIỆN\n1. Chi cục Dân số: tổng hợp báo cáo Sở Y tế trước ngày 20/12/2024.\n")
+    codes = {u["code"]: u["name"] for u in d["units"]}
+    got = [(o["due"], codes[o["report_to"]]) for o in kinds(d, "deadline")]
+    assert got == [("2024-12-15", "Chi cục Dân số"), ("2024-12-20", "Sở Y tế")]

@@ -18,12 +18,14 @@ from .clauses import sentence_span
 from .header import Header
 from .mention import Mention
 from .names import name_key, org_start_pattern, starts_org
-from .text import Doc, collapse
+from .text import Doc, collapse, is_upper_line
 from .units import OrgSection, Unit, UnitBook
 
 
 _VIA = re.compile(r"\(\s*qua\s+(?P<to>[^)]{3,120})\)")
 _SEND = re.compile(r"(?:gửi|nộp)\s+(?:về\s+|cho\s+|lên\s+|tới\s+|đến\s+)?(?=" + org_start_pattern() + ")")
+# "tổng hợp, báo cáo UBND tỉnh trước ngày …": the verb names its recipient directly.
+_REPORT_TO = re.compile(r"(?<![\wÀ-ỹ])báo cáo\s+(?![Cc]ác\s)(?=" + org_start_pattern() + ")")
 _ABOUT = re.compile(r"(?:báo cáo|kết quả)[^.;]{0,80}?\svề\s+(?=" + org_start_pattern() + ")", re.I)
 _NAME_STOP = re.compile(
     r"\s+(?:để|tổng hợp|trước|chậm nhất|theo|trong|cụ thể|định kỳ|và báo cáo)(?![\wÀ-ỹ])|[,;:.()]|\s+-\s+[a-zđ]"
@@ -85,6 +87,8 @@ def recipient(doc: Doc, pos: int) -> str | None:
         prev = doc.paras[j]
         if doc.raw[prev.start:prev.end].count("|") >= 2:
             continue  # the rows of a table above: its lead-in is further up
+        if is_upper_line(doc.clean[prev.start:prev.end]):
+            break  # a section heading: a lead-in above it belongs to another section
         if doc.clean[prev.start:prev.end].rstrip().endswith(":"):
             spans.append((prev.start, prev.end))
             break
@@ -102,7 +106,7 @@ def recipient_in(text: str) -> str | None:
     m = _VIA.search(text)
     if m:
         return collapse(m.group("to")).strip(" .,;:")
-    for pat in (_SEND, _ABOUT):
+    for pat in (_SEND, _ABOUT, _REPORT_TO):
         for m in pat.finditer(text):
             rest = text[m.end():]
             name = collapse(rest[:name_end(rest)]).strip(" .,;:")

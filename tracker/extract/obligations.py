@@ -76,7 +76,8 @@ def _monthly(doc: Doc, year: int, skip: list[tuple[int, int]], out: Findings) ->
     "trước ngày 15 của tháng cuối quý" -> one quarterly deadline, due 15 March."""
     found: list[tuple[re.Match[str], int, str]] = []
     for m in D.MONTHLY_DAY.finditer(doc.clean):
-        found.append((m, 1, "monthly"))
+        # "trước ngày 05 của tháng sau": January's report is due in February.
+        found.append((m, 2 if m.group("next") else 1, "monthly"))
     for m in D.QUARTERLY_DAY.finditer(doc.clean):
         found.append((m, 3 if m.group("last") else 4, "quarterly"))
     for m in D.DAY_ONLY.finditer(doc.clean):
