@@ -232,3 +232,10 @@ def test_report_goes_to_the_unit_the_verb_names_not_to_another_sections_lead_in(
     codes = {u["code"]: u["name"] for u in d["units"]}
     got = [(o["due"], codes[o["report_to"]]) for o in kinds(d, "deadline")]
     assert got == [("2024-12-15", "Chi cục Dân số"), ("2024-12-20", "Sở Y tế")]
+
+
+def test_two_months_or_two_quarters_joined_are_one_window() -> None:
+    d = plan("- Tổ chức hội thi trong tháng 5-6/2024.\n- Tổ chức tập huấn trong quý II và quý III/2024.\n")
+    assert [(o["title"], o["start"], o["end"]) for o in kinds(d, "window")] == [
+        ("Tổ chức hội thi", "2024-05-01", "2024-06-30"), ("Tổ chức tập huấn", "2024-04-01", "2024-09-30")]
+    assert not any("quý III" in r for r in d["review"])

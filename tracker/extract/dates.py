@@ -46,7 +46,8 @@ DAY_RANGE = re.compile(
     r"(?![\d/])")
 # "trước ngày 20 hằng tháng": a monthly deadline.
 MONTHLY_DAY = re.compile(
-    r"(?:[Nn]gày\s+)(\d{1,2})\s+(?:của\s+)?(?:(?:hằng|hàng|mỗi|các)\s+tháng|tháng\s+(?P<next>sau|tiếp theo))(?![\wÀ-ỹ])")
+    r"(?:[Nn]gày\s+)(\d{1,2})\s+(?:của\s+)?(?:(?:hằng|hàng|mỗi|các)\s+tháng|tháng\s+(?P<next>sau|tiếp theo))"
+    r"(?![\wÀ-ỹ])")
 # "Báo cáo hằng tháng gửi trước ngày 20": a day alone in a sentence that says monthly.
 DAY_ONLY = re.compile(r"(?:[Nn]gày\s+)(\d{1,2})(?!\d|[/.\-]\d|\s*(?:tháng|/|của|hằng|hàng|mỗi|các))")
 MONTHLY_WORDS = re.compile(r"hằng tháng|hàng tháng|mỗi tháng|định kỳ tháng", re.I)

@@ -66,7 +66,8 @@ def extract_plan(text: str, *, plan_id: str | None = None) -> dict:
         entries.append(entry)
     subject = header.title or _subject_line(doc)
     for g in group(entries):
-        if subject and _LABEL_TITLE.match(g[0].mention.title):
+        label = _LABEL_TITLE.match(g[0].mention.title)
+        if subject and label and (g[0].mention.title != "Báo cáo" or subject.lower().startswith("báo cáo")):
             # "Thời gian: từ ngày 15/11 đến ngày 15/12", "Thời hạn gửi báo cáo: trước ngày
             # 20/6": a label, not a title; the document's own subject says what it is.
             g[0].mention.title = _subject_title(subject, g[0].mention.category)
@@ -107,8 +108,8 @@ def extract_plan(text: str, *, plan_id: str | None = None) -> dict:
 _LABEL_TITLE = re.compile(r"^(?:Khoảng thời gian|Hạn|Báo cáo|Gửi kế hoạch|Thời gian(?: thực hiện)?|"
                           r"Thời hạn(?: gửi| nộp)?(?: báo cáo)?)$")
 _VV = re.compile(r"^\s*V/v\s+(?P<what>.+)$", re.M)
-_SUBJECT_VERBS = re.compile(r"^(?:về việc\s+)?(?:(?:tổ chức|triển khai|thực hiện)\s+)?(?:các hoạt động\s+)?(?:hưởng ứng\s+)?",
-                            re.I)
+_SUBJECT_VERBS = re.compile(
+    r"^(?:về việc\s+)?(?:(?:tổ chức|triển khai|thực hiện)\s+)?(?:các hoạt động\s+)?(?:hưởng ứng\s+)?", re.I)
 
 
 def _capitalised(s: str | None) -> str | None:

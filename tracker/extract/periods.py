@@ -17,14 +17,20 @@ from .titles import without_subject
 _MONTH_RANGE = re.compile(
     r"[Tt]ừ\s+tháng\s+(\d{1,2})(?:\s*(?:/|năm)\s*(\d{4}))?\s+(?:đến|tới)\s+(?:hết\s+)?tháng\s+(\d{1,2})"
     r"(?:\s*(?:/|năm)\s*(\d{4}))?(?![\d/])")
+_DURING = re.compile(r"\s*(?:trong|vào|suốt)\s*$", re.I)
+# "trong tháng 5-6/2024", "tháng 11 – 12": two months as one window.
+_MONTH_DASH = re.compile(r"[Tt]háng\s+(\d{1,2})()\s*[-–]\s*(\d{1,2})(?:\s*(?:/|năm)\s*(\d{4}))?(?![\d/])")
 
 
 def month_ranges(doc: Doc, year: int, skip: list[tuple[int, int]], out: Findings) -> None:
     """"từ tháng 3 đến tháng 5/2023" -> a window from 1/3 to 31/5."""
-    for m in _MONTH_RANGE.finditer(doc.clean):
+    matches = sorted([*_MONTH_RANGE.finditer(doc.clean), *_MONTH_DASH.finditer(doc.clean)], key=lambda x: x.start())
+    for m in matches:
         if inside(m.start(), m.end(), skip):
             continue
         skip.append((m.start(), m.end()))
+        if m.re is _MONTH_DASH and int(m.group(3)) <= int(m.group(1)):
+            continue  # "tháng 6-2" is no range
         y2 = int(m.group(4)) if m.group(4) else (int(m.group(2)) if m.group(2) else year)
         y1 = int(m.group(2)) if m.group(2) else y2
         a, b = D.month_bounds(y1, int(m.group(1))), D.month_bounds(y2, int(m.group(3)))
@@ -38,7 +44,8 @@ def month_ranges(doc: Doc, year: int, skip: list[tuple[int, int]], out: Findings
         yearly = bool(ACTION_MONTH.search(seg) or YEARLY.search(seg))
         out.mentions.append(Mention(
             kind="window", category="window", first=a[0], last=b[1],
-            title=make_title(seg) or "Khoảng thời gian", source=doc.phrase(start, m.end()),
+            title=make_title(without_subject(_DURING.sub("", seg))) or "Khoảng thời gian",
+            source=doc.phrase(start, m.end()),
             line=line, pos=m.start(), recurrence="yearly" if yearly else "none"))
 
 
@@ -120,10 +127,13 @@ def quarters(doc: Doc, year: int, out: Findings) -> None:
             _quarter_item(doc, p, skip_bullet(doc, p.start, p.end), current, out)
         elif ENUMERATOR.match(raw) or len(text) < 120:
             current = None  # the next heading ends the quarter's list
+    pair_ends: set[int] = set()
     for q in D.QUARTER.finditer(doc.clean):
         para = para_of(doc, q.start())
-        if para.start in heads:
+        if para.start in heads or q.start() in pair_ends:
             continue
+        # "trong quý II và quý III/2024": one window over both quarters.
+        pair = _QUARTER_PAIR.match(doc.clean, q.start())
         timed = timed_cell(doc, q.start())
         if timed:
             y = int(q.group(2)) if q.group(2) else year
@@ -145,6 +155,11 @@ def quarters(doc: Doc, year: int, out: Findings) -> None:
             # "thực hiện chuyên mục … trong quý III/2024": the activity takes the quarter.
             y = int(q.group(2)) if q.group(2) else year
             first, last = D.quarter_bounds(y, D.quarter_number(q.group(1)))
+            if pair and D.quarter_number(pair.group(2)) > D.quarter_number(pair.group(1)):
+                y = int(pair.group(3)) if pair.group(3) else year
+                first = D.quarter_bounds(y, D.quarter_number(pair.group(1)))[0]
+                last = D.quarter_bounds(y, D.quarter_number(pair.group(2)))[1]
+                pair_ends.update(x.start() for x in D.QUARTER.finditer(doc.clean, q.end(), pair.end()))
             end = s_end if title != make_title(without_subject(activity)) else q.end()
             out.mentions.append(Mention(
                 kind="window", category="window", first=first, last=last, title=title,
@@ -155,6 +170,8 @@ def quarters(doc: Doc, year: int, out: Findings) -> None:
                            f"(\"{doc.phrase(*sentence_span(doc, para, q.start()))[:120]}\"); no obligation made"))
 
 
+_QUARTER_PAIR = re.compile(r"[Qq]uý\s+(IV|III|II|I|[1-4])\s*(?:và|,|-|–|đến)\s*(?:[Qq]uý\s+)?(IV|III|II|I|[1-4])"
+                           r"(?:\s*(?:/|năm)\s*(\d{4}))?(?![\w/])")
 _BARE_ACTIVITY = re.compile(r"^(?:hoàn thành|thực hiện|tổ chức|triển khai|tiến hành)?$", re.I)
 
 
