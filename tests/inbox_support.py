@@ -51,7 +51,7 @@ def dsn(original: EmailMessage, recipient: str, *, status: str = "5.1.1",
         f"To: {original['From']}\r\n"
         f"Subject: Undelivered Mail Returned to Sender\r\n"
         f"Date: Thu, 20 May 2021 10:00:00 +0700\r\n"
-        f"Message-ID: <20210520030000.8A2F31C0AE@{reporting_mta}>\r\n"
+        f"Message-ID: <{_dsn_id(original, recipient, status)}@{reporting_mta}>\r\n"
         f"Auto-Submitted: auto-replied\r\n"
         f"MIME-Version: 1.0\r\n"
         f'Content-Type: multipart/report; report-type=delivery-status;\r\n boundary="{boundary}"\r\n'
@@ -92,3 +92,10 @@ def other_mail(sender: str = "ban@example.com", subject: str = "Mời họp") ->
     msg["Message-ID"] = make_msgid(domain="example.com")
     msg.set_content("Kính mời anh chị dự họp.")
     return bytes(msg)
+
+
+def _dsn_id(original: EmailMessage, recipient: str, status: str) -> str:
+    """One report per original message, recipient and status, as a server would send."""
+    import hashlib
+
+    return hashlib.sha256(f"{original['Message-ID']}|{recipient}|{status}".encode()).hexdigest()[:16]

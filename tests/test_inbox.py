@@ -73,7 +73,7 @@ def test_a_reply_with_a_pdf_records_the_submission_at_the_next_pass(office, smtp
     [row] = inbox_rows(office)
     assert (row.state, row.kind, row.unit_code, row.from_addr) == ("recorded", "reply", "syt", SYT)
     assert row.detail["recorded"] == [{"plan": "hn-2021-43", "number": 1, "obligation": "bao-cao-6-thang",
-                                       "unit": "syt", "period": "2021", "state": "submitted"}]
+                                       "unit": "syt", "period": "2021"}]
     [stored] = row.detail["files"]
     assert stored["name"] == "bao-cao-6-thang.pdf"
     path = dovecot.root / "files" / stored["sha256"][:2] / stored["sha256"]
@@ -305,3 +305,50 @@ def test_fetch_without_a_configured_mailbox_says_what_to_set(cli):
     result = cli("inbox", "fetch")
     assert (result.exit_code, result.err) == (
         1, "error: the office mailbox is not configured: set [inbound] imap_host and imap_user\n")
+
+
+def test_a_crash_in_the_middle_of_a_read_loses_nothing_and_records_nothing_twice(office, smtp_server, dovecot,
+                                                                                 monkeypatch):
+    for address in (SYT, "vanthu@stc.example.vn"):
+        dovecot.append(reply(digest_to(smtp_server, address), sender=address))
+    real = service._record
+    calls = []
+
+    def dies_on_the_second(*args):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # the process is stopped half-way through the read
+        return real(*args)
+
+    monkeypatch.setattr(service, "_record", dies_on_the_second)
+    with pytest.raises(KeyboardInterrupt):
+        service.fetch(office, at("2021-05-20T10:00"))
+    assert inbox_rows(office) == [] and state_of(office, "syt") == "open"  # the read was rolled back whole
+    monkeypatch.setattr(service, "_record", real)
+    report = service.fetch(office, at("2021-05-20T10:05"))
+    assert report.counts == {"recorded": 2}
+    assert (state_of(office, "syt"), state_of(office, "stc")) == ("submitted", "submitted")
+    with office.store.reader() as conn:
+        assert len(list(conn.execute(select(submissions)))) == 2
+
+
+def test_a_reply_for_an_item_already_submitted_waits_for_review(office, smtp_server, dovecot):
+    from tracker.services.records import submit
+
+    submit(office, at("2021-05-19T09:00"), "syt", "bao-cao-6-thang", period="2021")
+    dovecot.append(reply(digest_to(smtp_server, SYT), sender=SYT))
+    service.fetch(office, at("2021-05-20T10:00"))
+    [row] = inbox_rows(office)
+    assert (row.state, row.reason) == ("review", "syt already submitted bao-cao-6-thang (2021) at 2021-05-19 09:00")
+    assert "recorded" not in row.detail and row.detail["files"]
+
+
+def test_a_message_that_cannot_be_processed_waits_for_review_with_the_error(office, smtp_server, dovecot,
+                                                                             monkeypatch):
+    dovecot.append(reply(digest_to(smtp_server, SYT), sender=SYT))
+    monkeypatch.setattr(service, "judge", lambda *a: 1 / 0)
+    report = service.fetch(office, at("2021-05-20T10:00"))
+    [row] = inbox_rows(office)
+    assert (row.state, row.reason) == ("review", "could not be processed: message 1: ZeroDivisionError: "
+                                                 "division by zero")
+    assert report.errors == ["message 1: ZeroDivisionError: division by zero"]

@@ -33,6 +33,10 @@ from tracker.store.tables import obligations, outbox, plans, units
 
 log = logging.getLogger("tracker.inbox")
 
+# Messages per transaction: a commit per message was most of a pass on a busy
+# disk; a batch that fails to commit is read again whole at the next pass.
+BATCH = 100
+
 
 @dataclass
 class InboxReport:
@@ -75,28 +79,62 @@ def fetch(rt: Runtime, now: datetime, *, open_mailbox: Callable[..., Any] | None
         processed: list[int] = []
         with rt.store.writer() as conn:
             pass_ = _Pass(rt, conn, now)
+            batch: list[Any] = []
             for fetched in box.fetch(todo):
-                state = _one(pass_, name, box.uidvalidity, fetched, report)
-                if state is not None:
-                    report.read += 1
-                    report.count(state)
-                    if state not in (InboxState.IGNORED.value, "seen"):
-                        processed.append(fetched.uid)
+                batch.append(fetched)
+                if len(batch) == BATCH:
+                    processed += _batch(pass_, name, box.uidvalidity, batch, report)
+                    batch = []
+            if batch:
+                processed += _batch(pass_, name, box.uidvalidity, batch, report)
         if move_to and processed:
             box.move(processed, move_to)
     report.elapsed = time.monotonic() - started
     return report
 
 
-def _one(p: "_Pass", mailbox: str, uidvalidity: int, fetched, report: InboxReport) -> str | None:
-    """Process one message in its own transaction; its state, or None when it failed."""
+def _batch(p: "_Pass", mailbox: str, uidvalidity: int, batch: list[Any], report: InboxReport) -> list[int]:
+    """Up to BATCH messages in one transaction, each in its own savepoint (one that
+    fails is undone alone). Returns the UIDs processed (to move). If the commit
+    fails, nothing of the batch was recorded and it is read again next pass."""
+    from sqlalchemy.orm import Session
+
+    done: list[tuple[int, str | None]] = []
     try:
         with p.conn.begin():
+            # One ORM session for the batch (records.py works on it), joined to this
+            # transaction: committing stays with the connection.
+            with Session(bind=p.conn, join_transaction_mode="rollback_only") as session:
+                p.session = session
+                done = [(f.uid, _one(p, mailbox, uidvalidity, f, report)) for f in batch]
+                session.flush()
+    except Exception as exc:
+        report.errors.append(f"{len(batch)} message(s) not recorded, read again next pass: "
+                             f"{type(exc).__name__}: {exc}")
+        log.error("inbox: %s", report.errors[-1])
+        return []
+    finally:
+        p.session = None
+    moved = []
+    for uid, state in done:
+        if state is None:
+            continue
+        report.read += 1
+        report.count(state)
+        if state not in (InboxState.IGNORED.value, "seen"):
+            moved.append(uid)
+    return moved
+
+
+def _one(p: "_Pass", mailbox: str, uidvalidity: int, fetched, report: InboxReport) -> str | None:
+    """Process one message in its own savepoint; its state, or None when it failed."""
+    try:
+        with p.session.begin_nested():
             return _process(p, mailbox, uidvalidity, fetched)
     except Exception as exc:  # rolled back: nothing of it was recorded
         first = f"message {fetched.uid}: {type(exc).__name__}: {exc}"
     try:  # keep it from failing at every pass: put it in the queue with the error
-        with p.conn.begin():
+        with p.session.begin_nested():
             parsed = read_message(fetched.data)
             claim, _ = store.claim(p.conn, _row(p, mailbox, uidvalidity, fetched, parsed, Kind.OTHER,
                                                 InboxState.REVIEW, f"could not be processed: {first}"[:1000]))
@@ -114,6 +152,7 @@ class _Pass:
 
     def __init__(self, rt: Runtime, conn: Connection, now: datetime) -> None:
         self.rt, self.conn, self.now = rt, conn, now
+        self.session: Any = None  # the batch's ORM session (see _batch)
         self.sent: dict[int, SentDigest | None] = {}
         self.items: dict[int, list[dict]] = {}
         self.kinds: dict[tuple[str, str], str] | None = None
@@ -172,62 +211,60 @@ def _row(p: _Pass, mailbox: str, uidvalidity: int, fetched, parsed: Parsed, kind
 def _process(p: _Pass, mailbox: str, uidvalidity: int, fetched) -> str:
     parsed = read_message(fetched.data)
     verdict = judge(p, parsed, fetched.data)
-    row = _row(p, mailbox, uidvalidity, fetched, parsed, verdict.kind, verdict.state, verdict.reason or None)
-    claim, first = store.claim(p.conn, row)
-    if claim is store.Claim.SEEN:
-        return "seen"
-    if claim is store.Claim.DUPLICATE:
-        log.info("inbox: message %s is another copy of inbox message %s; skipped", fetched.uid, first)
-        return InboxState.DUPLICATE.value
-    inbox_id = first
     digest = verdict.sent
     detail: dict[str, Any] = {}
-    state, reason = verdict.state, verdict.reason
     if verdict.kind is Kind.REPLY:
+        # Stored before the row is claimed: by content hash, so a duplicate costs a stat.
         limit = p.rt.settings.inbound.max_attachment_mb * 1024 * 1024
         detail["files"] = [{"name": a.filename, "type": a.content_type, "size": a.size,
                             "sha256": files.put(p.rt.settings.inbound.files_dir, a.data)}
                            for a in parsed.attachments if a.size <= limit]
         detail["numbers"] = list(parsed.numbers)
-        if state is InboxState.RECORDED:
-            try:
-                with p.conn.begin_nested():
-                    detail["recorded"] = _record(p, verdict, row, detail["files"])
-            except TrackerError as exc:  # already submitted, waived, gone: the coordinator decides
-                state, reason = InboxState.REVIEW, str(exc)
-    elif verdict.kind is Kind.BOUNCE and verdict.failures:
-        from tracker.services.bounces import record_bounce
-
+        if verdict.state is InboxState.RECORDED:
+            detail["recorded"] = [i.to_json() for i in verdict.items]
+    elif verdict.failures:
         detail["failures"] = [{"recipient": f.recipient, "status": f.status, "reason": f.reason}
                               for f in verdict.failures]
-        if state is InboxState.BOUNCE:
-            for f in verdict.failures:
-                record_bounce(p.conn, p.rt, p.now, f, digest.unit if digest else None,
-                              p.items.get(digest.outbox_id, []) if digest else [], inbox_id)
-        else:
-            log.info("inbox: temporary delivery failure, only logged: %s", reason)
+    row = {**_row(p, mailbox, uidvalidity, fetched, parsed, verdict.kind, verdict.state, verdict.reason or None),
+           "detail": detail or None, "unit_code": digest.unit if digest else None,
+           "outbox_id": digest.outbox_id if digest else None}
+    # One INSERT claims the message and says what became of it (the unique keys).
+    claim, inbox_id = store.claim(p.conn, row)
+    if claim is store.Claim.SEEN:
+        return "seen"
+    if claim is store.Claim.DUPLICATE:
+        log.info("inbox: message %s is another copy of inbox message %s; skipped", fetched.uid, inbox_id)
+        return InboxState.DUPLICATE.value
+    state, reason = verdict.state, verdict.reason
+    if state is InboxState.RECORDED:
+        try:
+            with p.session.begin_nested():
+                _record(p, verdict, row, detail["files"])
+        except TrackerError as exc:  # already submitted, waived, gone: the coordinator decides
+            state, reason = InboxState.REVIEW, str(exc)
+            detail.pop("recorded")
+            store.set_outcome(p.conn, inbox_id, state=state.value, reason=reason, detail=detail)
+    elif state is InboxState.BOUNCE:
+        from tracker.services.bounces import record_bounce
+
+        for f in verdict.failures:
+            record_bounce(p.conn, p.rt, p.now, f, digest.unit if digest else None,
+                          p.items.get(digest.outbox_id, []) if digest else [], inbox_id)
+    elif state is InboxState.TEMPORARY:
+        log.info("inbox: temporary delivery failure, only logged: %s", reason)
     if state is InboxState.REVIEW:
         log.info("inbox: message %s from %s waits for review: %s", fetched.uid, parsed.from_addr or "?", reason)
-    store.set_outcome(p.conn, inbox_id, state=state.value, reason=reason or None, detail=detail or None,
-                      unit_code=digest.unit if digest else None, outbox_id=digest.outbox_id if digest else None)
     return state.value
 
 
-def _record(p: _Pass, verdict: Verdict, row: dict, stored: list[dict]) -> list[dict]:
+def _record(p: _Pass, verdict: Verdict, row: dict, stored: list[dict]) -> None:
     """Record the verdict's items as submitted when the reply arrived, in this transaction."""
-    from sqlalchemy.orm import Session
-
     from tracker.services.records import record_submission
 
     note = _note(row, stored)
-    out = []
-    with Session(bind=p.conn, join_transaction_mode="create_savepoint") as session:
-        for item in verdict.items:
-            r = record_submission(session, p.rt, p.now, item.unit, item.obligation, plan=item.plan,
-                                  period=item.period, at=row["received_at"], note=note, actor="mailbox")
-            out.append({**item.to_json(), "state": r.state})
-        session.commit()  # releases the session's savepoint; the message's transaction commits it
-    return out
+    for item in verdict.items:
+        record_submission(p.session, p.rt, p.now, item.unit, item.obligation, plan=item.plan,
+                          period=item.period, at=row["received_at"], note=note, actor="mailbox")
 
 
 def _note(row: dict, stored: list[dict]) -> str:
