@@ -36,6 +36,22 @@ def imap_password(cli, monkeypatch):
 def office(rt, smtp_server, dovecot):
     """The sample plan, mail through a real SMTP sink, the office mailbox on Dovecot;
     the first digests (before:14 of bao-cao-6-thang) delivered on 17/5/2021."""
+    return _office(rt, smtp_server, dovecot)
+
+
+@pytest.fixture
+def office_pg(pg_url, settings, smtp_server, dovecot):
+    """The same office on PostgreSQL, where several daemons share one store."""
+    from tracker.services.catalog import init_db
+    from tracker.store.engine import Store
+
+    store = Store(pg_url)
+    init_db(Runtime(settings, store, actor="tester"))
+    yield _office(Runtime(settings, store, actor="tester"), smtp_server, dovecot)
+    store.dispose()
+
+
+def _office(rt, smtp_server, dovecot):
     settings = dovecot.settings(smtp_settings(rt.settings, smtp_server.port))
     office_rt = Runtime(settings, rt.store, actor="tester")
     load_sample(office_rt, at("2021-02-01T09:00"))
@@ -352,3 +368,32 @@ def test_a_message_that_cannot_be_processed_waits_for_review_with_the_error(offi
     assert (row.state, row.reason) == ("review", "could not be processed: message 1: ZeroDivisionError: "
                                                  "division by zero")
     assert report.errors == ["message 1: ZeroDivisionError: division by zero"]
+
+
+@pytest.mark.parametrize("store", ["sqlite", "postgresql"])
+def test_a_second_daemon_that_listed_the_mailbox_before_the_first_committed_records_nothing_twice(
+        store, request, smtp_server, dovecot, monkeypatch):
+    office = request.getfixturevalue("office" if store == "sqlite" else "office_pg")
+    dovecot.append(reply(digest_to(smtp_server, SYT), sender=SYT))
+    assert service.fetch(office, at("2021-05-20T10:00")).counts == {"recorded": 1}
+    # The other daemon's list of processed UIDs was read before that commit: it fetches the message again.
+    monkeypatch.setattr(service.store, "seen_uids", lambda *a: set())
+    second = service.fetch(office, at("2021-05-20T10:00"))
+    assert second.read == 0 and second.counts == {"seen": 1}
+    with office.store.reader() as conn:
+        assert len(list(conn.execute(select(submissions)))) == 1
+    assert len(inbox_rows(office)) == 1
+
+
+def test_on_postgresql_a_bounce_marks_the_address_and_queues_one_notice(office_pg, smtp_server, dovecot):
+    from tracker.store.tables import outbox
+
+    data = dsn(digest_to(smtp_server, HLHPN), HLHPN)
+    dovecot.append(data)
+    dovecot.append(data)
+    report = service.fetch(office_pg, at("2021-05-20T10:00"))
+    assert report.counts == {"bounce": 1, "duplicate": 1}
+    with office_pg.store.reader() as conn:
+        assert list(conn.scalar(select(units.c.bouncing).where(units.c.code == "hlhpn"))) == [HLHPN]
+        keys = list(conn.scalars(select(outbox.c.key).where(outbox.c.key.like("bounce|%"))))
+    assert keys == ["bounce|hlhpn|vanphong@hlhpn.example.vn|1|sldtbxh"]

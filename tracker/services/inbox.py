@@ -119,7 +119,7 @@ def _batch(p: "_Pass", mailbox: str, uidvalidity: int, batch: list[Any], report:
     for uid, state in done:
         if state is None:
             continue
-        report.read += 1
+        report.read += state != "seen"  # another reader had it already
         report.count(state)
         if state not in (InboxState.IGNORED.value, "seen"):
             moved.append(uid)
