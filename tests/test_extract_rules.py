@@ -239,3 +239,10 @@ def test_two_months_or_two_quarters_joined_are_one_window() -> None:
     assert [(o["title"], o["start"], o["end"]) for o in kinds(d, "window")] == [
         ("Tổ chức hội thi", "2024-05-01", "2024-06-30"), ("Tổ chức tập huấn", "2024-04-01", "2024-09-30")]
     assert not any("quý III" in r for r in d["review"])
+
+
+def test_news_prose_names_units_after_a_connective_and_in_đối_với_items() -> None:
+    d = plan("Theo đó, UBND tỉnh yêu cầu các sở, ngành triển khai Kế hoạch.\n\n"
+             "Ngoài ra, Sở Giáo dục và Đào tạo tăng cường giáo dục giới tính trong trường học.\n\n"
+             "Đối với Sở Tài chính: bố trí kinh phí thực hiện.\n")
+    assert unit_names(d) == ["Sở Giáo dục và Đào tạo", "Sở Tài chính"]

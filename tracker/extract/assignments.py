@@ -37,6 +37,9 @@ _ASSIGN = re.compile(r"(?<![\wÀ-ỹ])(?:[Gg]iao(?:\s+cho)?|[Đđ]ề nghị|[Yy
                      + org_start_pattern() + ")")
 # "2. Tập huấn: Sở …", "- Báo cáo tháng: các thành viên Ban …": a short label first.
 _LABEL = re.compile(r"^\s*(?:[-+•]\s*|\(?[a-zđ]\)\s*|\d{1,2}(?:\.\d{1,2})*[.)]\s*)?(?:[^:;.]{1,60}:\s*)?")
+# "Ngoài ra, Sở Giáo dục và Đào tạo tăng cường …": news prose opens with a connective.
+_CONNECTIVE = re.compile(r"^(?:Ngoài ra|Bên cạnh đó|Đồng thời|Theo đó|Cùng với đó|Mặt khác|Trong đó|Cụ thể)\s*,?\s*",
+                         re.I)
 _ADDRESS = re.compile(r"^[ \t]*Kính[ \t]+gửi[ \t]*:?[ \t]*(?P<rest>.*)$", re.M)
 
 
@@ -54,7 +57,7 @@ def sentence_subjects(sentence: str) -> list[str] | None:
     An assignment ("giao Sở …") wins over the subject; "các cơ quan, đơn vị …" (everyone)
     is [] — the sentence says who, and it is all of them.
     """
-    s = re.sub(r"\s+", " ", sentence).strip()
+    s = _CONNECTIVE.sub("", re.sub(r"\s+", " ", sentence).strip())
     for m in _ASSIGN.finditer(s):
         rest = s[m.end():]
         names = _name_at(rest)
