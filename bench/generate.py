@@ -36,6 +36,27 @@ def write_inputs(folder: Path, units: int) -> tuple[Path, Path]:
     return units_csv, plan
 
 
+# The backlog scenario (bench/scale.py --backlog): one year, 20 one-off deadlines
+# spread over it, twelve of them before 1 July. Imported on 1 July, the store has
+# 60 % of its assignments due at once, every stage of their ladders with them.
+BACKLOG_YEAR = 2026
+BACKLOG_DUE = ("15/1", "30/1", "13/2", "27/2", "16/3", "31/3", "15/4", "29/4", "15/5", "29/5", "15/6", "26/6",
+               "20/7", "14/8", "15/9", "15/10", "30/10", "16/11", "30/11", "15/12")
+
+
+def write_backlog_inputs(folder: Path, units: int) -> tuple[Path, Path]:
+    """Units as for ``write_inputs``; a plan of the 20 deadlines of BACKLOG_DUE."""
+    units_csv, _ = write_inputs(folder, units)
+    plan = folder / "backlog.yaml"
+    out = ["plan:", "  id: backlog", "  issuer: Bench", f"  year: {BACKLOG_YEAR}", "  title: Chương trình quốc gia",
+           "  coordinator: coordinator", "obligations:"]
+    for n, due in enumerate(BACKLOG_DUE):
+        out += [f"  - id: bao-cao-{n:02d}", f"    title: Báo cáo số {n}", "    kind: deadline",
+                f"    due: {due}", "    strict_before: true", "    responsible: all"]
+    plan.write_text("\n".join(out) + "\n", encoding="utf-8")
+    return units_csv, plan
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("folder", type=Path)

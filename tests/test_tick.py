@@ -164,9 +164,9 @@ def test_catch_up_after_a_short_stop_gives_each_unit_one_message_with_its_head_i
 
 def test_a_tick_interrupted_mid_batch_loses_and_doubles_nothing(sample, monkeypatch):
     rt = sample
-    import tracker.store.outbox
+    import tracker.services.tick
 
-    real = tracker.store.outbox.new_message
+    real = tracker.services.tick.placeholder
     calls = {"n": 0}
 
     def flaky(*args, **kwargs):
@@ -175,11 +175,11 @@ def test_a_tick_interrupted_mid_batch_loses_and_doubles_nothing(sample, monkeypa
             raise RuntimeError("disk full")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(tracker.store.outbox, "new_message", flaky)
+    monkeypatch.setattr(tracker.services.tick, "placeholder", flaky)
     start = outbox(rt)[-1].id
     first = tick(rt, at("2021-05-17T08:00"), batch_size=5)
     assert first.errors == 1 and first.sent == UNITS - 5
-    monkeypatch.setattr(tracker.store.outbox, "new_message", real)
+    monkeypatch.setattr(tracker.services.tick, "placeholder", real)
     second = tick(rt, at("2021-05-17T08:05"), batch_size=5)
     assert second.sent == 5 and second.errors == 0
     sent = [(d.assignment_id, d.stage) for d in decisions(rt, "before:14") if d.due_at == at("2021-05-31T23:59:59")]
@@ -189,9 +189,9 @@ def test_a_tick_interrupted_mid_batch_loses_and_doubles_nothing(sample, monkeypa
 
 def test_a_crash_that_ends_the_process_mid_batch_rolls_the_batch_back(sample, monkeypatch):
     rt = sample
-    import tracker.store.outbox
+    import tracker.services.tick
 
-    real = tracker.store.outbox.new_message
+    real = tracker.services.tick.placeholder
     calls = {"n": 0}
 
     def dies(*args, **kwargs):
@@ -200,12 +200,12 @@ def test_a_crash_that_ends_the_process_mid_batch_rolls_the_batch_back(sample, mo
             raise KeyboardInterrupt  # not an Exception: nothing catches it, like a kill mid-write
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(tracker.store.outbox, "new_message", dies)
+    monkeypatch.setattr(tracker.services.tick, "placeholder", dies)
     before = _counts(rt)
     with pytest.raises(KeyboardInterrupt):
         tick(rt, at("2021-05-17T08:00"), batch_size=5)
     assert _counts(rt) == before
-    monkeypatch.setattr(tracker.store.outbox, "new_message", real)
+    monkeypatch.setattr(tracker.services.tick, "placeholder", real)
     start = outbox(rt)[-1].id
     assert tick(rt, at("2021-05-17T08:01"), batch_size=5).sent == UNITS
     assert len([d for d in decisions(rt, "before:14") if d.due_at == at("2021-05-31T23:59:59")]) == UNITS

@@ -68,6 +68,7 @@ class MailSection:
     smtp_timeout: int = 30
     max_attempts: int = 8
     templates_dir: str = ""  # operator overrides; empty = the shipped config/templates
+    max_items: int = 50  # items listed in one digest, most urgent first; the rest summarised and attached
 
 
 @dataclass(frozen=True)
@@ -259,6 +260,8 @@ def _validate(s: Settings, where: str) -> None:
         raise ConfigError(f"{where}: mail.sender: {s.mail.sender!r} is not an e-mail address")
     if s.mail.max_attempts < 1:
         raise ConfigError(f"{where}: mail.max_attempts must be at least 1")
+    if s.mail.max_items < 1:
+        raise ConfigError(f"{where}: mail.max_items must be at least 1")
     _validate_inbound(s.inbound, where)
 
 

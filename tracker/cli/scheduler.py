@@ -5,6 +5,7 @@ Only click at module level: ``--help`` must not import SQLAlchemy or APScheduler
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime, timedelta
 
@@ -34,15 +35,30 @@ def tick(env: Env, dry_run: bool, as_json: bool) -> None:
 
     setup_logging(level=logging.WARNING)  # a bad assignment is logged on one line, the pass goes on
     rt = env.runtime()
-    result = run(rt, env.now(), dry_run=dry_run)
+    # Decisions are printed batch by batch, as they are committed: a pass after a
+    # mass import decides hundreds of thousands, and none of them is kept.
+    first = [True]
+
+    def write(text: str) -> None:
+        click.echo(text, nl=False)
+
+    def show(rows) -> None:
+        if as_json and rows:
+            write(("" if first[0] else ",\n")
+                  + ",\n".join("    " + json.dumps(d.to_json(rt.tz), ensure_ascii=False) for d in rows))
+            first[0] = False
+        elif dry_run:
+            write("".join(
+                f"{d.outcome:7} {d.stage:16} {d.plan}/{d.obligation} {d.unit} {d.period}"
+                f"{'  -> ' + ', '.join(d.recipients) if d.recipients else '  (' + d.reason + ')'}\n" for d in rows))
+
     if as_json:
-        emit_json({"summary": result.summary(rt.tz), "decisions": [d.to_json(rt.tz) for d in result.decisions]})
-        return
-    if dry_run:
-        for d in result.decisions:
-            click.echo(f"{d.outcome:7} {d.stage:16} {d.plan}/{d.obligation} {d.unit} {d.period}"
-                       f"{'  -> ' + ', '.join(d.recipients) if d.recipients else '  (' + d.reason + ')'}")
-    click.echo(result.summary(rt.tz))
+        write('{\n  "decisions": [\n')
+    result = run(rt, env.now(), dry_run=dry_run, on_decisions=show)
+    if as_json:
+        write(f"\n  ],\n  \"summary\": {json.dumps(result.summary(rt.tz), ensure_ascii=False)}\n}}\n")
+    else:
+        click.echo(result.summary(rt.tz))
     if result.errors:
         raise SystemExit(1)
 

@@ -37,8 +37,10 @@ class Status(StrEnum):
 
 
 class OutboxState(StrEnum):
-    """A queued message's life: queued -> sending (claimed) -> sent | failed, or back to queued."""
+    """A queued message's life: queued -> sending (claimed) -> sent | failed, or back to queued.
+    ``composing``: decided into during a pass, rendered at its end (services/compose.py); never sent."""
 
+    COMPOSING = "composing"
     QUEUED = "queued"
     SENDING = "sending"
     SENT = "sent"

@@ -21,6 +21,7 @@ import jinja2
 
 from tracker.config import Settings
 from tracker.core.digest import Digest, DigestItem
+from tracker.core.digest_summary import DigestCut, SummaryLine
 from tracker.core.outgoing import Rendered
 from tracker.core.errors import ConfigError
 from tracker.shipped import templates_dir
@@ -38,6 +39,39 @@ def render_digest(digest: Digest, settings: Settings) -> Rendered:
     lang = settings.tracker.language
     context = digest_context(digest, settings)
     return _render(settings, lang, "digest", context)
+
+
+def render_long_digest(listed: Digest, cut: DigestCut, settings: Settings, attachment: str | None) -> Rendered:
+    """A digest over ``[mail] max_items``: ``listed`` carries the items the message
+    lists (``cut.listed``); the subject and the counts speak of every item, and
+    the rest is summarised by plan and obligation, with the attachment's name
+    and, when the web app has a ``[web] base_url``, a link to it."""
+    lang = settings.tracker.language
+    context = digest_context(listed, settings)
+    context.update(
+        total=cut.total, counts=dict(cut.counts), rest_total=cut.rest_total, attachment=attachment,
+        rest=[{"plan": r.plan, "plan_title": r.plan_title, "obligation": r.obligation, "title": r.title,
+               "items": r.items, "units": r.units, "max_days_late": r.max_days_late, "text": _rest_text(r, lang)}
+              for r in cut.rest],
+        link=web_link(settings),
+    )
+    return _render(settings, lang, "digest", context)
+
+
+def web_link(settings: Settings) -> str | None:
+    """The web app's address, when the configuration has one (``[web] base_url``)."""
+    web = getattr(settings, "web", None)
+    base = (getattr(web, "base_url", "") or "").strip()
+    return base or None
+
+
+def _rest_text(line: SummaryLine, lang: str) -> str:
+    if lang == "vi":
+        text = f"{line.items} việc của {line.units} đơn vị"
+        return text + (f", quá hạn nhiều nhất {line.max_days_late} ngày" if line.max_days_late else "")
+    text = f"{line.items} item{'s' if line.items != 1 else ''} of {line.units} unit{'s' if line.units != 1 else ''}"
+    late = line.max_days_late
+    return text + (f", up to {late} day{'s' if late != 1 else ''} late" if late else "")
 
 
 def render_subject(digest: Digest, settings: Settings) -> str:
@@ -99,6 +133,8 @@ def digest_context(digest: Digest, settings: Settings) -> dict[str, Any]:
         "digest": digest, "lang": lang, "recipient_name": digest.recipient_name, "plans": plans, "items": views,
         "counts": counts, "total": len(views), "today": today, "today_text": weekday_date(today, lang),
         "reply_to": list(digest.reply_to), "leadership": digest.recipient_unit is None,
+        # A long digest's summary (render_long_digest); empty for one that lists everything.
+        "rest": [], "rest_total": 0, "attachment": None, "link": None,
     }
 
 

@@ -90,9 +90,16 @@ def build_message(
     date: datetime,
     skip: frozenset[str] = frozenset(),
     file_stem: str = "",
+    attachment: tuple[str, bytes] | None = None,
 ) -> Outgoing:
     """The message for To/Cc/Reply-To, sent to every valid recipient not in ``skip``
-    (addresses that already rejected it permanently; they stay in the headers)."""
+    (addresses that already rejected it permanently; they stay in the headers).
+
+    ``attachment``: (file name, CSV bytes), attached as text/csv. The same
+    arguments always give the same bytes (the MIME boundaries derive from the
+    Message-ID), so every attempt of a message sends what the first one did."""
+    if attachment is not None and not _FILE_NAME.fullmatch(attachment[0]):
+        raise ValueError(f"refusing to attach a file named {attachment[0]!r}")
     to_ok, bad = split_addresses(list(to))
     cc_ok, bad_cc = split_addresses([a for a in cc if a.lower() not in {x.lower() for x in to_ok}])
     bad.update(bad_cc)
@@ -121,7 +128,10 @@ def build_message(
     # check it anyway: a line break not followed by a space would start a new header.
     if any(not h.isascii() or _BARE_BREAK.search(h) for h in headers):
         raise ValueError("internal error: unsafe header block")
-    data = (_CRLF.join(headers) + _CRLF).encode("ascii") + _body(text, html, message_id)
+    body = _body(text, html, message_id)
+    if attachment is not None:
+        body = _with_attachment(body, attachment, message_id)
+    data = (_CRLF.join(headers) + _CRLF).encode("ascii") + b"MIME-Version: 1.0\r\n" + body
 
     skip_lower = {s.lower() for s in skip}
     recipients = tuple(a for a in to_ok + cc_ok if a.lower() not in skip_lower)
@@ -140,22 +150,50 @@ _BARE_BREAK = re.compile(r"\r\n(?! )|\r(?!\n)|(?<!\r)\n")
 _WORD_BYTES = 39  # base64 of 39 bytes is 52 characters: every line stays under 78
 
 
+_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,100}")
+_CHUNK = 57 * 16384  # bytes encoded at a time: 16,384 full base64 lines
+
+
+def _boundary(message_id: str, kind: str) -> bytes:
+    """Derived from the Message-ID, not random: one outbox row is the same bytes on
+    every attempt, so a resend is a true duplicate. base64 lines never start with
+    "--", so no body line can look like it; the two kinds differ where the other
+    has a hex digit, so neither delimiter is a prefix of the other."""
+    return f"=_tracker_{kind}{hashlib.sha256(message_id.encode('utf-8')).hexdigest()[:32]}".encode("ascii")
+
+
 def _body(text: str, html: str | None, message_id: str) -> bytes:
-    """MIME-Version, Content-Type and the body: text/plain, or multipart/alternative
-    with text/plain and text/html; UTF-8, base64, so the message is 7-bit clean and
+    """Content-Type and the body: text/plain, or multipart/alternative with
+    text/plain and text/html; UTF-8, base64, so the message is 7-bit clean and
     passes servers without 8BITMIME or SMTPUTF8 unchanged."""
     if not html:
-        return b"MIME-Version: 1.0\r\n" + _text_part(text, "plain")
-    # base64 lines never start with "--", so no body line can look like this boundary.
-    # Derived from the Message-ID, not random: one outbox row is the same bytes on
-    # every attempt, so a resend is a true duplicate.
-    boundary = f"=_tracker_{hashlib.sha256(message_id.encode('utf-8')).hexdigest()[:32]}".encode("ascii")
+        return _text_part(text, "plain")
+    boundary = _boundary(message_id, "")
     return b"".join([
-        b'MIME-Version: 1.0\r\nContent-Type: multipart/alternative;\r\n boundary="', boundary, b'"\r\n\r\n',
+        b'Content-Type: multipart/alternative;\r\n boundary="', boundary, b'"\r\n\r\n',
         b"--", boundary, b"\r\n", _text_part(text, "plain"),
         b"--", boundary, b"\r\n", _text_part(html, "html"),
         b"--", boundary, b"--\r\n",
     ])
+
+
+def _with_attachment(body: bytes, attachment: tuple[str, bytes], message_id: str) -> bytes:
+    """multipart/mixed: the body, then the file (text/csv, base64 in 76-column lines)."""
+    name, data = attachment
+    boundary = _boundary(message_id, "mixed_")
+    parts = [
+        b'Content-Type: multipart/mixed;\r\n boundary="', boundary, b'"\r\n\r\n',
+        b"--", boundary, b"\r\n", body,
+        b"--", boundary, b"\r\n",
+        f'Content-Type: text/csv; charset="utf-8"; name="{name}"\r\n'
+        f'Content-Disposition: attachment; filename="{name}"\r\n'
+        "Content-Transfer-Encoding: base64\r\n\r\n".encode("ascii"),
+    ]
+    # In slices: a coordinator's list after a mass import is tens of MB.
+    for start in range(0, len(data), _CHUNK):
+        parts.append(base64.encodebytes(data[start:start + _CHUNK]).replace(b"\n", b"\r\n"))
+    parts += [b"--", boundary, b"--\r\n"]
+    return b"".join(parts)
 
 
 def _text_part(content: str, subtype: str) -> bytes:
@@ -222,4 +260,5 @@ def build_for_row(row, sender: str, language: str, tz: tzinfo, reply_address: st
         message_id=message_id, sender=sender, language=language, to=row.to_addrs or [], cc=row.cc_addrs or [],
         reply_to=reply_to, subject=row.subject, text=row.body_text, html=row.body_html, date=date,
         skip=frozenset(row.failed_recipients or ()), file_stem=message_id.strip("<>").partition("@")[0],
+        attachment=(row.attachment_name, row.attachment) if getattr(row, "attachment", None) else None,
     )

@@ -165,6 +165,8 @@ class Claimed:
     body_html: str | None
     failed_recipients: list[str] | None
     created_at: datetime  # the message's Date: the same on every attempt
+    attachment_name: str | None = None
+    attachment: bytes | None = None
 
 
 _CLAIMED_COLUMNS = [T.c[f.name] for f in Claimed.__dataclass_fields__.values()]

@@ -141,7 +141,7 @@ class Send:
 
 
 @dataclass
-class _Box:
+class Box:
     unit: str | None
     name: str
     to: list[str] = field(default_factory=list)
@@ -182,26 +182,15 @@ def group_digests(at: datetime, sends: Iterable[Send], directory: Directory,
     batch), by key: they are merged, so a recipient never gets two messages for one
     instant.
     """
-    boxes: dict[str, _Box] = {}
+    boxes: dict[str, Box] = {}
     routed: set[Hashable] = set()
     for send in sends:
         for route in send.routes:
             rkey = recipient_key(route)
             box = boxes.get(rkey)
             if box is None:
-                box = boxes[rkey] = _new_box(rkey, directory)
-            if route == LEADERSHIP:
-                _add(box.to, directory.leadership)
-            elif route.startswith("head:"):
-                contact = directory.units.get(route[5:])
-                _add(box.cc, [contact.head_email] if contact and contact.head_email else [])
-            else:
-                contact = directory.units.get(route[5:])
-                _add(box.to, contact.emails if contact else ())
-                if contact and contact.bouncing and contact.head_email:  # bounces are news: the head reads it
-                    _add(box.cc, [contact.head_email])
-            coord = directory.units.get(send.coordinator)
-            _add(box.reply_to, coord.emails if coord else ())
+                box = boxes[rkey] = new_box(rkey, directory)
+            route_to(box, route, send.coordinator, directory)
             i = send.item
             box.items.setdefault(_item_key(i), i)
             box.refs.setdefault(send.ref, None)
@@ -231,14 +220,38 @@ def group_digests(at: datetime, sends: Iterable[Send], directory: Directory,
     return Grouped(digests, refs, unroutable)
 
 
+def route_to(box: Box, route: str, coordinator: str, directory: Directory) -> None:
+    """Add a route's addresses to its recipient's box (replies go to the coordinator)."""
+    if route == LEADERSHIP:
+        _add(box.to, directory.leadership)
+    elif route.startswith("head:"):
+        contact = directory.units.get(route[5:])
+        _add(box.cc, [contact.head_email] if contact and contact.head_email else [])
+    else:
+        contact = directory.units.get(route[5:])
+        _add(box.to, contact.emails if contact else ())
+        if contact and contact.bouncing and contact.head_email:  # bounces are news: the head reads it
+            _add(box.cc, [contact.head_email])
+    coord = directory.units.get(coordinator)
+    _add(box.reply_to, coord.emails if coord else ())
+
+
+def final_addresses(box: Box) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """To, Cc, Reply-To of a finished box: no unit address makes the head the
+    addressee; nobody appears twice. (To empty: nobody to send it to.)"""
+    to, cc = (box.to, box.cc) if box.to else (box.cc, [])
+    cc_ = tuple(a for a in cc if a not in to)
+    return tuple(to), cc_, tuple(a for a in box.reply_to if a not in to and a not in cc_)
+
+
 def _item_key(i: DigestItem) -> tuple:
     """One item per (plan, obligation, unit, period, stage) in a digest."""
     return (i.plan, i.obligation, i.unit, i.period, i.stage)
 
 
-def _new_box(rkey: str, directory: Directory) -> _Box:
+def new_box(rkey: str, directory: Directory) -> Box:
     if rkey == LEADERSHIP:
-        return _Box(None, "Lãnh đạo")
+        return Box(None, "Lãnh đạo")
     code = rkey.split(":", 1)[1]
     contact = directory.units.get(code)
-    return _Box(code, contact.name if contact else code)
+    return Box(code, contact.name if contact else code)

@@ -28,31 +28,29 @@ from __future__ import annotations
 import logging
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, ContextManager, Iterable, Iterator
 
-from sqlalchemy import Table, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Table, and_, func, insert, or_, select
 from sqlalchemy.engine import Connection
 
 from tracker.core import policy
 from tracker.services import delivery
-from tracker.store import outbox
-from tracker.store.tables import assignments, decisions, obligations, plans, units
-from tracker.store.tables import outbox as outbox_table
-from tracker.core.digest import Digest
+from tracker.store import bulk, outbox
+from tracker.store.tables import assignments, decisions, obligations, outbox_copies, plans, units
+from tracker.services.compose import compose_pending, placeholder
 from tracker.services.dispatch import (
     Context, Directory, Send, codes_needed, context_of, group_digests, load_history,
 )
 from tracker.services.materialise import materialise
 from tracker.services.runtime import Runtime
-from tracker.core.states import OutboxState
 
 log = logging.getLogger("tracker.tick")
 
-# Rows claimed per transaction. A recipient's items that fall in two batches
-# make its message be rendered and rewritten twice, so a batch holds a typical
-# pass (1,000 due) whole; the write transaction stays well under a second.
+# Rows claimed per transaction: a typical pass (1,000 due) is one batch; the
+# write transaction stays well under a second. Messages are rendered once per
+# pass after the last batch (services/compose.py), whatever the number of batches.
 BATCH_SIZE = 1000
 
 
@@ -88,25 +86,23 @@ class TickResult:
     dry_run: bool = False
     materialised: int = 0
     evaluated: int = 0
+    # The decisions, when the caller did not ask to see them batch by batch
+    # (``on_decisions``): a pass after a mass import decides hundreds of thousands.
     decisions: list[DecisionRow] = field(default_factory=list)
-    messages: list[str] = field(default_factory=list)  # outbox keys enqueued (or updated)
+    decided: int = 0
+    sent: int = 0
+    skipped: int = 0
+    messages: list[str] = field(default_factory=list)  # outbox keys enqueued: one per recipient and instant
+    composed: int = 0  # messages rendered (this pass's, and any a crashed pass left)
     delivered: int | None = None  # None: --dry-run (or deliver=False) did not deliver
     errors: int = 0
     deferred: bool = False  # another process was deciding: this pass only delivered
     elapsed: float = 0.0
 
-    @property
-    def sent(self) -> int:
-        return sum(1 for d in self.decisions if d.outcome == policy.SENT)
-
-    @property
-    def skipped(self) -> int:
-        return sum(1 for d in self.decisions if d.outcome == policy.SKIPPED)
-
     def summary(self, tz) -> str:
         head = "dry run" if self.dry_run else "tick"
         delivered = "delivery skipped" if self.delivered is None else f"{self.delivered} delivered"
-        text = (f"{head} at {self.now.astimezone(tz):%Y-%m-%d %H:%M %z}: {len(self.decisions)} decided "
+        text = (f"{head} at {self.now.astimezone(tz):%Y-%m-%d %H:%M %z}: {self.decided} decided "
                 f"({self.sent} sent stages, {self.skipped} skipped), {len(set(self.messages))} messages enqueued, "
                 f"{delivered}; {self.evaluated} assignments looked at, {self.materialised} materialised")
         if self.deferred:
@@ -145,26 +141,33 @@ class _Pass:
     directory: Directory
     pol: policy.PolicySettings
     catalog: _Catalog = field(default_factory=_Catalog)
-    # Digests enqueued by earlier batches of this pass, and where each is stored:
-    # a later batch merges into them (one message per recipient and instant).
-    carried: dict[str, Digest] = field(default_factory=dict)
+    # The outbox row (state composing) of each recipient and instant of this pass:
+    # later batches point their stages at it; it is rendered once, at the end.
     enqueued: dict[str, outbox.Enqueued] = field(default_factory=dict)
     # Coordinators' codes and the review queue's length, read once per pass (services/inbox.py).
     queue_note: tuple[frozenset[str], int] | None = None
+    on_decisions: Callable[[list[DecisionRow]], None] | None = None
+    render_calls: Callable[[str], None] | None = None  # tests count the renderings
 
 
 def tick(rt: Runtime, now: datetime, *, dry_run: bool = False, batch_size: int = BATCH_SIZE,
-         deliver: bool = True) -> TickResult:
-    """One pass at ``now`` (read once by the caller and passed down)."""
+         deliver: bool = True, on_decisions: Callable[[list[DecisionRow]], None] | None = None,
+         render_calls: Callable[[str], None] | None = None) -> TickResult:
+    """One pass at ``now`` (read once by the caller and passed down).
+
+    ``on_decisions`` receives each committed batch's decisions (the CLI prints
+    them as they come); without it they are collected in ``result.decisions``."""
     started = time.monotonic()
     result = TickResult(now=now, dry_run=dry_run)
     p = _Pass(rt, now, result, Directory(tuple(rt.settings.escalation.leadership)),
-              policy.PolicySettings.from_settings(rt.settings))
+              policy.PolicySettings.from_settings(rt.settings), on_decisions=on_decisions,
+              render_calls=render_calls)
     with rt.store.writer() as conn:
         if dry_run:  # one transaction, rolled back; each batch in a savepoint
             with conn.begin() as outer:
                 result.materialised = materialise(rt, conn, now)
                 _run_batches(p, lambda: _savepoint(conn), batch_size)
+                _compose(p, conn, lambda: _savepoint(conn))
                 outer.rollback()
         else:
             with _deciding(conn) as leader:
@@ -172,6 +175,7 @@ def tick(rt: Runtime, now: datetime, *, dry_run: bool = False, batch_size: int =
                     with conn.begin():
                         result.materialised = materialise(rt, conn, now)
                     _run_batches(p, lambda: _transaction(conn), batch_size)
+                    _compose(p, conn, lambda: _transaction(conn))
                 else:
                     result.deferred = True
                     log.info("another process is deciding; this pass only delivers")
@@ -237,14 +241,34 @@ def _run_batches(p: _Pass, transaction: Callable[[], ContextManager[Connection]]
             if cursor == start:  # nothing was claimed (the store is gone?): retrying would spin
                 return
             continue
-        # Only what was committed counts (and may be merged into by later batches).
-        p.result.evaluated += outcome["evaluated"]
-        p.result.decisions += outcome["decisions"]
-        p.result.messages += list(outcome["digests"])
-        p.carried.update(outcome["digests"])
+        # Only what was committed counts (and is pointed at by later batches).
+        r, rows_out = p.result, outcome["decisions"]
+        r.evaluated += outcome["evaluated"]
+        r.decided += len(rows_out)
+        r.sent += sum(1 for d in rows_out if d.outcome == policy.SENT)
+        r.skipped += sum(1 for d in rows_out if d.outcome == policy.SKIPPED)
+        if p.on_decisions is None:
+            r.decisions += rows_out
+        else:
+            p.on_decisions(rows_out)
+        r.messages += [key for key in outcome["enqueued"] if key not in p.enqueued]
         p.enqueued.update(outcome["enqueued"])
         if len(rows) < batch_size:
             return
+
+
+def _compose(p: _Pass, conn: Connection, transaction: Callable[[], ContextManager[Connection]]) -> None:
+    """Render every message decided into (this pass's, and any a crashed pass left), once."""
+    from tracker.services.inbox import noted
+
+    def finish(digest, rendered):  # a coordinator's digest says how long the review queue is
+        return noted(p, conn, digest, rendered)
+
+    try:
+        p.result.composed = compose_pending(p.rt, conn, p.directory, transaction, p.now, p.render_calls, finish)
+    except Exception:  # the rows stay composing; the next pass composes them
+        log.exception("composing the pass's messages failed; they will be composed next pass")
+        p.result.errors += 1
 
 
 def claim_query(now: datetime, cursor: tuple[datetime, int] | None, limit: int, *, postgresql: bool):
@@ -293,22 +317,19 @@ def _process(p: _Pass, conn: Connection, rows: list[Any]) -> dict[str, Any]:
         Send((a_id, d.stage), contexts[a_id].item(d.stage), d.routes, contexts[a_id].target.coordinator)
         for a_id, verdict in verdicts.items() for d in verdict.sent
     ]
-    grouped = group_digests(now, sends, p.directory, carried=p.carried)
-    digests: dict[str, Digest] = {}
+    grouped = group_digests(now, sends, p.directory)
+    # A recipient's first batch in this pass creates its row; later ones point at it.
+    new = outbox.enqueue_many(conn, [placeholder(d, now) for d in grouped.digests if d.key not in p.enqueued])
     enqueued: dict[str, outbox.Enqueued] = {}
-    by_ref: dict[Any, tuple[str, int]] = {}
-    staged = [(digest, _enqueue(p, conn, digest)) for digest in grouped.digests]
-    new = outbox.enqueue_many(conn, [message for _, message in staged if isinstance(message, dict)])
-    for digest, message in staged:
-        stored = new[message["key"]] if isinstance(message, dict) else message
-        key, msg_id = stored
-        digests[digest.key], enqueued[digest.key] = digest, stored
+    by_ref: dict[Any, list[outbox.Enqueued]] = {}
+    for digest in grouped.digests:
+        stored = enqueued[digest.key] = new.get(digest.key) or p.enqueued[digest.key]
         for ref in grouped.refs[digest.key]:
-            by_ref.setdefault(ref, (key, msg_id))
+            by_ref.setdefault(ref, []).append(stored)
     unroutable = set(grouped.unroutable)
     out: list[DecisionRow] = []
-    records: list[dict[str, Any]] = []
-    moves: list[dict[str, Any]] = []
+    records: list[tuple] = []
+    moves: list[tuple] = []
     by_id = {a.id: a for a in rows}
     for a_id, verdict in verdicts.items():
         a, ctx = by_id[a_id], contexts[a_id]
@@ -318,56 +339,38 @@ def _process(p: _Pass, conn: Connection, rows: list[Any]) -> dict[str, Any]:
                 log.warning("%s/%s/%s %s: no e-mail address for %s; recorded as skipped",
                             ctx.plan, ctx.obligation, ctx.target.unit, d.stage, ", ".join(d.routes))
                 outcome, reason = policy.SKIPPED, "no address"
-            key, msg_id = by_ref.get((a_id, d.stage), (None, None)) if outcome == policy.SENT else (None, None)
-            records.append({
-                "assignment_id": a_id, "due_at": a.due_at, "stage": d.stage, "scheduled_at": d.scheduled_at,
-                "decided_at": now, "outcome": outcome, "recipients": list(d.routes) if outcome == policy.SENT else None,
-                "outbox_id": msg_id,
-            })
+            carriers = by_ref.get((a_id, d.stage), ()) if outcome == policy.SENT else ()
+            key, msg_id = carriers[0] if carriers else (None, None)
+            records.append((a_id, a.due_at, d.stage, d.scheduled_at, now, outcome,
+                            list(d.routes) if outcome == policy.SENT else None, msg_id))
             out.append(DecisionRow(a_id, ctx.plan, ctx.obligation, ctx.target.unit, ctx.period, d.stage, a.due_at,
                                    d.scheduled_at, outcome, reason, d.routes if outcome == policy.SENT else (),
                                    key))
-        moves.append({"a_id": a_id, "a_next": verdict.next_action_at})
+        moves.append((verdict.next_action_at, a_id))
     # One executemany each: the pass costs what is due. A duplicate decision
     # (the unique key) fails here, inside the batch's transaction.
-    if records:
-        conn.execute(insert(decisions), records)
-    if moves:
-        conn.execute(_MOVE, moves)
-    return {"evaluated": len(rows), "decisions": out, "digests": digests, "enqueued": enqueued}
+    bulk.insert_many(conn, decisions, _DECISION_COLUMNS, records)
+    _copies(conn, rows, by_ref)
+    bulk.update_many(conn, assignments, ("next_action_at",), ("id",), moves)
+    return {"evaluated": len(rows), "decisions": out, "enqueued": enqueued}
 
 
-_MOVE = (
-    update(assignments).where(assignments.c.id == bindparam("a_id"))
-    .values(next_action_at=bindparam("a_next", type_=assignments.c.next_action_at.type))
-)
+def _copies(conn: Connection, rows: list[Any], by_ref: dict[Any, list[outbox.Enqueued]]) -> None:
+    """Link a stage carried by several messages (``resolved``) to all but the first."""
+    extra = {ref: carriers[1:] for ref, carriers in by_ref.items() if len(carriers) > 1}
+    if not extra:
+        return
+    due = {a.id: a.due_at for a in rows}
+    d = decisions.c
+    ids = {(r.assignment_id, r.stage): r.id for r in conn.execute(
+        select(d.id, d.assignment_id, d.stage, d.due_at).where(d.assignment_id.in_({a for a, _ in extra})))
+        if r.due_at == due[r.assignment_id]}
+    conn.execute(insert(outbox_copies), [{"outbox_id": c.id, "decision_id": ids[ref]}
+                                         for ref, carriers in extra.items() for c in carriers])
 
 
-def _enqueue(p: _Pass, conn: Connection, digest: Digest) -> outbox.Enqueued | dict[str, Any]:
-    """Grow the message an earlier batch of this pass enqueued for the same key
-    (returns where it is stored), or stage a new one (returns its row, inserted
-    with the batch's other new messages)."""
-    from tracker.render.mail import render_digest
-    from tracker.services.inbox import noted
-
-    rendered = noted(p, conn, digest, render_digest(digest, p.rt.settings))
-    existing = p.enqueued.get(digest.key)
-    if existing is not None:
-        o = outbox_table.c
-        grown = conn.execute(  # compare-and-set: only while no daemon has claimed it
-            update(outbox_table).where(o.id == existing.id, o.state == OutboxState.QUEUED, o.claimed_by.is_(None))
-            .values(to_addrs=list(digest.to), cc_addrs=list(digest.cc), reply_to=list(digest.reply_to),
-                    subject=rendered.subject, body_text=rendered.text, body_html=rendered.html,
-                    items=[i.to_json(p.rt.tz) for i in digest.items])
-        )
-        if grown.rowcount == 1:
-            return existing
-        # Already on its way (another process delivers): send only what is new, under its own key.
-        earlier = set(p.carried[digest.key].items)
-        fresh = tuple(i for i in digest.items if i not in earlier)
-        digest = replace(digest, key=f"{digest.key}#{len(p.enqueued) + 1}", items=fresh)
-        rendered = noted(p, conn, digest, render_digest(digest, p.rt.settings))
-    return outbox.new_message(digest, rendered, p.now, p.rt.tz)
+_DECISION_COLUMNS = ("assignment_id", "due_at", "stage", "scheduled_at", "decided_at", "outcome", "recipients",
+                     "outbox_id")
 
 
 def _deliver(rt: Runtime, now: datetime) -> int:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy.orm import DeclarativeBase, Mapped, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, relationship
 
 from tracker.store import tables
 
@@ -182,3 +182,6 @@ class OutboxMessage(Base):
     message_id: Mapped[str | None]
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    attachment_name: Mapped[str | None]
+    # Loaded when asked for: a coordinator's list after a mass import is tens of MB.
+    attachment = deferred(tables.outbox.c.attachment)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    LargeBinary,
     Column,
     Date,
     ForeignKey,
@@ -233,6 +234,9 @@ outbox = Table(
     _optional("message_id", String(255)),
     _required("created_at", UTCDateTime),
     _optional("sent_at", UTCDateTime),
+    # A digest over [mail] max_items carries its full list as a CSV (render/digest_csv.py).
+    _optional("attachment_name", String(200)),
+    _optional("attachment", LargeBinary),
     Index("ix_outbox_state_next_attempt_at", "state", "next_attempt_at"),
 )
 
@@ -261,4 +265,13 @@ inbox = Table(
     _optional("resolved_by", String(128)),
     UniqueConstraint("mailbox", "uidvalidity", "uid"),
     Index("ix_inbox_state", "state"),
+)
+
+# A decided stage carried by more than one message: ``decisions.outbox_id`` names
+# the first, these the others (``resolved`` goes to everyone an escalation went
+# to). The composer (services/compose.py) reads a message's items from both.
+outbox_copies = Table(
+    "outbox_copies", metadata,
+    Column("outbox_id", ForeignKey("outbox.id", ondelete="CASCADE"), primary_key=True),
+    Column("decision_id", ForeignKey("decisions.id", ondelete="CASCADE"), primary_key=True),
 )

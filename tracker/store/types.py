@@ -23,6 +23,29 @@ class UTCDateTime(TypeDecorator):
             raise ValueError(f"naive datetime {value!r} cannot be stored: pass an aware datetime")
         return value.astimezone(timezone.utc).replace(tzinfo=None)
 
+    def bind_processor(self, dialect):
+        """The conversion above, then the driver's (SQLite: a string), remembered
+        per instant: a pass after a mass import stores millions of instants, and
+        they are a few hundred distinct ones (the pass's ``now``, each deadline,
+        each stage time)."""
+        convert = super().bind_processor(dialect)
+        if convert is None:
+            return None
+        cache: dict[datetime, object] = {}
+
+        def process(value):
+            if value is None:
+                return None
+            try:
+                return cache[value]
+            except (KeyError, TypeError):
+                out = convert(value)  # raises for a naive datetime, which is never cached
+            if len(cache) < 4096:
+                cache[value] = out
+            return out
+
+        return process
+
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
         if value is None:
             return None

@@ -1,0 +1,145 @@
+"""Long digests: at most [mail] max_items listed, the rest summarised by obligation
+and attached as CSV; a pass renders each message once, however many batches."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from email import message_from_bytes, policy
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from tests.conftest import at, load_sample
+from tracker.core.digest import Digest, DigestItem
+from tracker.core.digest_summary import DigestCutter, SummaryLine
+from tracker.render.digest_csv import DigestCsv, attachment_name
+from tracker.render.mail import render_long_digest
+from tracker.render.message import build_message
+from tracker.services.tick import tick
+from tracker.store.models import OutboxMessage
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+AT = datetime(2026, 7, 1, 8, 0, tzinfo=TZ).astimezone(timezone.utc)
+
+
+def _items() -> list[DigestItem]:
+    """5,000 overdue items: 5 obligations x 1,000 units, in the composer's order (obligation, unit)."""
+    out = []
+    for k in range(5):
+        due = datetime(2026, 6, 1 + 5 * k, 23, 59, 59, tzinfo=TZ).astimezone(timezone.utc)
+        for u in range(1000):
+            out.append(DigestItem(
+                plan="kh-2026", plan_title="Kế hoạch 2026", obligation=f"bc-{k}", title=f"Báo cáo {k}",
+                kind="deadline", unit=f"u{u:04d}", unit_name=f"Xã số {u}", period="2026", stage="after:2",
+                due_at=due, strict_before=True))
+    return out
+
+
+def test_a_digest_of_5000_items_lists_50_summarises_the_rest_and_attaches_them_all(settings):
+    items = _items()
+    cutter, table = DigestCutter(AT, TZ, settings.mail.max_items), DigestCsv(AT, TZ)
+    for item in items:
+        cutter.add(item)
+        table.add(item)
+    cut = cutter.finish()
+    assert settings.mail.max_items == 50
+    # The most urgent: the oldest deadline (1 June, 30 days late), units in order.
+    assert [(i.obligation, i.unit) for i in cut.listed] == [("bc-0", f"u{u:04d}") for u in range(50)]
+    assert (cut.total, cut.rest_total, cut.counts) == (
+        5000, 4950, {"overdue": 5000, "today": 0, "upcoming": 0, "resolved": 0})
+    assert cut.rest == (
+        SummaryLine("kh-2026", "Kế hoạch 2026", "bc-0", "Báo cáo 0", 950, 950, 30),
+        SummaryLine("kh-2026", "Kế hoạch 2026", "bc-1", "Báo cáo 1", 1000, 1000, 25),
+        SummaryLine("kh-2026", "Kế hoạch 2026", "bc-2", "Báo cáo 2", 1000, 1000, 20),
+        SummaryLine("kh-2026", "Kế hoạch 2026", "bc-3", "Báo cáo 3", 1000, 1000, 15),
+        SummaryLine("kh-2026", "Kế hoạch 2026", "bc-4", "Báo cáo 4", 1000, 1000, 10),
+    )
+
+    name = attachment_name(AT, TZ, "vi")
+    digest = Digest("unit:vp|2026-07-01T01:00:00Z", AT, "vp", "Văn phòng", ("vp@example.vn",), (), (), cut.listed)
+    rendered = render_long_digest(digest, cut, settings, name)
+    assert rendered.subject == "[Quá hạn] 5000 công việc cần chú ý, 5000 việc quá hạn"
+    text = rendered.text
+    assert text.count("   Đơn vị thực hiện: ") == 50
+    assert "Hệ thống nhắc hạn xin thông báo 5000 công việc cần chú ý (tính đến Thứ Tư, 01/07/2026):" in text
+    assert text.split("== Còn 4950 công việc khác, tóm tắt theo nhiệm vụ ==\n", 1)[1].split("\n\n")[0] == (
+        "- Báo cáo 0 (kh-2026/bc-0): 950 việc của 950 đơn vị, quá hạn nhiều nhất 30 ngày\n"
+        "- Báo cáo 1 (kh-2026/bc-1): 1000 việc của 1000 đơn vị, quá hạn nhiều nhất 25 ngày\n"
+        "- Báo cáo 2 (kh-2026/bc-2): 1000 việc của 1000 đơn vị, quá hạn nhiều nhất 20 ngày\n"
+        "- Báo cáo 3 (kh-2026/bc-3): 1000 việc của 1000 đơn vị, quá hạn nhiều nhất 15 ngày\n"
+        "- Báo cáo 4 (kh-2026/bc-4): 1000 việc của 1000 đơn vị, quá hạn nhiều nhất 10 ngày")
+    assert "Danh sách đầy đủ 5000 công việc: tệp đính kèm cong-viec-2026-07-01.csv.\n" in text
+    assert len(text) < 20_000
+
+    data = table.finish()
+    lines = ["plan,obligation,title,unit,unit_name,period,stage,due,days_late"]
+    for k in range(5):
+        lines += [f"kh-2026,bc-{k},Báo cáo {k},u{u:04d},Xã số {u},2026,after:2,2026-06-{1 + 5 * k:02d},{30 - 5 * k}"
+                  for u in range(1000)]
+    assert data == ("\r\n".join(lines) + "\r\n").encode("utf-8-sig")
+
+    def build() -> bytes:
+        return build_message(message_id="<outbox-7-abc@example.vn>", sender="tracker@example.vn", language="vi",
+                             to=["vp@example.vn"], subject=rendered.subject, text=rendered.text, html=rendered.html,
+                             date=AT, attachment=(name, data)).data
+
+    wire = build()
+    assert build() == wire  # every attempt sends the same bytes
+    parsed = message_from_bytes(wire, policy=policy.default)
+    assert parsed.get_content_type() == "multipart/mixed"
+    assert parsed.get_body(("plain",)).get_content().replace("\r\n", "\n") == text
+    [attached] = list(parsed.iter_attachments())
+    assert (attached.get_content_type(), attached.get_filename()) == ("text/csv", "cong-viec-2026-07-01.csv")
+    assert attached.get_payload(decode=True) == data
+
+
+def test_a_unit_counted_in_the_summary_only_when_some_of_its_items_are_not_listed(settings):
+    # One unit, three periods of one obligation; two listed (max_items 2): the unit is still in the rest.
+    due = [datetime(2026, m, 10, 23, 59, 59, tzinfo=TZ).astimezone(timezone.utc) for m in (3, 4, 5)]
+    cutter = DigestCutter(AT, TZ, 2)
+    for n, d in enumerate(due):
+        cutter.add(DigestItem("p", "P", "o", "O", "deadline", "u1", "U1", f"2026-{n}", "after:3", d))
+    cut = cutter.finish()
+    assert [i.period for i in cut.listed] == ["2026-0", "2026-1"]
+    assert cut.rest == (SummaryLine("p", "P", "o", "O", 1, 1, (AT.astimezone(TZ).date() - due[2].astimezone(TZ).date()).days),)
+
+
+def _outbox(rt, since: int) -> list[OutboxMessage]:
+    with rt.store.read() as s:
+        return list(s.scalars(select(OutboxMessage).where(OutboxMessage.id > since).order_by(OutboxMessage.id)))
+
+
+def test_a_pass_renders_each_message_once_however_many_batches(rt):
+    load_sample(rt, at("2021-02-01T09:00"))
+    tick(rt, at("2021-05-10T09:00"))
+    # Late everywhere: each unit's level-1 escalation and the coordinator's level 2, in batches of two.
+    renders: Counter[str] = Counter()
+    result = tick(rt, at("2021-06-04T08:00"), batch_size=2, render_calls=lambda key: renders.update([key]))
+    assert result.sent and result.evaluated > 2 * 2  # several batches
+    assert len(renders) == len(result.messages) == result.composed
+    assert set(renders.values()) == {1}
+    # A second pass at the same instant decides and renders nothing.
+    again: Counter[str] = Counter()
+    assert tick(rt, at("2021-06-04T08:00"), batch_size=2, render_calls=lambda key: again.update([key])).decided == 0
+    assert not again
+
+
+def test_a_coordinator_digest_over_max_items_is_queued_with_its_csv(rt):
+    load_sample(rt, at("2021-02-01T09:00"))
+    tick(rt, at("2021-05-10T09:00"))
+    rt = replace(rt, settings=replace(rt.settings, mail=replace(rt.settings.mail, max_items=3)))
+    start = max([m.id for m in _outbox(rt, 0)] or [0])
+    tick(rt, at("2021-06-04T08:00"), batch_size=4, deliver=False)
+    long = [m for m in _outbox(rt, start) if m.attachment_name]
+    assert long, "the coordinator's digest carries more than 3 items"
+    for m in long:
+        assert m.state == "queued" and len(m.items) == 3
+        with rt.store.read() as s:
+            data = s.get(OutboxMessage, m.id).attachment
+        rows = data.decode("utf-8-sig").splitlines()
+        assert rows[0] == "plan,obligation,title,unit,unit_name,period,stage,due,days_late"
+        assert len(rows) - 1 > 3
+        assert f"tệp đính kèm {m.attachment_name}." in m.body_text
+    assert all(m.state == "queued" for m in _outbox(rt, start))
