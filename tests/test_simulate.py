@@ -148,3 +148,24 @@ def test_to_before_from_is_a_user_error(cli):
 def _counts(rt) -> tuple:
     with rt.store.read() as s:
         return tuple(s.scalar(select(func.count()).select_from(t)) for t in (Decision, OutboxMessage, Assignment))
+
+
+def test_simulate_streams_json_lines_and_a_json_array_of_the_same_messages(cli):
+    cli("units", "import", str(EXAMPLES / "units.csv"))
+    cli("--now", "2021-02-01T09:00", "plan", "import", str(EXAMPLES / "hn-2021-43.yaml"))
+    cli("--now", "2021-05-20T09:00", "tick")
+    array = cli("simulate", "--from", "2021-05-24", "--to", "2021-06-04", "--json")
+    lines = cli("simulate", "--from", "2021-05-24", "--to", "2021-06-04", "--jsonl")
+    assert array.exit_code == lines.exit_code == 0
+    per_line = [json.loads(line) for line in lines.out.splitlines()]
+    assert per_line == json.loads(array.out) and len(per_line) > 14
+    assert [m["at"] for m in per_line] == sorted(m["at"] for m in per_line)
+    empty = cli("simulate", "--from", "2021-05-22", "--to", "2021-05-23", "--json")  # a weekend: nothing
+    assert (empty.exit_code, json.loads(empty.out)) == (0, [])
+
+
+def test_simulate_yields_messages_one_at_a_time(rt):
+    load_sample(rt, at("2021-02-01T09:00"))
+    messages = simulate(rt, at("2021-02-01T00:00"), at("2021-12-31T23:59:59"))
+    assert iter(messages) is messages  # a generator: the CLI prints each before the next is made
+    assert next(messages).at == at("2021-02-23T08:00")

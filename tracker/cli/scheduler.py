@@ -93,43 +93,63 @@ def _clock(env: Env):
 @click.command()
 @click.option("--from", "start", required=True, metavar="DATE", help="First day (yyyy-mm-dd or d/m/yyyy; or a time).")
 @click.option("--to", "end", required=True, metavar="DATE", help="Last day, included (or a time).")
-@click.option("--json", "as_json", is_flag=True, help="JSON: one object per message, in send order.")
+@click.option("--json", "as_json", is_flag=True, help="JSON: an array of one object per message, in send order.")
+@click.option("--jsonl", "as_jsonl", is_flag=True, help="JSON Lines: one object per message and line, in send order.")
 @pass_env
-def simulate(env: Env, start: str, end: str, as_json: bool) -> None:
+def simulate(env: Env, start: str, end: str, as_json: bool, as_jsonl: bool) -> None:
     """Every message the scheduler would send, day by day, from the current
     store, as if the daemon ran from --from and nobody submitted anything more.
-    Sends nothing, writes nothing.
+    Sends nothing, writes nothing. Printed as it goes (a year of a national
+    store is hundreds of thousands of messages; none is kept in memory).
 
     \b
     Example:
       tracker simulate --from 2021-05-01 --to 2021-06-30
       tracker simulate --from 2021-01-01 --to 2021-12-31 --json > year.json
+      tracker simulate --from 2021-01-01 --to 2021-12-31 --jsonl | grep '"sldtbxh"'
     """
     from tracker.services.simulate import simulate as run
 
     rt = env.runtime()
     first, last = _instant(start, rt.tz, "--from", end_of_day=False), _instant(end, rt.tz, "--to", end_of_day=True)
     messages = run(rt, first, last)
-    if as_json:
-        emit_json([m.to_json(rt.tz) for m in messages])
+    if as_json or as_jsonl:
+        _stream_json(messages, rt.tz, lines=as_jsonl)
         return
     day = None
+    count = items = 0
+    recipients: set[str | None] = set()
     for m in messages:
         local = m.at.astimezone(rt.tz)
         if local.date() != day:
             day = local.date()
-            click.echo(f"\n{local:%a %Y-%m-%d}" if messages[0] is not m else f"{local:%a %Y-%m-%d}")
+            click.echo(f"\n{local:%a %Y-%m-%d}" if count else f"{local:%a %Y-%m-%d}")
         who = m.digest.recipient_unit or "leadership"
         cc = f"  cc {', '.join(m.digest.cc)}" if m.digest.cc else ""
-        click.echo(f"  {local:%H:%M}  to {who} <{', '.join(m.digest.to)}>{cc}")
-        click.echo(f"         {m.subject}")
-        for i in m.items():
-            click.echo(f"         - {i.stage:16} {i.plan}/{i.obligation}  {i.unit}  {i.period}  "
-                       f"due {i.due_at.astimezone(rt.tz):%Y-%m-%d %H:%M}")
-    recipients = len({m.digest.recipient_unit for m in messages})
-    items = sum(len(m.digest.items) for m in messages)
-    click.echo(f"{'' if not messages else chr(10)}{len(messages)} messages to {recipients} recipients, "
+        lines = [f"  {local:%H:%M}  to {who} <{', '.join(m.digest.to)}>{cc}", f"         {m.subject}"]
+        lines += [f"         - {i.stage:16} {i.plan}/{i.obligation}  {i.unit}  {i.period}  "
+                  f"due {i.due_at.astimezone(rt.tz):%Y-%m-%d %H:%M}" for i in m.items()]
+        click.echo("\n".join(lines))
+        count += 1
+        items += len(m.digest.items)
+        recipients.add(m.digest.recipient_unit)
+    click.echo(f"{'' if not count else chr(10)}{count} messages to {len(recipients)} recipients, "
                f"{items} items, {first.astimezone(rt.tz):%Y-%m-%d} to {last.astimezone(rt.tz):%Y-%m-%d}")
+
+
+def _stream_json(messages, tz, *, lines: bool) -> None:
+    """One message at a time: JSON Lines, or an array written element by element."""
+    if lines:
+        for m in messages:
+            click.echo(json.dumps(m.to_json(tz), ensure_ascii=False))
+        return
+    click.echo("[", nl=False)
+    first = True
+    for m in messages:
+        text = json.dumps(m.to_json(tz), ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        click.echo(("\n  " if first else ",\n  ") + text, nl=False)
+        first = False
+    click.echo("\n]" if not first else "]")
 
 
 def _instant(text: str, tz, what: str, *, end_of_day: bool) -> datetime:

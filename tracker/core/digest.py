@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per assignment: a year's simulation holds 100,000s
 class DigestItem:
     plan: str
     plan_title: str

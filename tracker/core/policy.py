@@ -58,7 +58,7 @@ class PolicySettings:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per assignment: a year's simulation holds 100,000s
 class Target:
     """What the policy needs to know about one assignment (deadline, window or event)."""
 
@@ -73,7 +73,7 @@ class Target:
     escalation: tuple[int, ...] | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per assignment: a year's simulation holds 100,000s
 class Past:
     """One recorded decision for the current deadline."""
 

@@ -25,7 +25,7 @@ from tracker.core.states import AssignmentState
 Row = Any
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per assignment: a year's simulation holds 100,000s
 class Context:
     """One assignment as the scheduler sees it: the policy's target and what a mail says about it."""
 
