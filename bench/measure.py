@@ -36,8 +36,12 @@ def main() -> None:
     code = tracker_run(args)
     done = time.perf_counter()
     sys.stdout.flush()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    # CPU seconds (user + system) beside the wall time: on a shared, loaded machine
+    # the wall time also counts the waits for a core.
     print(json.dumps({"seconds": done - started, "import_s": imported - started, "run_s": done - imported,
-                      "peak_mb": peak_mb(), "exit": code}), file=sys.stderr)
+                      "cpu_s": usage.ru_utime + usage.ru_stime, "peak_mb": peak_mb(), "exit": code}),
+          file=sys.stderr)
     sys.stderr.flush()
     os._exit(0)  # like `tracker` itself (tracker.cli.main): no interpreter teardown
 

@@ -49,8 +49,10 @@ STATUS_MODULES = "tracker.cli.status,tracker.services.status"
 SIMULATE_MODULES = "tracker.cli.scheduler,tracker.services.simulate,tracker.render.mail"
 
 
-def run(db: str, *args: str, preload: str = "", now: str = NOW) -> dict:
-    """Run one tracker command in a fresh interpreter: wall and in-process seconds, peak MB."""
+def run(db: str, *args: str, preload: str = "", now: str = NOW, keep_stdout: bool = True) -> dict:
+    """Run one tracker command in a fresh interpreter: wall and in-process seconds, peak MB.
+    ``keep_stdout=False``: the output goes to a file and only its last line is kept
+    (a backlog's dry run prints millions of decisions)."""
     import json
 
     env = {**os.environ, "TRACKER_MAIL_TRANSPORT": "none", "TRACKER_CONFIG": ""}
@@ -61,7 +63,14 @@ def run(db: str, *args: str, preload: str = "", now: str = NOW) -> dict:
     cmd = [sys.executable, str(HERE / "measure.py"), *(["--preload", preload] if preload else []),
            "--db", db, "--now", now, *args]
     started = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=HERE.parent)
+    if keep_stdout:
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=HERE.parent)
+    else:
+        with tempfile.TemporaryFile("w+b") as out:
+            proc = subprocess.run(cmd, stdout=out, stderr=subprocess.PIPE, text=True, env=env, cwd=HERE.parent)
+            out.seek(max(0, out.seek(0, 2) - 4096))
+            tail = out.read().decode("utf-8", "replace").strip().splitlines()
+            proc.stdout = tail[-1] + "\n" if tail else ""
     wall = time.perf_counter() - started
     try:
         figures = json.loads(proc.stderr.strip().splitlines()[-1])
@@ -211,7 +220,14 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="35 and 350 units, 100 due items")
     parser.add_argument("--no-pg", action="store_true", help="SQLite only")
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
+    parser.add_argument("--backlog", action="store_true",
+                        help="the backlog scenario instead (bench/backlog.py): 60%% of the store due at once")
+    parser.add_argument("--units", default="", help="with --backlog: the two sizes in units, e.g. 5500,55000")
     args = parser.parse_args()
+    if args.backlog:
+        from bench.backlog import main as backlog
+
+        return backlog(args)
     small_units, large_units = (35, 350) if args.quick else (350, 3500)
     precompile()
     due_items = 100 if args.quick else DUE_ITEMS

@@ -143,3 +143,30 @@ def test_a_coordinator_digest_over_max_items_is_queued_with_its_csv(rt):
         assert len(rows) - 1 > 3
         assert f"tệp đính kèm {m.attachment_name}." in m.body_text
     assert all(m.state == "queued" for m in _outbox(rt, start))
+
+
+def test_messages_a_killed_pass_left_composing_are_composed_and_sent_by_the_next_pass(rt, monkeypatch):
+    import tracker.services.tick
+
+    load_sample(rt, at("2021-02-01T09:00"))
+    tick(rt, at("2021-05-10T09:00"))
+    start = max(m.id for m in _outbox(rt, 0))
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt  # the process dies after its batches committed, before rendering
+
+    real = tracker.services.tick.compose_pending
+    monkeypatch.setattr(tracker.services.tick, "compose_pending", killed)
+    try:
+        tick(rt, at("2021-05-17T08:00"), batch_size=5)
+    except KeyboardInterrupt:
+        pass
+    left = _outbox(rt, start)
+    assert left and {m.state for m in left} == {"composing"} and {m.body_text for m in left} == {""}
+    monkeypatch.setattr(tracker.services.tick, "compose_pending", real)
+    later = tick(rt, at("2021-05-17T08:05"))
+    assert (later.decided, later.composed) == (0, len(left))
+    done = _outbox(rt, start)
+    assert [m.id for m in done] == [m.id for m in left]
+    assert {m.state for m in done} == {"sent"}
+    assert all(m.items and m.items[0]["stage"] == "before:14" and m.body_text for m in done)

@@ -41,8 +41,11 @@ def _prepare(conn: Connection, table: Table, verb: str, columns: Sequence[str],
 def _convert(rows: Iterable[Sequence[Any]], processors: list[Callable | None]) -> list[tuple]:
     if not any(processors):
         return [tuple(r) for r in rows]
-    pairs = list(enumerate(processors))
-    return [tuple(v if p is None else p(v) for (_, p), v in zip(pairs, r)) for r in rows]
+    # None converts to one constant per column (JSON: 'null'): most of a backlog's
+    # decisions are skipped stages without recipients.
+    nulls = [None if p is None else p(None) for p in processors]
+    pairs = list(zip(processors, nulls))
+    return [tuple(v if p is None else (n if v is None else p(v)) for (p, n), v in zip(pairs, r)) for r in rows]
 
 
 def insert_many(conn: Connection, table: Table, columns: Sequence[str], rows: list[Sequence[Any]]) -> None:
