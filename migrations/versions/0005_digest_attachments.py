@@ -3,8 +3,8 @@ list of a digest over [mail] max_items, as CSV), and outbox_copies links a
 decided stage to every message beyond the first that carries it, so a message
 can be composed from the store once per pass.
 
-Revision ID: 0004_digest_attachments
-Revises: 0003_inbox
+Revision ID: 0005_digest_attachments
+Revises: 0004_plan_year
 Create Date: 2026-11-29 20:50:00
 """
 from typing import Sequence, Union
@@ -13,8 +13,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision: str = '0004_digest_attachments'
-down_revision: Union[str, None] = '0003_inbox'
+revision: str = '0005_digest_attachments'
+down_revision: Union[str, None] = '0004_plan_year'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
