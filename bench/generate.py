@@ -49,7 +49,8 @@ def write_backlog_inputs(folder: Path, units: int) -> tuple[Path, Path]:
     units_csv, _ = write_inputs(folder, units)
     plan = folder / "backlog.yaml"
     out = ["plan:", "  id: backlog", "  issuer: Bench", f"  year: {BACKLOG_YEAR}", "  title: Chương trình quốc gia",
-           "  coordinator: coordinator", "obligations:"]
+           "  coordinator: coordinator", "units: [" + ", ".join(f"u{i:05d}" for i in range(units)) + "]",
+           "obligations:"]
     for n, due in enumerate(BACKLOG_DUE):
         out += [f"  - id: bao-cao-{n:02d}", f"    title: Báo cáo số {n}", "    kind: deadline",
                 f"    due: {due}", "    strict_before: true", "    responsible: all"]
