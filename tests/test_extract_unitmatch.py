@@ -58,7 +58,8 @@ def test_matched_units_carry_the_known_record_and_their_codes_replace_the_drafts
         "line 1: 3 of 4 units matched to units.csv (codes and e-mail addresses filled in; 1 of them another "
         "spelling of a unit already matched)",
         "line 1: unit bac-ninh-so-tai-chinh-ke-hoach \"Sở Tài chính - Kế hoạch\" matches no unit of units.csv by "
-        "name; closest: bn-stc (Sở Tài chính tỉnh Bắc Ninh). Use one of these codes or fill in its email",
+        "name; closest: bn-stc (Sở Tài chính tỉnh Bắc Ninh). If it is one of these, use its code; "
+        "else fill in its email",
         "line 9: the table names \"Sở Y tế\" as lead unit, not a unit of the organisation section; "
         "added as unit bn-syt",
     ]

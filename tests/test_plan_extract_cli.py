@@ -1,9 +1,13 @@
 """`tracker plan extract`: every seed's draft imports once e-mails are filled in."""
 
+import io
 import json
+import zipfile
+from pathlib import Path
 
 import pytest
 
+from bench.make_documents import write_docx, write_pdf
 from tests.conftest import SEEDS
 
 SEED_FILES = sorted(SEEDS.glob("*.txt")) if SEEDS.exists() else []
@@ -45,10 +49,6 @@ def test_extract_missing_document_is_one_line(cli):
 
 # -- documents as they arrive: .docx, .pdf, .doc, and what cannot be drafted ------------------
 
-import io  # noqa: E402
-import zipfile  # noqa: E402
-
-from bench.make_documents import write_docx, write_pdf  # noqa: E402
 
 PLAN = """ỦY BAN NHÂN DÂN
 HUYỆN THANH SƠN
@@ -201,3 +201,12 @@ def test_a_doc_file_is_converted_by_libreoffice_when_it_is_installed(cli, tmp_pa
     (tmp_path / "ke-hoach.doc").write_bytes(OLE2)
     result = cli("plan", "extract", "ke-hoach.doc", "-o", "draft.yaml")
     assert (result.exit_code, result.out) == (0, "draft.yaml: draft with 3 obligations, 4 units, 2 points to review\n")
+
+
+def test_the_readmes_docx_and_pdf_examples_draft_as_it_says(cli, tmp_path):
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    docx_ = cli("plan", "extract", str(examples / "ke-hoach-thanh-son-2025.docx"),
+                "--units", str(examples / "thanh-son-units.csv"), "-o", "ts.yaml")
+    assert (docx_.exit_code, docx_.out) == (0, "ts.yaml: draft with 8 obligations, 7 units, 7 points to review\n")
+    pdf = cli("plan", "extract", str(examples / "ke-hoach-so-y-te-2024.pdf"), "-o", "syt.yaml")
+    assert (pdf.exit_code, pdf.out) == (0, "syt.yaml: draft with 15 obligations, 7 units, 4 points to review\n")

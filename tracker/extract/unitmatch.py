@@ -69,7 +69,10 @@ def match_name(name: str, known: Sequence[KnownUnit], place: str | None) -> Matc
 
 
 def _core(key: str, place_key: str) -> str:
-    """The name without its locality: "sở y tế tỉnh bắc ninh" -> "sở y tế"."""
+    """The name without its locality: "sở y tế tỉnh bắc ninh" -> "sở y tế".
+
+    "và" goes too: offices write "Văn hóa và Thông tin" and "Văn hóa - Thông tin" alike."""
+    key = key.replace(" và ", " ")
     if place_key and key.endswith(" " + place_key):
         key = key[: -len(place_key) - 1]
     return _LOCALITY.sub("", key).strip() or key
@@ -112,7 +115,7 @@ def match_units(draft: dict, known: Sequence[KnownUnit], source: str) -> dict:
             if m.candidates:
                 close = "; ".join(f"{k.code} ({k.name})" for k in m.candidates)
                 review.append(f"unit {u['code']} \"{u['name']}\" matches no unit of {source} by name; "
-                              f"closest: {close}. Use one of these codes or fill in its email")
+                              f"closest: {close}. If it is one of these, use its code; else fill in its email")
             else:
                 review.append(f"unit {u['code']} \"{u['name']}\" is not in {source} and no name there is "
                               "close; fill in its email")

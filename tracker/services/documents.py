@@ -103,6 +103,8 @@ def units_from_file(path: str) -> list[KnownUnit]:
 
 def units_in_store(database_url: str, runtime: Callable[[], "Runtime"]) -> list[KnownUnit] | None:
     """The store's active units; None when there is no store to ask (not created, not migrated, down)."""
+    if _missing_sqlite_file(database_url):
+        return None  # decided before importing SQLAlchemy: a draft without a store starts fast
     from tracker.services.catalog import list_units
     from tracker.store.engine import sqlite_path
 
@@ -115,3 +117,11 @@ def units_in_store(database_url: str, runtime: Callable[[], "Runtime"]) -> list[
         return None
     return [KnownUnit(r.code, r.name, r.emails, r.head_email, r.kind, r.parent) for r in rows
             if r.status == "active"] or None
+
+
+def _missing_sqlite_file(url: str) -> bool:
+    """A plain sqlite:///PATH URL whose file does not exist (other URLs: not decided here)."""
+    if not url.startswith("sqlite:///") or "?" in url:
+        return False
+    path = url[len("sqlite:///"):]
+    return bool(path) and path != ":memory:" and not Path(path).exists()
