@@ -246,3 +246,22 @@ def test_news_prose_names_units_after_a_connective_and_in_đối_với_items() -
              "Ngoài ra, Sở Giáo dục và Đào tạo tăng cường giáo dục giới tính trong trường học.\n\n"
              "Đối với Sở Tài chính: bố trí kinh phí thực hiện.\n")
     assert unit_names(d) == ["Sở Giáo dục và Đào tạo", "Sở Tài chính"]
+
+
+def test_a_lettered_item_with_a_bare_unit_name_heads_its_bullets_of_duties() -> None:
+    d = plan("III. PHÂN CÔNG NHIỆM VỤ\na) Phòng Văn hóa và Thông tin huyện\n"
+             "- Tổng hợp kết quả, báo cáo UBND huyện trước ngày 25/11/2024.\nb) Công an huyện\n"
+             "- Thống kê số vụ việc, gửi Phòng Văn hóa và Thông tin huyện hằng quý, trước ngày 20 của tháng cuối quý.\n")
+    assert unit_names(d)[:2] == ["Phòng Văn hóa và Thông tin huyện", "Công an huyện"]
+    first, second = kinds(d, "deadline")
+    assert (names_of(d, first["responsible"]), names_of(d, [first["report_to"]])) == (
+        ["Phòng Văn hóa và Thông tin huyện"], ["UBND huyện"])
+    assert (second["due"], second["recurrence"], names_of(d, second["responsible"]), names_of(d, [second["report_to"]])) \
+        == ("2024-03-20", "quarterly", ["Công an huyện"], ["Phòng Văn hóa và Thông tin huyện"])
+
+
+def test_a_report_sent_to_two_units_goes_to_the_first() -> None:
+    d = plan("IV. TỔ CHỨC THỰC HIỆN\n1. Phòng Lao động - Thương binh và Xã hội quận: báo cáo kết quả về UBND quận và "
+             "Sở Lao động - Thương binh và Xã hội thành phố trước ngày 20/12/2024.\n")
+    (ob,) = d["obligations"]
+    assert names_of(d, [ob["report_to"]]) == ["UBND quận"]

@@ -28,7 +28,8 @@ _SEND = re.compile(r"(?:gửi|nộp)\s+(?:về\s+|cho\s+|lên\s+|tới\s+|đến
 _REPORT_TO = re.compile(r"(?<![\wÀ-ỹ])báo cáo\s+(?![Cc]ác\s)(?=" + org_start_pattern() + ")")
 _ABOUT = re.compile(r"(?:báo cáo|kết quả)[^.;]{0,80}?\svề\s+(?=" + org_start_pattern() + ")", re.I)
 _NAME_STOP = re.compile(
-    r"\s+(?:để|tổng hợp|trước|chậm nhất|theo|trong|cụ thể|định kỳ|và báo cáo)(?![\wÀ-ỹ])|[,;:.()]|\s+-\s+[a-zđ]"
+    r"\s+(?:để|tổng hợp|trước|chậm nhất|theo|trong|cụ thể|định kỳ|và báo cáo|hằng|hàng|mỗi)(?![\wÀ-ỹ])|[,;:.()]|"
+    r"\s+-\s+[a-zđ]|\s+và\s+(?=" + org_start_pattern() + ")"  # "về UBND quận và Sở …": the first recipient
 )
 
 

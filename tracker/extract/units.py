@@ -281,7 +281,8 @@ _SUB = re.compile(r"^\s*(?:[a-zđ]\)|[-+•])\s+")
 def sub_heading_names(raw: str, strict: bool = False) -> list[tuple[str, str]] | None:
     """"a) Sở Y tế:" or "- Sở Tư pháp: chủ trì …" under a group heading.
 
-    `strict` (outside a group heading): only the "name: duties" form counts.
+    `strict` (outside a group heading): a dash bullet counts only in the "name: duties"
+    form; a lettered item ("a) Phòng Văn hóa và Thông tin huyện") may be a bare heading.
     """
     m = _SUB.match(raw)
     if not m:
@@ -290,7 +291,8 @@ def sub_heading_names(raw: str, strict: bool = False) -> list[tuple[str, str]] |
     head, colon, _ = text.partition(":")
     if colon and len(head.split()) <= 12:
         return heading_names(head)
-    if not strict and len(text.split()) <= 12 and not re.search(r"[.;]$", text):
+    lettered = bool(re.match(r"\s*[a-zđ]\)", raw))
+    if (not strict or lettered) and len(text.split()) <= 12 and not re.search(r"[.;]$", text):
         return heading_names(text)
     return None
 
