@@ -193,6 +193,34 @@ def test_a_ruled_pdf_table_becomes_pipe_rows_with_merged_cells_resolved():
         "| Báo cáo quý II | Sở Tài chính | 15/6/2024 |\n| II. Hoạt động khác |  |  |\n")
 
 
+def test_a_pdf_table_running_over_a_page_is_one_table_without_its_repeated_header():
+    pdf = _pdf()
+    pdf.set_y(200)
+    with pdf.table(line_height=6, repeat_headings=1) as table:
+        header = table.row()
+        for v in ("Nội dung", "Đơn vị chủ trì", "Thời hạn"):
+            header.cell(v)
+        for i in range(1, 21):
+            row = table.row()
+            for v in (f"Báo cáo đợt {i}", "Sở Y tế", f"{i}/3/2024"):
+                row.cell(v)
+    assert pdf.page_no() == 2
+    lines = read_document(pdf.output()).text.splitlines()
+    assert lines[0] == "| Nội dung | Đơn vị chủ trì | Thời hạn |"
+    assert lines[1:] == [f"| Báo cáo đợt {i} | Sở Y tế | {i}/3/2024 |" for i in range(1, 21)]
+
+
+def test_a_row_cut_by_a_page_break_is_joined_to_the_row_it_continues():
+    from tracker.extract.documents.blocks import Table
+    from tracker.extract.documents.pdf import _continued
+
+    first = Table((("STT", "Nội dung", "Thời hạn"), ("4", "Truyền thông về phòng, chống bạo", "28/6/2025")))
+    rest = (("STT", "Nội dung", "Thời hạn"), ("", "lực gia đình", ""), ("5", "Rà soát số liệu", "30/9/2025"))
+    assert _continued(first, rest).rows == (
+        ("STT", "Nội dung", "Thời hạn"), ("4", "Truyền thông về phòng, chống bạo lực gia đình", "28/6/2025"),
+        ("5", "Rà soát số liệu", "30/9/2025"))
+
+
 def test_a_pdf_with_some_scanned_pages_says_which_pages_are_missing_from_the_draft():
     pdf = _pdf()
     pdf.multi_cell(0, 6, "Báo cáo 6 tháng gửi trước ngày 15/6/2024.")

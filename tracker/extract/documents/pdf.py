@@ -10,7 +10,8 @@ letterhead's "UBND TỈNH X" and "CỘNG HÒA XÃ HỘI ..." side by side).  A l
 that reaches the right margin runs on into the next one, across a page break
 too, unless the next opens an item ("1.", "a)", "-"), so each paragraph comes
 out whole, on one line, and a date wrapped to the start of a line stays in its
-sentence.  A page number alone on the first or last line of a page is dropped.
+sentence.  A table that goes on at the top of the next page is one table, and
+a row the page break cut in two is one row.  A page number alone on the first or last line of a page is dropped.
 """
 
 from __future__ import annotations
@@ -99,9 +100,24 @@ def _read_page(page: Any, number: int, out: PdfText) -> None:
             _close(out)  # a scanned page between two text pages: what ran on is lost, not joined
             return
 
+        cache: list = []
+
         def text_in(box: tuple[float, float, float, float]) -> str:
+            """The characters whose centre is inside `box` (top-down coordinates), in text order.
+
+            By centre, not by overlap: a capital with stacked marks ("Ổ") reaches up into
+            the row above, and PDFium's bounded text would put it there too."""
+            if not cache:
+                text = textpage.get_text_range()
+                boxes = [textpage.get_charbox(i) for i in range(nchars)] if len(text) == nchars else []
+                cache.extend([text, boxes])
+            text, boxes = cache
             x0, top, x1, bottom = box
-            return _clean(textpage.get_text_bounded(x0, height - bottom, x1, height - top))
+            if not boxes:
+                return _clean(textpage.get_text_bounded(x0, height - bottom, x1, height - top))
+            picked = [text[i] for i, (left, low, right, high) in enumerate(boxes)
+                      if x0 <= (left + right) / 2 <= x1 and top <= height - (low + high) / 2 <= bottom]
+            return _clean("".join(picked))
 
         runs = []
         for i in range(textpage.count_rects()):
@@ -131,8 +147,12 @@ def _lay_out(segments: list[_Segment], grids: list[Grid], out: PdfText) -> None:
     items += [(g.bbox[1], 1, g) for g in grids]
     items.sort(key=lambda x: (x[0], x[1]))
     prev: _Segment | None = None
-    for _, kind, item in items:
+    for n, (_, kind, item) in enumerate(items):
         if kind == 1:
+            if n == 0 and out.open is None and out.blocks and isinstance(out.blocks[-1], Table) \
+                    and len(out.blocks[-1].rows[0]) == len(item.rows[0]):
+                out.blocks[-1] = _continued(out.blocks[-1], item.rows)
+                continue
             _close(out)
             out.blocks.append(Table(item.rows))
             prev = None
@@ -151,6 +171,21 @@ def _lay_out(segments: list[_Segment], grids: list[Grid], out: PdfText) -> None:
         seg.full = seg.x1 >= full_at
         out.open_full = seg.full
         prev = seg
+
+
+def _continued(table: Table, rows: tuple[tuple[str, ...], ...]) -> Table:
+    """A table that goes on at the top of the next page: one table.
+
+    A header row repeated on the new page is dropped; a first row whose first cell
+    is empty is the rest of the row the page break cut ("Truyền thông về phòng, chống
+    bạo" / "lực gia đình …"), so its cells are joined to that row's."""
+    if rows and rows[0] == table.rows[0]:
+        rows = rows[1:]
+    out = list(table.rows)
+    if rows and not rows[0][0].strip() and len(out) > 1:
+        out[-1] = tuple(f"{a} {b}".strip() for a, b in zip(out[-1], rows[0]))
+        rows = rows[1:]
+    return Table(tuple(out) + tuple(rows))
 
 
 def _clean(text: str) -> str:
