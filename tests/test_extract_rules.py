@@ -265,3 +265,18 @@ def test_a_report_sent_to_two_units_goes_to_the_first() -> None:
              "Sở Lao động - Thương binh và Xã hội thành phố trước ngày 20/12/2024.\n")
     (ob,) = d["obligations"]
     assert names_of(d, [ob["report_to"]]) == ["UBND quận"]
+
+
+def test_periodic_deadlines_in_a_table_take_the_rows_title_and_lead_and_no_quarter_spans_two_rows() -> None:
+    d = plan("| STT | Nội dung công việc | Đơn vị chủ trì | Thời gian thực hiện |\n|---|---|---|---|\n"
+             "| 1 | Báo cáo tình hình thực hiện | Phòng Nội vụ | Hằng quý, trước ngày 20 tháng cuối quý |\n"
+             "| 2 | Tuyên truyền trên loa truyền thanh | Đài Truyền thanh huyện | Thường xuyên |\n"
+             "| 3 | Báo cáo tháng | Phòng Nội vụ | Trước ngày 25 hằng tháng |\n")
+    got = [(o["title"], o["due"], o["recurrence"], names_of(d, o["responsible"])) for o in d["obligations"]]
+    assert got == [("Báo cáo tình hình thực hiện", "2024-03-20", "quarterly", ["Phòng Nội vụ"]),
+                   ("Báo cáo tháng", "2024-01-25", "monthly", ["Phòng Nội vụ"])]
+
+
+def test_a_month_number_on_the_next_line_of_wrapped_text_still_counts() -> None:
+    d = plan("- Hưởng ứng Tháng hành động quốc gia về phòng, chống bạo lực gia đình (tháng\n6).\n")
+    assert [(o["start"], o["end"]) for o in d["obligations"]] == [("2024-06-01", "2024-06-30")]

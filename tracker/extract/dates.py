@@ -58,10 +58,13 @@ QUARTERLY_DAY = re.compile(
 
 # A month on its own: "tháng 6", "tháng 6/2022", "tháng 6 năm 2022" — but not
 # the month of a spelled date ("ngày 15 tháng 11") nor "06 tháng" (a duration).
-MONTH = re.compile(r"\b[Tt]háng\s+(\d{1,2})(?:\s*(?:/|năm)\s*(\d{4}))?(?![\d/])")
+# The number may start the next line of wrapped text ("(tháng\n6)"), never a table's
+# next row ("… quý |\n| 2 |", where the pipes are blanks in the cleaned text).
+_GAP = r"(?:[^\S\n]+|[^\S\n]*\n(?=[\dIV]))"
+MONTH = re.compile(r"\b[Tt]háng" + _GAP + r"(\d{1,2})(?:\s*(?:/|năm)\s*(\d{4}))?(?![\d/])")
 
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "1": 1, "2": 2, "3": 3, "4": 4}
-QUARTER = re.compile(r"\b[Qq]uý\s+(IV|III|II|I|[1-4])(?:\s*(?:/|năm)\s*(\d{4}))?(?![\w/])")
+QUARTER = re.compile(r"\b[Qq]uý" + _GAP + r"(IV|III|II|I|[1-4])(?:\s*(?:/|năm)\s*(\d{4}))?(?![\w/])")
 
 
 @dataclass(frozen=True)

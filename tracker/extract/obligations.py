@@ -104,7 +104,11 @@ def _monthly(doc: Doc, year: int, skip: list[tuple[int, int]], out: Findings) ->
             continue
         first = date(year, month, day)
         f = D.Found(m.start(), m.end(), first, first, False, written)
-        _deadline(doc, para, f, kw.group("kw").lower(), base + kw.start(), year, out)
+        hit = timed_cell(doc, m.start())
+        if hit:  # a table row: its content cell is the title, its lead cell the unit
+            table_date(doc, f, hit, year, out)
+        else:
+            _deadline(doc, para, f, kw.group("kw").lower(), base + kw.start(), year, out)
         out.mentions[-1].recurrence = recurrence
 
 
