@@ -70,7 +70,14 @@ def office(work: Path, server, folder: str) -> Runtime:
     rt = Runtime(settings, Store(f"sqlite:///{work}/tracker.db"), actor="bench")
     init_db(rt)
     import_units(rt, units, local("2021-02-01T09:00"))
-    import_plan(rt, REPO / "examples" / "hn-2021-43.yaml", local("2021-02-01T09:00"))
+    # The sample plan, owning these units ("responsible: all" means a plan's own units).
+    import re
+
+    codes = ", ".join(["sldtbxh", "hlhpn"] + [f"u{i:03}" for i in range(UNITS)])
+    plan = re.sub(r"^units: \[.*?\]", f"units: [{codes}]",
+                  (REPO / "examples" / "hn-2021-43.yaml").read_text(encoding="utf-8"), flags=re.S | re.M)
+    (work / "plan.yaml").write_text(plan, encoding="utf-8")
+    import_plan(rt, work / "plan.yaml", local("2021-02-01T09:00"))
     tick(rt, local("2021-05-10T09:00"))
     tick(rt, local("2021-05-17T08:00"))
     return rt

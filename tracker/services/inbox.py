@@ -106,7 +106,10 @@ def _batch(p: "_Pass", mailbox: str, uidvalidity: int, batch: list[Any], report:
             # transaction: committing stays with the connection.
             with Session(bind=p.conn, join_transaction_mode="rollback_only") as session:
                 p.session = session
-                done = [(f.uid, _one(p, mailbox, uidvalidity, f, report)) for f in batch]
+                # Parsed first, so the digests the batch names are read in one query.
+                parsed = [read_message(f.data) for f in batch]
+                p.digests({r.outbox_id for m in parsed for r in m.refs + m.mentioned})
+                done = [(f.uid, _one(p, mailbox, uidvalidity, f, m, report)) for f, m in zip(batch, parsed)]
                 session.flush()
     except Exception as exc:
         report.errors.append(f"{len(batch)} message(s) not recorded, read again next pass: "
@@ -126,16 +129,15 @@ def _batch(p: "_Pass", mailbox: str, uidvalidity: int, batch: list[Any], report:
     return moved
 
 
-def _one(p: "_Pass", mailbox: str, uidvalidity: int, fetched, report: InboxReport) -> str | None:
+def _one(p: "_Pass", mailbox: str, uidvalidity: int, fetched, parsed: Parsed, report: InboxReport) -> str | None:
     """Process one message in its own savepoint; its state, or None when it failed."""
     try:
         with p.session.begin_nested():
-            return _process(p, mailbox, uidvalidity, fetched)
+            return _process(p, mailbox, uidvalidity, fetched, parsed)
     except Exception as exc:  # rolled back: nothing of it was recorded
         first = f"message {fetched.uid}: {type(exc).__name__}: {exc}"
     try:  # keep it from failing at every pass: put it in the queue with the error
         with p.session.begin_nested():
-            parsed = read_message(fetched.data)
             claim, _ = store.claim(p.conn, _row(p, mailbox, uidvalidity, fetched, parsed, Kind.OTHER,
                                                 InboxState.REVIEW, f"could not be processed: {first}"[:1000]))
     except Exception as exc:  # the store itself is failing: read it again next pass
@@ -208,8 +210,7 @@ def _row(p: _Pass, mailbox: str, uidvalidity: int, fetched, parsed: Parsed, kind
             "reason": reason}
 
 
-def _process(p: _Pass, mailbox: str, uidvalidity: int, fetched) -> str:
-    parsed = read_message(fetched.data)
+def _process(p: _Pass, mailbox: str, uidvalidity: int, fetched, parsed: Parsed) -> str:
     verdict = judge(p, parsed, fetched.data)
     digest = verdict.sent
     detail: dict[str, Any] = {}

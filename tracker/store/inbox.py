@@ -28,6 +28,10 @@ class Claim(Enum):
     DUPLICATE = "duplicate"  # another copy of a message processed before (same Message-ID)
 
 
+# One statement, compiled once: the row's values are parameters (every row has every column).
+_INSERT = insert(T).returning(T.c.id)
+
+
 def seen_uids(conn: Connection, mailbox: str, uidvalidity: int) -> set[int]:
     """The UIDs of this mailbox (and UIDVALIDITY) already processed."""
     return set(conn.scalars(select(T.c.uid).where(T.c.mailbox == mailbox, T.c.uidvalidity == uidvalidity)))
@@ -36,8 +40,11 @@ def seen_uids(conn: Connection, mailbox: str, uidvalidity: int) -> set[int]:
 def claim(conn: Connection, row: dict[str, Any]) -> tuple[Claim, int | None]:
     """Insert the message's row (inside the caller's transaction); say whether it is new."""
     try:
-        with conn.begin_nested():
-            new_id = conn.execute(insert(T).values(row).returning(T.c.id)).scalar_one()
+        if conn.dialect.name == "postgresql":  # a failed statement aborts the transaction there
+            with conn.begin_nested():
+                new_id = conn.execute(_INSERT, row).scalar_one()
+        else:  # SQLite undoes the failed statement alone: no savepoint to pay for
+            new_id = conn.execute(_INSERT, row).scalar_one()
         return Claim.NEW, new_id
     except IntegrityError:
         pass
@@ -51,7 +58,7 @@ def claim(conn: Connection, row: dict[str, Any]) -> tuple[Claim, int | None]:
            "reason": f"same Message-ID as inbox message {first}", "detail": None}
     try:
         with conn.begin_nested():
-            conn.execute(insert(T).values(dup))
+            conn.execute(_INSERT, dup)
     except IntegrityError:  # another reader took this position meanwhile
         return Claim.SEEN, None
     return Claim.DUPLICATE, first
