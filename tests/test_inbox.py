@@ -397,3 +397,17 @@ def test_on_postgresql_a_bounce_marks_the_address_and_queues_one_notice(office_p
         assert list(conn.scalar(select(units.c.bouncing).where(units.c.code == "hlhpn"))) == [HLHPN]
         keys = list(conn.scalars(select(outbox.c.key).where(outbox.c.key.like("bounce|%"))))
     assert keys == ["bounce|hlhpn|vanphong@hlhpn.example.vn|1|sldtbxh"]
+
+
+def test_inbox_fetch_says_in_one_line_that_the_mailbox_is_down(cli, config_file):
+    port = closed_port()
+    config_file.write_text(config_file.read_text(encoding="utf-8") + f"""
+[inbound]
+imap_host = "127.0.0.1"
+imap_port = {port}
+imap_security = "none"
+imap_user = "office@example.vn"
+""", encoding="utf-8")
+    result = cli("inbox", "fetch")
+    assert (result.exit_code, result.out) == (1, "")
+    assert result.err == f"error: IMAP 127.0.0.1:{port}: cannot connect: Connection refused\n"

@@ -168,6 +168,8 @@ def _internaldate(head: bytes) -> datetime | None:
 
 
 def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:  # "Connection refused", not errno 111
+        return exc.strerror
     text = exc.args[0] if exc.args else str(exc)
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
