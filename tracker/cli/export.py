@@ -114,3 +114,70 @@ def _done(output: str, what: str) -> None:
     # Stdout may be the export itself; the confirmation goes to stderr then.
     if output != "-":
         click.echo(f"{output}: {what} written")
+
+
+@report.command("scorecard")
+@click.option("--period", "period", required=True, metavar="PERIOD",
+              help="2025-Q1, 2025-H1, 2025 (also 2025-01, 2025-9M): reports due on its days.")
+@_PLAN
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (units, obligations, total).")
+@click.option("-o", "--output", "output", metavar="FILE",
+              help="Write .xlsx, .csv or .html (replaced atomically) instead of printing a table.")
+@pass_env
+def report_scorecard(env: Env, period: str, plan: str | None, as_json: bool, output: str | None) -> None:
+    """The scorecard of a period for the emulation review: per unit and per
+    report, how many were expected, submitted, on time, late, missing and
+    waived, the on-time rate and the rank. Before the period ends it is
+    provisional (said on stderr, in the file and in the JSON).
+
+    \b
+    Example:
+      tracker report scorecard --period 2025-Q1
+      tracker report scorecard --period 2025 --plan bcdk-2025 -o xep-hang-2025.xlsx
+      tracker report scorecard --period 2025-H1 --json
+    """
+    from tracker.core.errors import InputError
+
+    suffix = output.rsplit(".", 1)[-1].lower() if output and "." in output else ""
+    if output and suffix not in ("xlsx", "csv", "html"):
+        raise InputError("write .xlsx, .csv or .html", output)
+    from tracker.services.scorecard import scorecard
+
+    card = scorecard(env.runtime(), env.now(), period, plan=plan)
+    if card.provisional:
+        click.echo(f"note: {card.words} ends on {card.end:%d/%m/%Y}: this scorecard is provisional", err=True)
+    if as_json:
+        from tracker.cli.common import emit_json
+
+        emit_json(card.to_json())
+    if output:
+        from tracker.services.files import write_output
+
+        if suffix == "xlsx":
+            from tracker.render.scorecard_files import render_xlsx as render
+        elif suffix == "csv":
+            from tracker.render.scorecard_files import render_csv as render
+        else:
+            from tracker.render.scorecard_html import render_scorecard_html as render
+        write_output(output, render(card))
+        click.echo(f"{output}: {len(card.units)} units, {len(card.obligations)} reports written", err=as_json)
+        return
+    if not as_json:
+        _print_scorecard(card)
+
+
+def _print_scorecard(card) -> None:
+    from tracker.cli.common import table
+    from tracker.render.scorecard_html import percent
+
+    click.echo(f"{card.words} ({card.start:%d/%m/%Y} - {card.end:%d/%m/%Y})"
+               + (" — provisional" if card.provisional else ""))
+    if card.units:
+        click.echo(table(
+            ["rank", "unit", "expected", "submitted", "on time", "late", "missing", "waived", "on-time rate"],
+            [(line.rank or "-", line.key, c.expected, c.submitted, c.on_time, c.late, c.missing, c.waived,
+              percent(c.on_time_rate)) for line in card.units for c in [line.counts]],
+        ))
+    t = card.total
+    click.echo(f"{len(card.units)} units: {t.expected} expected, {t.on_time} on time, {t.late} late, "
+               f"{t.missing} missing, {t.waived} waived, on-time rate {percent(t.on_time_rate)}")

@@ -1,0 +1,99 @@
+"""A scorecard as a spreadsheet (.xlsx, openpyxl) or CSV. Pure: data in, bytes out.
+
+The workbook is what an office files for the emulation review: Vietnamese
+headers, numbers as numbers, the rate as a percentage, dates as real Excel
+dates, and the header row frozen so it stays on screen while scrolling.
+Text cells are written as text, never as formulas: a unit name beginning with
+"=" stays a name (openpyxl would otherwise store it as a formula).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+from tracker.core.scorecard import Line, Scorecard
+
+UNIT_HEADERS = ("Xếp hạng", "Mã đơn vị", "Tên đơn vị", "Phải nộp", "Đã nộp", "Đúng hạn", "Trễ hạn", "Chưa nộp",
+                "Chưa đến hạn", "Được miễn", "Tỷ lệ đúng hạn")
+OBLIGATION_HEADERS = ("Xếp hạng", "Mã nhiệm vụ", "Tên báo cáo", "Phải nộp", "Đã nộp", "Đúng hạn", "Trễ hạn",
+                      "Chưa nộp", "Chưa đến hạn", "Được miễn", "Tỷ lệ đúng hạn")
+SHEETS = ("Đơn vị", "Báo cáo", "Thông tin")
+_WIDTHS = (9, 22, 48, 10, 10, 10, 10, 10, 13, 11, 15)
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _values(line: Line) -> list:
+    c = line.counts
+    return [line.rank, line.key, line.name, c.expected, c.submitted, c.on_time, c.late, c.missing, c.pending,
+            c.waived, c.on_time_rate]
+
+
+def _info(card: Scorecard) -> list[tuple[str, object]]:
+    return [
+        ("Kỳ", card.words),
+        ("Mã kỳ", card.period),
+        ("Từ ngày", card.start),
+        ("Đến ngày", card.end),
+        ("Số liệu tính đến", card.as_of.replace(tzinfo=None)),  # Excel has no time zones: local time
+        ("Tình trạng", "Tạm tính (kỳ chưa kết thúc)" if card.provisional else "Chính thức"),
+        ("Kế hoạch", card.plan or "Tất cả"),
+        ("Phải nộp", card.total.expected),
+        ("Đúng hạn", card.total.on_time),
+        ("Tỷ lệ đúng hạn", card.total.on_time_rate),
+    ]
+
+
+def render_xlsx(card: Scorecard) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    bold = Font(bold=True)
+    for index, (title, headers, lines) in enumerate((
+            (SHEETS[0], UNIT_HEADERS, card.units), (SHEETS[1], OBLIGATION_HEADERS, card.obligations))):
+        ws = wb.active if index == 0 else wb.create_sheet()
+        ws.title = title
+        ws.append(headers)
+        for cell in ws[1]:
+            cell.font = bold
+        for line in lines:
+            ws.append(_values(line))
+            row = ws.max_row
+            for col in (2, 3):
+                ws.cell(row, col).data_type = "s"  # text, never a formula
+            ws.cell(row, 11).number_format = "0.0%"
+        ws.freeze_panes = "A2"
+        for col, width in enumerate(_WIDTHS, start=1):
+            ws.column_dimensions[chr(64 + col)].width = width
+    info = wb.create_sheet(SHEETS[2])
+    for label, value in _info(card):
+        info.append((label, value))
+        cell = info.cell(info.max_row, 2)
+        if isinstance(value, datetime):
+            cell.number_format = "dd/mm/yyyy hh:mm"
+        elif hasattr(value, "isoformat"):
+            cell.number_format = "dd/mm/yyyy"
+        elif isinstance(value, float):
+            cell.number_format = "0.0%"
+        elif isinstance(value, str):
+            cell.data_type = "s"
+        info.cell(info.max_row, 1).font = bold
+    info.column_dimensions["A"].width = 20
+    info.column_dimensions["B"].width = 32
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def render_csv(card: Scorecard) -> bytes:
+    """The units' table (the first sheet), UTF-8 with a byte-order mark for Excel; the rate as a
+    fraction with a dot (0.75), blank when nothing was expected."""
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf)
+    writer.writerow(("Kỳ",) + UNIT_HEADERS)
+    for line in card.units:
+        writer.writerow([card.period] + ["" if v is None else (round(v, 4) if isinstance(v, float) else v)
+                                         for v in _values(line)])
+    return buf.getvalue().encode("utf-8-sig")

@@ -1,0 +1,65 @@
+"""Count a period's scorecard in the store (core/scorecard.py has the rules).
+
+One GROUP BY over the period's deadline assignments, per (unit, obligation):
+the database does the counting, so a year of a million assignments comes
+back as a few tens of thousands of small rows (bench/scale.py measures it).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, case, func, or_, select
+
+from tracker.core.errors import InputError
+from tracker.core.schedule import end_of_day, start_of_day
+from tracker.core.scorecard import Cell, Counts, Scorecard, build, period_bounds
+from tracker.core.states import AssignmentState, Kind
+from tracker.services.runtime import Runtime
+from tracker.services.status import plan_id_or_fail
+from tracker.store.tables import assignments as A, obligations as O, plans as P, units as U
+
+
+def _count(condition) -> object:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def scorecard(rt: Runtime, now: datetime, period: str, *, plan: str | None = None) -> Scorecard:
+    try:
+        first, last = period_bounds(period)
+    except ValueError as exc:
+        raise InputError(str(exc), "--period") from None
+    tz = rt.tz
+    start, end = start_of_day(first, tz), end_of_day(last, tz)
+    a = A.c
+    # Any stored state with a submission time counts as submitted (a later
+    # issue's acceptance states included); a waiver wins over everything.
+    # As of ``now``: what was recorded later (--now in the past) has not happened yet.
+    waived = and_(a.state == AssignmentState.WAIVED.value, or_(a.waived_at.is_(None), a.waived_at <= now))
+    done = and_(a.submitted_at.is_not(None), a.submitted_at <= now, ~waived)
+    owed = and_(or_(a.submitted_at.is_(None), a.submitted_at > now), ~waived)
+    with rt.store.reader() as conn:
+        query = (
+            select(a.unit_id, a.obligation_id,
+                   _count(and_(done, a.submitted_at <= a.due_at)), _count(and_(done, a.submitted_at > a.due_at)),
+                   _count(and_(owed, a.due_at < now)), _count(and_(owed, a.due_at >= now)), _count(waived))
+            .where(a.kind == Kind.DEADLINE.value, a.base_due_at >= start, a.base_due_at <= end)
+            .group_by(a.unit_id, a.obligation_id)
+        )
+        if plan:
+            plan_id = plan_id_or_fail(conn, plan)
+            query = query.where(a.obligation_id.in_(select(O.c.id).where(O.c.plan_id == plan_id)))
+        counted = conn.execute(query).all()
+        unit_ids = {r[0] for r in counted}
+        ob_ids = {r[1] for r in counted}
+        unit_of = {r.id: (r.code, r.name) for r in conn.execute(
+            select(U.c.id, U.c.code, U.c.name).where(U.c.id.in_(unit_ids)))} if unit_ids else {}
+        ob_of = {r.id: (r.plan, r.code, r.title) for r in conn.execute(
+            select(O.c.id, P.c.code.label("plan"), O.c.code, O.c.title).join(P, O.c.plan_id == P.c.id)
+            .where(O.c.id.in_(ob_ids)))} if ob_ids else {}
+    cells = [
+        Cell(*unit_of[unit_id], *ob_of[ob_id], Counts(*(int(n or 0) for n in numbers)))
+        for unit_id, ob_id, *numbers in counted
+    ]
+    local = now.astimezone(tz)
+    return build(period, cells, as_of=local, today=local.date(), plan=plan)
