@@ -124,3 +124,18 @@ def test_short_months_last_day_takes_each_month_end(cli, tmp_path):
     assert cli("--now", "2025-01-02T09:00", "plan", "import", str(path)).exit_code == 0
     rows = json.loads(cli("--now", "2025-12-31T09:00", "status", "--json").out)
     assert [r["due"][:10] for r in rows][:4] == ["2025-01-31", "2025-02-28", "2025-03-31", "2025-04-30"]
+
+
+def test_reminder_names_the_data_period(cli, tmp_path):
+    from email import message_from_bytes, policy
+
+    setup(cli)
+    result = cli("--now", "2025-01-13T08:00", "tick")
+    assert result.exit_code == 0, result.err
+    mails = [message_from_bytes(p.read_bytes(), policy=policy.default) for p in (tmp_path / "outbox").glob("*.eml")]
+    to_hlhpn = [m for m in mails if "vanphong@hlhpn.example.vn" in str(m["To"])]
+    assert len(to_hlhpn) == 1
+    text = to_hlhpn[0].get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert ("   Kỳ: 2025-01\n   Số liệu tính từ 15/12/2024 đến 14/1/2025\n") in text
+    html = to_hlhpn[0].get_body(("html",)).get_content()
+    assert "2025-01<br><small>Số liệu tính từ 15/12/2024 đến 14/1/2025</small>" in html

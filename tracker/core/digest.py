@@ -28,6 +28,7 @@ class DigestItem:
     source: str | None = None  # the plan's own phrase
     strict_before: bool = False
     submitted_at: datetime | None = None  # for `resolved`
+    data_period: str | None = None  # "Số liệu tính từ 15/12/2024 đến 14/6/2025", when the obligation says
 
     def to_json(self, tz: ZoneInfo) -> dict:
         """The item shape of docs/cli.md (simulate --json, outbox items)."""

@@ -155,6 +155,7 @@ def _item_view(item: DigestItem, at: datetime, today: date, lang: str, tz) -> di
         "days": days, "days_text": _days_text(item, days, lang),
         "submitted_text": weekday_date(submitted, lang) if submitted else None,
         "action": _action(item, group, lang),
+        "data_period": item.data_period,
     }
 
 

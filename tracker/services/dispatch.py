@@ -9,6 +9,7 @@ digest per recipient and send time happens here and nowhere else.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timezone
 from typing import Any, Hashable, Iterable, Mapping
 
@@ -38,6 +39,7 @@ class Context:
     strict_before: bool
     unit_name: str
     period: str
+    data_period: str | None = None
 
     def item(self, stage: str) -> DigestItem:
         t = self.target
@@ -45,7 +47,7 @@ class Context:
             plan=self.plan, plan_title=self.plan_title, obligation=self.obligation, title=self.title,
             kind=t.kind, unit=t.unit, unit_name=self.unit_name, period=self.period, stage=stage,
             due_at=t.due_at, ends_at=t.ends_at, source=self.source, strict_before=self.strict_before,
-            submitted_at=t.submitted_at if stage == "resolved" else None,
+            submitted_at=t.submitted_at if stage == "resolved" else None, data_period=self.data_period,
         )
 
 
@@ -69,7 +71,29 @@ def make_context(*, ob: Row, plan: Row, unit_code: str, unit_name: str, period: 
     target = target_of(ob, plan, unit_code=unit_code, kind=kind, due_at=due_at, ends_at=ends_at, state=state,
                        submitted_at=submitted_at)
     return Context(target, plan.code, plan.title, ob.code, ob.title, ob.source, bool(ob.strict_before),
-                   unit_name, period)
+                   unit_name, period, data_period_words(ob, plan, period))
+
+
+def data_period_words(ob: Row, plan: Row, period: str) -> str | None:
+    """What a reminder says about the figures, for obligations that name a data period."""
+    rule = getattr(ob, "data_period", None)
+    if not rule:
+        return None
+    return _data_period_words(ob.first_date, ob.recurrence, plan.year, tuple(sorted(rule.items())), period)
+
+
+@lru_cache(maxsize=4096)
+def _data_period_words(first, recurrence: str, year: int, rule: tuple, period: str) -> str | None:
+    from tracker.core.dataperiod import DataPeriodRule
+    from tracker.core.schedule import ObligationDates, data_period
+    from tracker.core.states import Kind
+
+    dates = ObligationDates(Kind.DEADLINE, first, None, recurrence, year, data=DataPeriodRule.from_json(dict(rule)))
+    try:
+        found = data_period(dates, period)
+    except ValueError:  # a period label the rule cannot place: say nothing rather than fail a reminder
+        return None
+    return found.words() if found else None
 
 
 def context_of(a: Row, ob: Row, plan: Row, unit: Row) -> Context:
