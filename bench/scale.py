@@ -112,6 +112,81 @@ def bench_size(db: str, folder: Path, units: int, due_items: int) -> dict:
     }
 
 
+SCORECARD_MODULES = "tracker.cli.export,tracker.services.scorecard"
+
+
+def vary_history(db: str, year: int) -> dict:
+    """Give ``year`` a review's mix: of every ten units one submitted late (a
+    day after), one was waived, one never submitted; the rest stay on time.
+    Rows of that year are history (long before ``now``): the tick's work is
+    unchanged. Returns the year's counts."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(db)
+    start, end = f"{year - 1}-12-31 17:00:00", f"{year}-12-31 17:00:00"  # the local year, in UTC
+    digit = "CAST(substr(u.code, 6, 1) AS INTEGER)"  # the last digit of u00042
+    where = f"assignments.base_due_at >= '{start}' AND assignments.base_due_at < '{end}' AND assignments.kind = 'deadline'"
+    with engine.begin() as conn:
+        ids = f"SELECT u.id FROM units u WHERE u.code LIKE 'u%' AND {digit} = {{}}"
+        plus_day = "datetime(due_at, '+1 day')" if db.startswith("sqlite") else "due_at + interval '1 day'"
+        conn.execute(text(f"UPDATE assignments SET state = 'submitted', submitted_at = {plus_day}, next_action_at = NULL "
+                          f"WHERE {where} AND unit_id IN ({ids.format(0)})"))
+        conn.execute(text(f"UPDATE assignments SET state = 'waived', submitted_at = NULL, waived_at = due_at, "
+                          f"next_action_at = NULL WHERE {where} AND unit_id IN ({ids.format(1)})"))
+        conn.execute(text(f"UPDATE assignments SET state = 'open', submitted_at = NULL, next_action_at = NULL "
+                          f"WHERE {where} AND unit_id IN ({ids.format(2)})"))
+        total = conn.execute(text(f"SELECT count(*) FROM assignments WHERE {where}")).scalar_one()
+    engine.dispose()
+    return {"year_rows": total}
+
+
+def bench_periodic(db: str, folder: Path, units: int, due_items: int) -> dict:
+    """Monthly reports for ``units`` units (42,000 a year each at 3,500): import,
+    a tick with ``due_items`` due, and the year's scorecard (table and .xlsx)."""
+    from bench.periodic_inputs import write_periodic_inputs
+    from bench.steady import prepare
+
+    units_csv, plan = write_periodic_inputs(folder, units)
+    run(db, "init")
+    u = run(db, "units", "import", str(units_csv))
+    p = run(db, "plan", "import", str(plan))
+    now = datetime.fromisoformat(NOW).replace(tzinfo=LOCAL).astimezone(timezone.utc)
+    state = prepare(db, now, now - timedelta(minutes=5), due_items)
+    year = vary_history(db, 2025)
+    tick = run(db, "tick", preload=TICK_MODULES)
+    summary = tick["stdout"].strip().splitlines()[-1]
+    service = re.search(r" in ([0-9.]+) s$", summary)
+    card = run(db, "report", "scorecard", "--period", "2025", preload=SCORECARD_MODULES)
+    xlsx = run(db, "report", "scorecard", "--period", "2025", "-o", str(folder / "xep-hang-2025.xlsx"),
+               preload=SCORECARD_MODULES + ",tracker.render.scorecard_files,openpyxl")
+    quarter = run(db, "report", "scorecard", "--period", "2025-Q4", preload=SCORECARD_MODULES)
+    return {
+        "assignments": state.assignments, "year_rows": year["year_rows"], "import_s": u["wall"] + p["wall"],
+        "tick_s": tick["wall"], "tick_in_s": float(service.group(1)) if service else tick["run_s"],
+        "tick_out": summary, "card_s": card["wall"], "card_in_s": card["run_s"], "card_mb": card["peak_mb"],
+        "card_out": card["stdout"].strip().splitlines()[-1], "xlsx_s": xlsx["wall"], "xlsx_in_s": xlsx["run_s"],
+        "quarter_s": quarter["wall"], "quarter_in_s": quarter["run_s"],
+    }
+
+
+def report_periodic(backend: str, r: dict) -> list[str]:
+    print(f"\n{backend}: periodic reports (monthly, quarterly, 6-month, 9-month, yearly; Decree 09 data periods)")
+    print(f"  assignments {r['assignments']:,}; of them due in 2025: {r['year_rows']:,}; import {r['import_s']:.1f} s")
+    print(f"  tick: wall {r['tick_s']:.2f} s, in-process {r['tick_in_s']:.3f} s ({r['tick_out']})")
+    print(f"  scorecard --period 2025: wall {r['card_s']:.2f} s, in-process {r['card_in_s']:.2f} s, "
+          f"peak {r['card_mb']:.0f} MB ({r['card_out']})")
+    print(f"  scorecard --period 2025 -o .xlsx: wall {r['xlsx_s']:.2f} s, in-process {r['xlsx_in_s']:.2f} s")
+    print(f"  scorecard --period 2025-Q4: wall {r['quarter_s']:.2f} s, in-process {r['quarter_in_s']:.2f} s")
+    failures = []
+    for name, ok in (("scorecard of a year < 5 s at 1M, wall", r["card_s"] < 5),
+                     ("scorecard of a year as .xlsx < 5 s at 1M, wall", r["xlsx_s"] < 5),
+                     ("tick with 1,000 due < 1 s at 1M, in-process", r["tick_in_s"] < 1.0)):
+        print(f"  target {name}: {'ok' if ok else 'MISSED'}")
+        if not ok:
+            failures.append(f"{backend}: {name}")
+    return failures
+
+
 def precompile() -> None:
     """Write tracker's bytecode before timing, as an installed tracker has it
     (pip compiles on install; a source checkout on its first run). Where
@@ -223,6 +298,8 @@ def main() -> None:
     parser.add_argument("--backlog", action="store_true",
                         help="the backlog scenario instead (bench/backlog.py): 60%% of the store due at once")
     parser.add_argument("--units", default="", help="with --backlog: the two sizes in units, e.g. 5500,55000")
+    parser.add_argument("--periodic-only", action="store_true",
+                        help="only the periodic-reports store (monthly reports for 3,500 units: tick and scorecard)")
     args = parser.parse_args()
     if args.backlog:
         from bench.backlog import main as backlog
@@ -239,13 +316,27 @@ def main() -> None:
     if help_s / click_s >= 2:
         failures.append("--help within 2x of import click")
     with tempfile.TemporaryDirectory() as tmp:
+        periodic_units = 350 if args.quick else 3500
         if not args.no_sqlite:
+            failures += report_periodic(f"SQLite ({periodic_units} units)", bench_periodic(
+                f"sqlite:///{tmp}/periodic.db", Path(tmp) / "periodic", periodic_units, due_items))
+        if not args.no_pg and args.periodic_only:
+            url = pg_database()
+            if url is not None:
+                try:
+                    failures += report_periodic(f"PostgreSQL ({periodic_units} units)", bench_periodic(
+                        url, Path(tmp) / "pg-periodic", periodic_units, due_items))
+                finally:
+                    drop_pg(url)
+        if args.periodic_only:
+            pass
+        elif not args.no_sqlite:
             results = {}
             for label, n in (("small", small_units), ("large", large_units)):
                 results[label] = bench_size(f"sqlite:///{tmp}/{label}.db", Path(tmp) / label, n, due_items)
             failures += report(f"SQLite ({small_units} and {large_units} units x 30 obligations x 10 years)",
                                results["small"], results["large"])
-        if not args.no_pg:
+        if not args.no_pg and not args.periodic_only:
             pg = {}
             for label, n in (("small", small_units), ("large", large_units)):
                 url = pg_database()
