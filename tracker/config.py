@@ -88,6 +88,17 @@ class InboundSection:
 
 
 @dataclass(frozen=True)
+class ScorecardSection:
+    """The scorecard mailed to each plan's coordinator when a period ends (Cc the
+    escalation leadership list when it is set); an empty list mails none."""
+
+    mail_periods: tuple[str, ...] = ("quarter", "half-year", "year")
+
+
+SCORECARD_PERIODS = ("quarter", "half-year", "year")
+
+
+@dataclass(frozen=True)
 class Settings:
     tracker: TrackerSection = field(default_factory=TrackerSection)
     calendar: CalendarSection = field(default_factory=CalendarSection)
@@ -95,6 +106,7 @@ class Settings:
     escalation: EscalationSection = field(default_factory=EscalationSection)
     mail: MailSection = field(default_factory=MailSection)
     inbound: InboundSection = field(default_factory=InboundSection)
+    scorecard: ScorecardSection = field(default_factory=ScorecardSection)
     source: str = "built-in defaults"
 
     @property
@@ -118,6 +130,7 @@ _SECTIONS: dict[str, type] = {
     "escalation": EscalationSection,
     "mail": MailSection,
     "inbound": InboundSection,
+    "scorecard": ScorecardSection,
 }
 
 
@@ -263,6 +276,13 @@ def _validate(s: Settings, where: str) -> None:
     if s.mail.max_items < 1:
         raise ConfigError(f"{where}: mail.max_items must be at least 1")
     _validate_inbound(s.inbound, where)
+    _validate_scorecard(s.scorecard, where)
+
+
+def _validate_scorecard(sc: ScorecardSection, where: str) -> None:
+    for name in sc.mail_periods:
+        if name not in SCORECARD_PERIODS:
+            raise ConfigError(f"{where}: scorecard.mail_periods: {name!r} is not one of {', '.join(SCORECARD_PERIODS)}")
 
 
 def _validate_inbound(i: InboundSection, where: str) -> None:

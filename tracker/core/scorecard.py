@@ -22,7 +22,7 @@ The rules (docs/cli.md, `tracker report scorecard`):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from tracker.core.dataperiod import period_span
 from tracker.core.periods import period_words
@@ -153,3 +153,36 @@ def build(period: str, cells: list[Cell], *, as_of: datetime, today: date, plan:
         rank([(k, n, c) for k, (n, c) in by_obligation.items()]),
         total,
     )
+
+
+# --- the end-of-period mail ----------------------------------------------------
+
+GRACE_DAYS = 7  # after downtime, a period's scorecard is still mailed this many days late, not later
+PERIOD_KINDS = ("quarter", "half-year", "year")
+
+
+def periods_ending(end: date, kinds: frozenset[str] | set[str]) -> list[str]:
+    """The periods that end on ``end`` (a quarter's last day), narrowest first: 31/12/2025 ->
+    2025-Q4, 2025-H2, 2025."""
+    q = end.month // 3
+    out = [f"{end.year}-Q{q}"] if "quarter" in kinds else []
+    if end.month in (6, 12) and "half-year" in kinds:
+        out.append(f"{end.year}-H{end.month // 6}")
+    if end.month == 12 and "year" in kinds:
+        out.append(str(end.year))
+    return out
+
+
+def scorecards_due(today: date, after_send_time: bool, is_working_day, kinds) -> tuple[date, list[str]] | None:
+    """The period end whose scorecards are mailed now, if any: the last quarter end before
+    ``today``, once its first working day after has come (at the send time), for GRACE_DAYS."""
+    quarter = (today.month - 1) // 3
+    end = date(today.year - 1, 12, 31) if quarter == 0 else (
+        date(today.year, 3 * quarter + 1, 1) - timedelta(days=1))
+    send_day = end + timedelta(days=1)
+    while not is_working_day(send_day):
+        send_day += timedelta(days=1)
+    if today < send_day or (today == send_day and not after_send_time) or (today - send_day).days > GRACE_DAYS:
+        return None
+    periods = periods_ending(end, set(kinds))
+    return (end, periods) if periods else None

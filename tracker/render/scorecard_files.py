@@ -45,16 +45,27 @@ def _info(card: Scorecard) -> list[tuple[str, object]]:
     ]
 
 
-def render_xlsx(card: Scorecard) -> bytes:
+def render_xlsx(*cards: Scorecard) -> bytes:
+    """One workbook: for each scorecard its units', reports' and information sheets (sheet
+    names end with the period when there are several: a year's end mails Q4, H2 and the year)."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     wb = Workbook()
+    wb.remove(wb.active)
+    for card in cards:
+        suffix = f" {card.period}" if len(cards) > 1 else ""
+        _add_sheets(wb, card, suffix)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _add_sheets(wb, card: Scorecard, suffix: str) -> None:
+    from openpyxl.styles import Font
+
     bold = Font(bold=True)
-    for index, (title, headers, lines) in enumerate((
-            (SHEETS[0], UNIT_HEADERS, card.units), (SHEETS[1], OBLIGATION_HEADERS, card.obligations))):
-        ws = wb.active if index == 0 else wb.create_sheet()
-        ws.title = title
+    for title, headers, lines in ((SHEETS[0], UNIT_HEADERS, card.units), (SHEETS[1], OBLIGATION_HEADERS, card.obligations)):
+        ws = wb.create_sheet(title + suffix)
         ws.append(headers)
         for cell in ws[1]:
             cell.font = bold
@@ -67,7 +78,7 @@ def render_xlsx(card: Scorecard) -> bytes:
         ws.freeze_panes = "A2"
         for col, width in enumerate(_WIDTHS, start=1):
             ws.column_dimensions[chr(64 + col)].width = width
-    info = wb.create_sheet(SHEETS[2])
+    info = wb.create_sheet(SHEETS[2] + suffix)
     for label, value in _info(card):
         info.append((label, value))
         cell = info.cell(info.max_row, 2)
@@ -82,9 +93,6 @@ def render_xlsx(card: Scorecard) -> bytes:
         info.cell(info.max_row, 1).font = bold
     info.column_dimensions["A"].width = 20
     info.column_dimensions["B"].width = 32
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 def render_csv(card: Scorecard) -> bytes:

@@ -26,9 +26,18 @@ def _count(condition) -> object:
 
 def scorecard(rt: Runtime, now: datetime, period: str, *, plan: str | None = None) -> Scorecard:
     try:
-        first, last = period_bounds(period)
+        period_bounds(period)
     except ValueError as exc:
         raise InputError(str(exc), "--period") from None
+    with rt.store.reader() as conn:
+        plan_ids = [plan_id_or_fail(conn, plan)] if plan else None
+        return count(conn, rt, now, period, plan_ids=plan_ids, plan=plan)
+
+
+def count(conn, rt: Runtime, now: datetime, period: str, *, plan_ids: list[int] | None = None,
+          plan: str | None = None) -> Scorecard:
+    """The scorecard of ``period`` on ``conn``, over the plans ``plan_ids`` (None: every plan)."""
+    first, last = period_bounds(period)
     tz = rt.tz
     start, end = start_of_day(first, tz), end_of_day(last, tz)
     a = A.c
@@ -38,25 +47,23 @@ def scorecard(rt: Runtime, now: datetime, period: str, *, plan: str | None = Non
     waived = and_(a.state == AssignmentState.WAIVED.value, or_(a.waived_at.is_(None), a.waived_at <= now))
     done = and_(a.submitted_at.is_not(None), a.submitted_at <= now, ~waived)
     owed = and_(or_(a.submitted_at.is_(None), a.submitted_at > now), ~waived)
-    with rt.store.reader() as conn:
-        query = (
-            select(a.unit_id, a.obligation_id,
-                   _count(and_(done, a.submitted_at <= a.due_at)), _count(and_(done, a.submitted_at > a.due_at)),
-                   _count(and_(owed, a.due_at < now)), _count(and_(owed, a.due_at >= now)), _count(waived))
-            .where(a.kind == Kind.DEADLINE.value, a.base_due_at >= start, a.base_due_at <= end)
-            .group_by(a.unit_id, a.obligation_id)
-        )
-        if plan:
-            plan_id = plan_id_or_fail(conn, plan)
-            query = query.where(a.obligation_id.in_(select(O.c.id).where(O.c.plan_id == plan_id)))
-        counted = conn.execute(query).all()
-        unit_ids = {r[0] for r in counted}
-        ob_ids = {r[1] for r in counted}
-        unit_of = {r.id: (r.code, r.name) for r in conn.execute(
-            select(U.c.id, U.c.code, U.c.name).where(U.c.id.in_(unit_ids)))} if unit_ids else {}
-        ob_of = {r.id: (r.plan, r.code, r.title) for r in conn.execute(
-            select(O.c.id, P.c.code.label("plan"), O.c.code, O.c.title).join(P, O.c.plan_id == P.c.id)
-            .where(O.c.id.in_(ob_ids)))} if ob_ids else {}
+    query = (
+        select(a.unit_id, a.obligation_id,
+               _count(and_(done, a.submitted_at <= a.due_at)), _count(and_(done, a.submitted_at > a.due_at)),
+               _count(and_(owed, a.due_at < now)), _count(and_(owed, a.due_at >= now)), _count(waived))
+        .where(a.kind == Kind.DEADLINE.value, a.base_due_at >= start, a.base_due_at <= end)
+        .group_by(a.unit_id, a.obligation_id)
+    )
+    if plan_ids is not None:
+        query = query.where(a.obligation_id.in_(select(O.c.id).where(O.c.plan_id.in_(plan_ids))))
+    counted = conn.execute(query).all()
+    unit_ids = {r[0] for r in counted}
+    ob_ids = {r[1] for r in counted}
+    unit_of = {r.id: (r.code, r.name) for r in conn.execute(
+        select(U.c.id, U.c.code, U.c.name).where(U.c.id.in_(unit_ids)))} if unit_ids else {}
+    ob_of = {r.id: (r.plan, r.code, r.title) for r in conn.execute(
+        select(O.c.id, P.c.code.label("plan"), O.c.code, O.c.title).join(P, O.c.plan_id == P.c.id)
+        .where(O.c.id.in_(ob_ids)))} if ob_ids else {}
     cells = [
         Cell(*unit_of[unit_id], *ob_of[ob_id], Counts(*(int(n or 0) for n in numbers)))
         for unit_id, ob_id, *numbers in counted

@@ -98,6 +98,7 @@ class TickResult:
     errors: int = 0
     deferred: bool = False  # another process was deciding: this pass only delivered
     elapsed: float = 0.0
+    scorecards: int = 0  # end-of-period scorecard messages queued (services/scorecard_mail.py)
 
     def summary(self, tz) -> str:
         head = "dry run" if self.dry_run else "tick"
@@ -105,6 +106,8 @@ class TickResult:
         text = (f"{head} at {self.now.astimezone(tz):%Y-%m-%d %H:%M %z}: {self.decided} decided "
                 f"({self.sent} sent stages, {self.skipped} skipped), {len(set(self.messages))} messages enqueued, "
                 f"{delivered}; {self.evaluated} assignments looked at, {self.materialised} materialised")
+        if self.scorecards:
+            text += f", {self.scorecards} scorecard messages"
         if self.deferred:
             text += ", deciding left to another process"
         if self.errors:
@@ -176,6 +179,10 @@ def tick(rt: Runtime, now: datetime, *, dry_run: bool = False, batch_size: int =
                         result.materialised = materialise(rt, conn, now)
                     _run_batches(p, lambda: _transaction(conn), batch_size)
                     _compose(p, conn, lambda: _transaction(conn))
+                    with conn.begin():  # a period just ended: its scorecard to each coordinator
+                        from tracker.services.scorecard_mail import enqueue_scorecards
+
+                        result.scorecards = len(enqueue_scorecards(rt, conn, now))
                 else:
                     result.deferred = True
                     log.info("another process is deciding; this pass only delivers")
