@@ -171,3 +171,10 @@ def test_scorecard_bad_input_is_one_line(year, tmp_path, args, message):
     result = year("--now", "2026-01-10T09:00", "report", "scorecard", *args)
     assert (result.exit_code, result.out, result.err) == (1, "", message)
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_report_html_period_view_is_the_scorecard_page(year, tmp_path):
+    result = year("--now", "2026-01-10T09:00", "report", "html", "--period", "2025-Q4", "-o", "q4.html")
+    assert (result.exit_code, result.out) == (0, "q4.html: the period view of 2025-Q4, 4 units written\n")
+    page = (tmp_path / "q4.html").read_text(encoding="utf-8")
+    assert "<h1>Kết quả thực hiện chế độ báo cáo Quý IV/2025</h1>" in page

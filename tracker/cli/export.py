@@ -88,9 +88,11 @@ def report() -> None:
 
 @report.command("html")
 @_PLAN
+@click.option("--period", "period", metavar="PERIOD",
+              help="The period view instead: the scorecard of 2025-Q1, 2025-H1, 2025 (as report scorecard -o FILE.html).")
 @_OUTPUT
 @pass_env
-def report_html(env: Env, plan: str | None, output: str) -> None:
+def report_html(env: Env, plan: str | None, period: str | None, output: str) -> None:
     """One self-contained page in Vietnamese (no network needed, fit to attach
     to an e-mail or print on A4): the on-time rate per unit, the year's
     deadlines, windows and events per unit, what is overdue, and the plan's
@@ -100,10 +102,20 @@ def report_html(env: Env, plan: str | None, output: str) -> None:
     Example:
       tracker report html --plan hn-2021-43 -o bao-cao.html
       tracker --now 2021-06-10 report html -o bao-cao-10-6.html
+      tracker report html --period 2025-Q1 -o quy-1.html
     """
+    from tracker.services.files import write_output
+
+    if period:
+        from tracker.render.scorecard_html import render_scorecard_html
+        from tracker.services.scorecard import scorecard
+
+        card = scorecard(env.runtime(), env.now(), period, plan=plan)
+        write_output(output, render_scorecard_html(card))
+        _done(output, f"the period view of {card.period}, {len(card.units)} units")
+        return
     from tracker.services.reportdata import collect
     from tracker.render.html_report import render_html
-    from tracker.services.files import write_output
 
     data = collect(env.runtime(), env.now(), plan=plan)
     write_output(output, render_html(data))
