@@ -14,11 +14,11 @@ import logging
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from tracker.core.scorecard import scorecards_due
 from tracker.core.states import OutboxState
 from tracker.services.runtime import Runtime
+from tracker.store.outbox import enqueue_once
 from tracker.store.tables import outbox, plans, units
 
 log = logging.getLogger(__name__)
@@ -71,9 +71,5 @@ def _queue_one(rt: Runtime, conn, now: datetime, key: str, coordinator: str, pla
     }
     if "attachment" in outbox.c:
         row.update(attachment_name=name, attachment=render_xlsx(*cards))
-    try:
-        with conn.begin_nested():
-            conn.execute(outbox.insert().values(row))
-    except IntegrityError:  # another pass decided it first: its row is the decision
-        return False
-    return True
+    # None: another pass decided it first, and its row is the decision.
+    return enqueue_once(conn, row) is not None

@@ -83,6 +83,17 @@ def _insert_beside(conn: Connection | Session, row: dict) -> Enqueued:
     raise AssertionError("unreachable")
 
 
+def enqueue_once(conn: Connection | Session, row: dict) -> int | None:
+    """Insert one message under its key, which is the decision to send it (the
+    end-of-period scorecard: services/scorecard_mail.py); None when the key is
+    already taken, by an earlier pass or another daemon."""
+    try:
+        with conn.begin_nested():
+            return conn.execute(insert(T).values(row).returning(T.c.id)).scalar_one()
+    except IntegrityError:
+        return None
+
+
 # --- queries for the CLI and the scheduler ---------------------------------------
 
 @dataclass(frozen=True)
