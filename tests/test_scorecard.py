@@ -178,3 +178,23 @@ def test_report_html_period_view_is_the_scorecard_page(year, tmp_path):
     assert (result.exit_code, result.out) == (0, "q4.html: the period view of 2025-Q4, 4 units written\n")
     page = (tmp_path / "q4.html").read_text(encoding="utf-8")
     assert "<h1>Kết quả thực hiện chế độ báo cáo Quý IV/2025</h1>" in page
+
+
+def test_scorecard_and_data_periods_on_postgresql(cli, pg_url, tmp_path):
+    assert cli("init", db=pg_url).exit_code == 0
+    path = tmp_path / "plan.yaml"
+    path.write_text(PLAN.replace("    recurrence: quarterly\n", "    recurrence: quarterly\n    data_period: decree-09\n"),
+                    encoding="utf-8")
+    assert cli("--now", "2025-01-02T09:00", "plan", "import", str(path), db=pg_url).exit_code == 0
+    for unit, at in (("phuong-a", "2025-03-18T09:00"), ("phuong-b", "2025-03-21T08:00")):
+        r = cli("--now", "2025-04-02T09:00", "submit", unit, "bao-cao-quy", "--period", "2025-Q1", "--at", at, db=pg_url)
+        assert r.exit_code == 0, r.err
+    cli("--now", "2025-04-02T09:00", "waive", "phuong-d", "bao-cao-quy", "--period", "2025-Q1", "--reason", "x",
+        db=pg_url)
+    card = json.loads(cli("--now", "2025-04-02T09:00", "report", "scorecard", "--period", "2025-Q1", "--json",
+                          db=pg_url).out)
+    assert [(u["rank"], u["unit"], u["on_time"], u["late"], u["missing"], u["waived"]) for u in card["units"]] == [
+        (1, "phuong-a", 1, 0, 0, 0), (2, "phuong-b", 0, 1, 0, 0), (2, "phuong-c", 0, 0, 1, 0),
+        (None, "phuong-d", 0, 0, 0, 1)]
+    rows = json.loads(cli("--now", "2025-04-02T09:00", "status", "--unit", "phuong-a", "--json", db=pg_url).out)
+    assert (rows[0]["period"], rows[0]["data_from"], rows[0]["data_to"]) == ("2025-Q1", "2024-12-15", "2025-03-14")
