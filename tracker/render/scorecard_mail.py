@@ -18,12 +18,18 @@ def attachment_name(cards: list[Scorecard]) -> str:
     return f"xep-hang-{cards[-1].period}.xlsx"
 
 
-def render_scorecard_mail(cards: list[Scorecard], coordinator_name: str, name: str) -> tuple[str, str]:
+def render_scorecard_mail(cards: list[Scorecard], coordinator_name: str, name: str | None) -> tuple[str, str]:
+    """``name``: the attached workbook's file name; None when the message carries none."""
     words = ", ".join(c.words for c in cards)
     subject = clean_header(f"[Xếp hạng] Kết quả thực hiện chế độ báo cáo {words}")
-    lines = [f"Kính gửi: {coordinator_name}", "",
-             f"Hệ thống nhắc hạn gửi kèm kết quả thực hiện chế độ báo cáo {words} của các đơn vị "
-             f"(tệp {name}: xếp hạng theo tỷ lệ nộp đúng hạn, theo đơn vị và theo báo cáo).", ""]
+    if name:
+        intro = (f"Hệ thống nhắc hạn gửi kèm kết quả thực hiện chế độ báo cáo {words} của các đơn vị "
+                 f"(tệp {name}: xếp hạng theo tỷ lệ nộp đúng hạn, theo đơn vị và theo báo cáo).")
+    else:
+        intro = (f"Hệ thống nhắc hạn xin báo cáo kết quả thực hiện chế độ báo cáo {words} của các đơn vị; "
+                 f"bảng xếp hạng đầy đủ: tracker report scorecard --period {cards[-1].period} -o "
+                 f"xep-hang-{cards[-1].period}.xlsx")
+    lines = [f"Kính gửi: {coordinator_name}", "", intro, ""]
     for card in cards:
         t = card.total
         lines += [f"== {card.words} (hạn nộp từ {card.start:%d/%m/%Y} đến {card.end:%d/%m/%Y}) ==",

@@ -61,7 +61,10 @@ def _queue_one(rt: Runtime, conn, now: datetime, key: str, coordinator: str, pla
     if unit is None or not unit.emails:
         log.warning("scorecard %s: coordinator %s has no e-mail address", key, coordinator)
         return False
-    name = attachment_name(cards)
+    # The workbook rides on the outbox row's attachment column (migration of issue 19's
+    # digest attachments); a store without it gets the figures in the text only.
+    attach = "attachment" in outbox.c
+    name = attachment_name(cards) if attach else None
     subject, body = render_scorecard_mail(cards, unit.name, name)
     row = {
         "key": key, "recipient_unit": coordinator, "to_addrs": list(unit.emails),
@@ -69,7 +72,7 @@ def _queue_one(rt: Runtime, conn, now: datetime, key: str, coordinator: str, pla
         "body_text": body, "body_html": None, "items": [{"scorecard": c.period} for c in cards],
         "state": OutboxState.QUEUED, "attempts": 0, "next_attempt_at": now, "created_at": now,
     }
-    if "attachment" in outbox.c:
+    if attach:
         row.update(attachment_name=name, attachment=render_xlsx(*cards))
     # None: another pass decided it first, and its row is the decision.
     return enqueue_once(conn, row) is not None
