@@ -5,7 +5,7 @@ same figures in JSON, CSV and the HTML period view; provisional periods."""
 import csv
 import io
 import json
-from datetime import date, datetime
+from datetime import datetime
 
 import pytest
 

@@ -5,7 +5,6 @@ due; never before the send time."""
 
 from datetime import date
 
-import pytest
 from sqlalchemy import select
 
 from tests.test_scorecard import PLAN, year  # noqa: F401  (the fixture: a year of four units)
