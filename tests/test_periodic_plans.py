@@ -139,3 +139,11 @@ def test_reminder_names_the_data_period(cli, tmp_path):
     assert ("   Kỳ: 2025-01\n   Số liệu tính từ 15/12/2024 đến 14/1/2025\n") in text
     html = to_hlhpn[0].get_body(("html",)).get_content()
     assert "2025-01<br><small>Số liệu tính từ 15/12/2024 đến 14/1/2025</small>" in html
+
+
+def test_calendar_export_names_the_data_period_and_the_cut_off_rule(cli, tmp_path):
+    setup(cli)
+    assert cli("--now", "2025-01-02T09:00", "export", "ics", "--unit", "hlhpn", "-o", "h.ics").exit_code == 0
+    text = (tmp_path / "h.ics").read_bytes().replace(b"\r\n ", b"").decode("utf-8").replace("\\n", "\n")
+    assert "Số liệu tính từ 15/12/2024 đến 14/3/2025" in text
+    assert "Theo văn bản: chậm nhất 3 ngày làm việc sau ngày chốt số liệu" in text

@@ -176,6 +176,8 @@ def _description(data: ReportData, rows: list[StatusRow], tz: ZoneInfo) -> str:
     lines = [f"Kế hoạch {plan.number or plan.code} của {plan.issuer}: {plan.title}"]
     if ob.kind == Kind.DEADLINE:
         lines.append(f"Hạn cuối: {vi.fmt_instant(first.due.astimezone(tz))} (giờ {tz.key})")
+        if first.data_period:
+            lines.append(first.data_period.words())
     elif ob.kind == Kind.WINDOW:
         end = first.ends.astimezone(tz) if first.ends else first.due
         lines.append(f"Thời gian: {vi.fmt_day(first.due.astimezone(tz))} – {vi.fmt_day(end)}")

@@ -45,9 +45,14 @@ def state_phrase(state: str, days_late: int) -> str:
     return text
 
 
+AFTER_CUTOFF = "sau ngày chốt số liệu"  # the end of a due_after_cutoff obligation's due text (core/periodrules.py)
+
+
 def rule_phrase(kind: str, strict_before: bool, due_text: str | None) -> str:
     """The date rule as the plan words it: 'trước ngày 30/5/2021', 'chậm nhất ngày 31/5'."""
     text = due_text or ""
+    if kind == Kind.DEADLINE and text.endswith(AFTER_CUTOFF):  # due_after_cutoff: "3 ngày làm việc sau …"
+        return "chậm nhất " + text
     if kind == Kind.DEADLINE:
         return ("trước ngày " if strict_before else "chậm nhất ngày ") + text
     return ("từ ngày " if kind == Kind.WINDOW else "ngày ") + text
