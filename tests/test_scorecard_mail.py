@@ -84,3 +84,34 @@ def test_unknown_mail_period_is_a_config_error(year, config_file):  # noqa: F811
     assert result.exit_code == 1
     assert result.err == (f"error: {config_file}: scorecard.mail_periods: 'month' is not one of quarter, "
                           "half-year, year\n")
+
+
+def test_the_scorecard_message_carries_the_workbook(year, tmp_path):  # noqa: F811
+    import io
+    from email import message_from_bytes, policy
+
+    from openpyxl import load_workbook
+
+    from tests.test_scorecard import UNITS
+
+    year("--now", "2026-01-05T09:00", "tick")
+    mails = [message_from_bytes(p.read_bytes(), policy=policy.default) for p in (tmp_path / "outbox").glob("*.eml")]
+    (mail,) = [m for m in mails if str(m["Subject"]).startswith("[Xếp hạng]")]
+    assert str(mail["To"]) == "vanthu@sldtbxh.example.vn"
+    assert "(tệp xep-hang-2025.xlsx: xếp hạng theo tỷ lệ nộp đúng hạn" in mail.get_body(("plain",)).get_content()
+    (part,) = list(mail.iter_attachments())
+    assert part.get_filename() == "xep-hang-2025.xlsx"
+    assert part.get_content_type() == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    wb = load_workbook(io.BytesIO(part.get_content()))
+    assert wb.sheetnames == [f"{sheet} {p}" for p in ("2025-Q4", "2025-H2", "2025")
+                             for sheet in ("Đơn vị", "Báo cáo", "Thông tin")]
+    assert [tuple(c.value for c in row) for row in wb["Đơn vị 2025"].iter_rows(min_row=2)] == UNITS
+    assert wb["Đơn vị 2025-Q4"]["B2"].value == "phuong-a"
+
+
+def test_leadership_is_copied_when_configured(year, rt, config_file):  # noqa: F811
+    config_file.write_text(config_file.read_text() + '\n[escalation]\nleadership = ["ld@ubnd.example.vn"]\n',
+                           encoding="utf-8")
+    year("--now", "2026-01-05T09:00", "tick")
+    (row,) = _rows(rt)
+    assert (row.to_addrs, row.cc_addrs) == (["vanthu@sldtbxh.example.vn"], ["ld@ubnd.example.vn"])

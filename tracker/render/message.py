@@ -95,7 +95,8 @@ def build_message(
     """The message for To/Cc/Reply-To, sent to every valid recipient not in ``skip``
     (addresses that already rejected it permanently; they stay in the headers).
 
-    ``attachment``: (file name, CSV bytes), attached as text/csv. The same
+    ``attachment``: (file name, bytes), attached as text/csv, or as a workbook for
+    a ``.xlsx`` name (the end-of-period scorecard). The same
     arguments always give the same bytes (the MIME boundaries derive from the
     Message-ID), so every attempt of a message sends what the first one did."""
     if attachment is not None and not _FILE_NAME.fullmatch(attachment[0]):
@@ -177,15 +178,23 @@ def _body(text: str, html: str | None, message_id: str) -> bytes:
     ])
 
 
+# The content type of an attachment, by its name's ending; anything else is CSV text.
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _content_type(name: str) -> str:
+    return _XLSX if name.lower().endswith(".xlsx") else 'text/csv; charset="utf-8"'
+
+
 def _with_attachment(body: bytes, attachment: tuple[str, bytes], message_id: str) -> bytes:
-    """multipart/mixed: the body, then the file (text/csv, base64 in 76-column lines)."""
+    """multipart/mixed: the body, then the file (text/csv or .xlsx, base64 in 76-column lines)."""
     name, data = attachment
     boundary = _boundary(message_id, "mixed_")
     parts = [
         b'Content-Type: multipart/mixed;\r\n boundary="', boundary, b'"\r\n\r\n',
         b"--", boundary, b"\r\n", body,
         b"--", boundary, b"\r\n",
-        f'Content-Type: text/csv; charset="utf-8"; name="{name}"\r\n'
+        f'Content-Type: {_content_type(name)}; name="{name}"\r\n'
         f'Content-Disposition: attachment; filename="{name}"\r\n'
         "Content-Transfer-Encoding: base64\r\n\r\n".encode("ascii"),
     ]

@@ -33,7 +33,9 @@ from tracker.core.digest import Digest, DigestItem
 from tracker.core.digest_summary import DigestCutter
 from tracker.core.policy import LEADERSHIP
 from tracker.core.states import OutboxState
-from tracker.services.dispatch import Box, Directory, final_addresses, new_box, recipient_key, route_to
+from tracker.services.dispatch import (
+    Box, Directory, data_period_words, final_addresses, new_box, recipient_key, route_to,
+)
 from tracker.services.runtime import Runtime
 from tracker.store.tables import assignments, decisions, obligations, outbox_copies, plans, units
 from tracker.store.tables import outbox as T
@@ -199,6 +201,7 @@ def _compose_chunk(rt: Runtime, conn: Connection, directory: Directory, catalog:
             unit=r.unit_code, unit_name=r.unit_name, period=r.period, stage=r.stage, due_at=r.due_at,
             ends_at=r.ends_at, source=ob.source, strict_before=bool(ob.strict_before),
             submitted_at=r.submitted_at if r.stage == "resolved" else None,
+            data_period=data_period_words(ob, plan, r.period),
         )
         message.add(item, r.recipients or (), ob.report_to or plan.coordinator_code)
     if message is not None:
