@@ -26,8 +26,10 @@ def write_periodic_inputs(folder: Path, units: int) -> tuple[Path, Path]:
     lines += [f"u{i:05d},Ủy ban nhân dân xã số {i},vanthu@u{i:05d}.example.vn,chutich@u{i:05d}.example.vn,commune,"
               for i in range(units)]
     units_csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # A standing regime (valid_until past the horizon), whose own units are listed by code.
     out = ["plan:", "  id: bao-cao-dinh-ky", "  issuer: Bench", f"  year: {FIRST_YEAR}",
-           "  title: Chế độ báo cáo định kỳ (đo tải)", "  coordinator: coordinator", "obligations:"]
+           "  title: Chế độ báo cáo định kỳ (đo tải)", "  coordinator: coordinator", "  valid_until: 31/12/2027",
+           "units: [" + ", ".join(f"u{i:05d}" for i in range(units)) + "]", "obligations:"]
     for code, title, recurrence, due in OBLIGATIONS:
         out += [f"  - id: {code}", f"    title: {title}", f"    {due}", f"    recurrence: {recurrence}",
                 "    data_period: decree-09", "    responsible: all"]
