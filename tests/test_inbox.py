@@ -411,3 +411,25 @@ imap_user = "office@example.vn"
     result = cli("inbox", "fetch")
     assert (result.exit_code, result.out) == (1, "")
     assert result.err == f"error: IMAP 127.0.0.1:{port}: cannot connect: Connection refused\n"
+
+
+def test_inbox_fetch_reads_the_configured_mailbox_and_list_shows_the_queue(office, smtp_server, dovecot, cli,
+                                                                          config_file):
+    import re
+
+    dovecot.append(reply(digest_to(smtp_server, SYT), sender=SYT, attachment=None))
+    config_file.write_text(config_file.read_text(encoding="utf-8") + f"""
+[inbound]
+imap_host = "127.0.0.1"
+imap_port = {dovecot.port}
+imap_security = "none"
+imap_user = "office@example.vn"
+files_dir = "{dovecot.root / 'files'}"
+""", encoding="utf-8")
+    fetched = cli("--now", "2021-05-20T10:00", "inbox", "fetch")
+    assert fetched.exit_code == 0, fetched.err
+    assert re.fullmatch(r"inbox: 1 new message\(s\) \(1 review\) in \d+\.\d\d s\n", fetched.out)
+    assert cli("inbox", "list").out == (
+        "id  received          from                   unit  state   reason\n"
+        "--  ----------------  ---------------------  ----  ------  -------------\n"
+        "1   2021-05-20 10:00  vanthu@syt.example.vn  syt   review  no attachment\n")
