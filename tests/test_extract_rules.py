@@ -280,3 +280,9 @@ def test_periodic_deadlines_in_a_table_take_the_rows_title_and_lead_and_no_quart
 def test_a_month_number_on_the_next_line_of_wrapped_text_still_counts() -> None:
     d = plan("- Hưởng ứng Tháng hành động quốc gia về phòng, chống bạo lực gia đình (tháng\n6).\n")
     assert [(o["start"], o["end"]) for o in d["obligations"]] == [("2024-06-01", "2024-06-30")]
+
+
+def test_a_data_cut_off_under_a_label_is_not_a_window() -> None:
+    d = plan("- Thời gian chốt số liệu: từ ngày 15/12/2023 đến ngày 14/6/2024; gửi báo cáo trước ngày 20/6/2024.\n")
+    assert [(o["kind"], o.get("due")) for o in d["obligations"]] == [("deadline", "2024-06-20")]
+    assert any("reporting period" in r for r in d["review"])

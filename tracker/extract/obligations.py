@@ -48,7 +48,7 @@ _LEGAL_BASIS = re.compile(r"^\W*(?:Căn cứ|Thực hiện|Theo)\s+(?:các\s+)?(
                           r"văn bản)")
 # "Số liệu (báo cáo) tính từ ngày … đến ngày …": a reporting period, not a window.
 _PERIOD = re.compile(r"(?:số liệu|kỳ báo cáo|thời kỳ báo cáo|kỳ số liệu|thời điểm lấy số liệu)"
-                     r"[^.;:|]{0,25}$", re.I)
+                     r"[^.;:|]{0,25}(?::\s*)?$", re.I)
 
 
 def find_obligations(doc: Doc, year: int, header_spans: list[tuple[int, int]]) -> Findings:
@@ -123,7 +123,9 @@ def _window(doc: Doc, f: D.Found, year: int, out: Findings) -> None:
     start = clause_start(doc, para, f.start, stops=";:")
     seg = doc.clean[start:f.start]
     cell = cell_start(doc, f.start)
-    if _PERIOD.search(doc.clean[max(start, cell if cell is not None else start):f.start]):
+    # "Thời gian chốt số liệu: từ ngày …": the label before the colon says it too.
+    s_start, _ = sentence_span(doc, para, f.start)
+    if _PERIOD.search(doc.clean[max(s_start, cell if cell is not None else s_start):f.start]):
         out.review.append((doc.line_of(f.start), f"\"{collapse(f.written)}\" is a reporting period "
                            "(\"số liệu …\"), not a window; no obligation made"))
         return
