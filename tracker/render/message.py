@@ -129,10 +129,14 @@ def build_message(
     # check it anyway: a line break not followed by a space would start a new header.
     if any(not h.isascii() or _BARE_BREAK.search(h) for h in headers):
         raise ValueError("internal error: unsafe header block")
+    parts = [(_CRLF.join(headers) + _CRLF).encode("ascii"), b"MIME-Version: 1.0\r\n"]
     body = _body(text, html, message_id)
-    if attachment is not None:
-        body = _with_attachment(body, attachment, message_id)
-    data = (_CRLF.join(headers) + _CRLF).encode("ascii") + b"MIME-Version: 1.0\r\n" + body
+    if attachment is None:
+        parts.append(body)
+    else:
+        parts += _with_attachment(body, attachment, message_id)
+    data = b"".join(parts)  # one join: a long list's attachment is tens of MB, copied once
+    del parts
 
     skip_lower = {s.lower() for s in skip}
     recipients = tuple(a for a in to_ok + cc_ok if a.lower() not in skip_lower)
@@ -186,8 +190,9 @@ def _content_type(name: str) -> str:
     return _XLSX if name.lower().endswith(".xlsx") else 'text/csv; charset="utf-8"'
 
 
-def _with_attachment(body: bytes, attachment: tuple[str, bytes], message_id: str) -> bytes:
-    """multipart/mixed: the body, then the file (text/csv or .xlsx, base64 in 76-column lines)."""
+def _with_attachment(body: bytes, attachment: tuple[str, bytes], message_id: str) -> list[bytes]:
+    """multipart/mixed: the body, then the file (text/csv or .xlsx, base64 in 76-column lines),
+    as pieces for the caller's one join."""
     name, data = attachment
     boundary = _boundary(message_id, "mixed_")
     parts = [
@@ -202,7 +207,7 @@ def _with_attachment(body: bytes, attachment: tuple[str, bytes], message_id: str
     for start in range(0, len(data), _CHUNK):
         parts.append(base64.encodebytes(data[start:start + _CHUNK]).replace(b"\n", b"\r\n"))
     parts += [b"--", boundary, b"--\r\n"]
-    return b"".join(parts)
+    return parts
 
 
 def _text_part(content: str, subtype: str) -> bytes:
