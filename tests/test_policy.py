@@ -214,3 +214,19 @@ def test_a_whole_year_passing_at_each_next_action_sends_each_stage_once_at_its_t
             # Skipped only when another stage of the same instant, nearer the deadline, was sent.
             if history[s.name].outcome == "skipped":
                 assert any(o.at == s.at and o.rank > s.rank and history[o.name].outcome == "sent" for o in stages)
+
+
+def test_a_verdict_shared_by_the_units_of_one_deadline_names_each_unit():
+    from tracker.core.policy import decide_shared
+
+    cache: dict = {}
+    now = local("2021-06-10T08:00")
+    for unit in ("syt", "stc", "catp"):
+        late = Target("deadline", local("2021-06-01T23:59:59"), unit, "sldtbxh")
+        assert decide_shared(late, {}, CAL, POL, now, cache) == decide(late, {}, CAL, POL, now)
+    assert len(cache) == 1
+    # A unit with a history of its own gets its own verdict.
+    history = {"after:1": Past("sent", ("unit:syt", "head:syt"))}
+    own = Target("deadline", local("2021-06-01T23:59:59"), "syt", "sldtbxh")
+    assert decide_shared(own, history, CAL, POL, now, cache) == decide(own, history, CAL, POL, now)
+    assert len(cache) == 2

@@ -247,14 +247,14 @@ def test_one_bad_assignment_is_logged_and_the_others_are_decided(sample, monkeyp
     import tracker.core.policy
 
     bad = _assignment_id(rt, "stc")
-    real = tracker.core.policy.decide
+    real = tracker.core.policy.decide_shared
 
     def decide(target, *args):
         if target.unit == "stc":
             raise ValueError("corrupt row")
         return real(target, *args)
 
-    monkeypatch.setattr(tracker.core.policy, "decide", decide)
+    monkeypatch.setattr(tracker.core.policy, "decide_shared", decide)
     result = tick(rt, at("2021-05-17T08:00"))
     assert result.errors == 1 and result.sent == UNITS - 1
     assert "cannot decide" in caplog.text

@@ -30,7 +30,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, ContextManager, Iterable, Iterator
+from typing import Any, Callable, ContextManager, Iterable, Iterator, NamedTuple
 
 from sqlalchemy import Table, and_, func, insert, or_, select
 from sqlalchemy.engine import Connection
@@ -54,9 +54,9 @@ log = logging.getLogger("tracker.tick")
 BATCH_SIZE = 1000
 
 
-@dataclass(frozen=True)
-class DecisionRow:
-    """One recorded (or, with --dry-run, would-be) decision, for output."""
+class DecisionRow(NamedTuple):
+    """One recorded (or, with --dry-run, would-be) decision, for output. A tuple:
+    a pass after a mass import makes millions (a frozen dataclass cost 4x as much)."""
 
     assignment_id: int
     plan: str
@@ -151,6 +151,7 @@ class _Pass:
     queue_note: tuple[frozenset[str], int] | None = None
     on_decisions: Callable[[list[DecisionRow]], None] | None = None
     render_calls: Callable[[str], None] | None = None  # tests count the renderings
+    verdicts: dict = field(default_factory=dict)  # policy.decide_shared's, for this pass's ``now``
 
 
 def tick(rt: Runtime, now: datetime, *, dry_run: bool = False, batch_size: int = BATCH_SIZE,
@@ -315,7 +316,7 @@ def _process(p: _Pass, conn: Connection, rows: list[Any]) -> dict[str, Any]:
         try:
             ob = obs[a.obligation_id]
             contexts[a.id] = ctx = context_of(a, ob, plans_[ob.plan_id], units_[a.unit_id])
-            verdicts[a.id] = policy.decide(ctx.target, history[a.id], cal, p.pol, now)
+            verdicts[a.id] = policy.decide_shared(ctx.target, history[a.id], cal, p.pol, now, p.verdicts)
         except Exception:  # one bad assignment must not stop the others; it stays due
             log.exception("assignment %s: cannot decide; skipped this pass", a.id)
             p.result.errors += 1
