@@ -36,7 +36,7 @@ def test_digest_in_vietnamese(settings):
                              "(tính đến Thứ Hai, 24/05/2021):\n")
     assert ("3. Báo cáo 06 tháng công tác bình đẳng giới và vì sự tiến bộ phụ nữ\n"
             "   Đơn vị thực hiện: Sở Y tế\n"
-            "   Kỳ: 2021\n"
+            "   Kỳ: năm 2021\n"
             "   Hạn: Thứ Hai, 31/05/2021 (còn 7 ngày)\n"
             '   Theo kế hoạch: "Báo cáo 06 tháng ... gửi trước ngày 30/5/2021."\n'
             "   Việc cần làm: Đề nghị đơn vị hoàn thành và gửi đúng hạn.\n") in r.text
@@ -74,14 +74,14 @@ def test_a_window_start_caught_up_days_later_is_under_way_not_due_today(settings
     # A window opening on Saturday 22/05 gets its start notice on the working day before.
     saturday = replace(window, due_at=datetime(2021, 5, 21, 17, 0, tzinfo=UTC))
     assert (render_digest(digest(at=datetime(2021, 5, 21, 1, 0, tzinfo=UTC), items=(saturday,)), settings).subject
-            == "[Hạn hôm nay] Tháng hành động – còn 1 ngày nữa là bắt đầu")
+            == "[Nhắc hạn] Tháng hành động – còn 1 ngày nữa là bắt đầu")
 
 
 def test_resolved_and_late_wording(settings):
     late = item(stage="after:2", due=datetime(2021, 5, 20, 16, 59, 59, tzinfo=UTC))
     resolved = replace(item("bao-cao-nam", stage="resolved"), submitted_at=datetime(2021, 5, 23, 3, 0, tzinfo=UTC))
     r = render_digest(digest(items=(late, resolved)), settings)
-    assert r.subject == "[Quá hạn] 2 công việc cần chú ý, 1 việc quá hạn"
+    assert r.subject == "[Quá hạn] 1 công việc cần chú ý, 1 việc quá hạn, đã nhận 1 báo cáo"
     assert "(đã quá hạn 4 ngày)" in r.text and "đề nghị chỉ đạo, đôn đốc" in r.text
     assert "   Đã nộp ngày: Chủ Nhật, 23/05/2021\n" in r.text
 

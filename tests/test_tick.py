@@ -130,8 +130,10 @@ def test_an_extension_starts_a_fresh_ladder_for_the_new_deadline(sample):
     tick(rt, at("2021-06-01T08:00"))  # after:1 for everyone
     extend(rt, at("2021-06-01T09:00"), "syt", "bao-cao-6-thang", until=at("2021-06-15T23:59:59"),
            reason="số liệu chậm")
-    result = tick(rt, at("2021-06-01T09:05"))
-    # New deadline Tue 15/6: its before:14 (Tue 1/6 08:00) is due now; the old ladder is history.
+    # New deadline Tue 15/6: its before:14 (Tue 1/6 08:00) is due, but goes at the next send
+    # hour, not the moment the extension is typed in; the old ladder is history.
+    assert not tick(rt, at("2021-06-01T09:05")).decisions
+    result = tick(rt, at("2021-06-02T08:00"))
     assert [(d.unit, d.stage, d.outcome) for d in result.decisions] == [("syt", "before:14", "sent")]
     tick(rt, at("2021-06-03T08:00"))
     syt = [d for d in decisions(rt) if d.assignment_id == _assignment_id(rt, "syt")]

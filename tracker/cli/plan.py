@@ -35,6 +35,43 @@ def import_(env: Env, file: str) -> None:
     click.echo(f"{file}: {result.summary('plans')}")
 
 
+@plan.command("show")
+@click.argument("plan_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@pass_env
+def show(env: Env, plan_id: str, as_json: bool) -> None:
+    """Show one plan: its number and date, validity, own units, and each
+    obligation with its id, date rule, periods and responsible units.
+
+    \b
+    Example:
+      tracker plan show hn-2021-43
+    """
+    from tracker.services.planview import show_plan
+
+    view = show_plan(env.runtime(), plan_id)
+    if as_json:
+        emit_json(view.to_json())
+        return
+    ref = " ".join(x for x in (view.number and f"số {view.number}",
+                               view.issued_on and f"ngày {view.issued_on:%d/%m/%Y}") if x)
+    click.echo(f"{view.id}: {view.title}")
+    click.echo(f"  issued by {view.issuer}{f' ({ref})' if ref else ''}; coordinator {view.coordinator}")
+    span = (f"{view.year}-{view.valid_until.year}, multi-year" if view.multi_year else str(view.year))
+    click.echo(f"  valid until {view.valid_until:%Y-%m-%d} ({span})")
+    click.echo(f"  units ({len(view.units)}): {', '.join(view.units) or 'none'}")
+    rows = [(o.id + (" (removed)" if o.retired else ""), o.kind, o.rule, o.recurrence, _span(o.periods),
+             len(o.units), o.responsible, o.title) for o in view.obligations]
+    click.echo(table(["obligation", "kind", "date", "recurrence", "periods", "units", "responsible", "title"],
+                     rows, max_width={2: 30, 6: 30, 7: 50}))
+
+
+def _span(periods: tuple[str, ...]) -> str:
+    if not periods:
+        return "none yet"
+    return periods[0] if len(periods) == 1 else f"{periods[0]} .. {periods[-1]} ({len(periods)})"
+
+
 @plan.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @pass_env

@@ -16,20 +16,34 @@ _STATE_LABEL = {"pending": "pending", "overdue": "OVERDUE", "submitted": "submit
 @click.option("--unit", "unit", metavar="CODE", help="Only this unit.")
 @click.option("--state", "state", type=click.Choice([s.value for s in Status]),
               help="Only assignments in this state.")
+@click.option("--period", "period", metavar="P", help="Only this period (2025, 2025-H1, 2025-Q2, 2025-03, 2025-9M).")
+@click.option("--due-from", "due_from", metavar="DATE", help="Only deadlines on or after this day (yyyy-mm-dd).")
+@click.option("--due-to", "due_to", metavar="DATE", help="Only deadlines on or before this day (yyyy-mm-dd).")
+@click.option("--not-submitted", "not_submitted", is_flag=True, help="Only work not yet sent (pending or overdue).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per assignment).")
 @pass_env
-def status(env: Env, plan: str | None, unit: str | None, state: str | None, as_json: bool) -> None:
-    """Every assignment of deadline obligations, with its state as of now:
-    pending, overdue, submitted (on time), late, waived.
+def status(env: Env, plan: str | None, unit: str | None, state: str | None, period: str | None,
+           due_from: str | None, due_to: str | None, not_submitted: bool, as_json: bool) -> None:
+    """Every assignment of deadline obligations, with its state as of now
+    (or as of --now: later submissions are not counted): pending, overdue,
+    submitted (on time), late, waived.
 
     \b
     Example:
       tracker status --state overdue
+      tracker status --period 2025-03 --not-submitted
+      tracker status --due-from 2025-06-01 --due-to 2025-06-30
       tracker --now 2021-06-03 status --unit so-ldtbxh --json
     """
+    from tracker.core.schedule import end_of_day, start_of_day
+    from tracker.services.runtime import parse_day
     from tracker.services.status import status as run, summarise
 
-    rows = run(env.runtime(), env.now(), plan=plan, unit=unit, state=state)
+    tz = env.settings().tz
+    rows = run(env.runtime(), env.now(), plan=plan, unit=unit, state=state, period=period,
+               due_from=start_of_day(parse_day(due_from, "--due-from"), tz) if due_from else None,
+               due_to=end_of_day(parse_day(due_to, "--due-to"), tz) if due_to else None,
+               not_submitted=not_submitted)
     _warn_dead_letters(env)
     if as_json:
         emit_json([r.to_json() for r in rows])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from tracker.core.states import Kind
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 
@@ -29,6 +29,11 @@ class DigestItem:
     strict_before: bool = False
     submitted_at: datetime | None = None  # for `resolved`
     data_period: str | None = None  # "Số liệu tính từ 15/12/2024 đến 14/6/2025", when the obligation says
+    plan_number: str | None = None  # "486/KH-SYT"
+    plan_issued_on: date | None = None
+    report_to: str | None = None  # the name of the office the work goes to
+    submit_to: str | None = None  # where and how to send it, in the plan's words
+    extended: bool = False  # the deadline is an extension granted by the coordinator
 
     def to_json(self, tz: ZoneInfo) -> dict:
         """The item shape of docs/cli.md (simulate --json, outbox items)."""
@@ -51,12 +56,14 @@ class DigestItem:
         if self.stage.startswith("after:") or (self.kind == Kind.DEADLINE and now > self.due_at):
             return 0  # a deadline's instant is the end of its day
         if self.stage == "before:0":
-            return 1
+            # Moved to the working day before a deadline on a day off: not due today.
+            return 1 if now > self.due_at - timedelta(days=1) else 2
         if self.stage == "window:start":
-            # A window opens at local midnight of its first day; that day, or the
-            # working day before it, counts as today. 24 h is a local day except
+            # A window opens at local midnight of its first day; that day counts
+            # as today. 24 h is a local day except
             # on a DST change, an hour that no send time comes near.
-            return 1 if now < self.due_at + timedelta(days=1) else 2
+            # A start moved to the working day before is not "today" either.
+            return 1 if self.due_at <= now < self.due_at + timedelta(days=1) else 2
         return 2
 
 

@@ -11,7 +11,7 @@ templates stay simple.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +23,7 @@ from tracker.config import Settings
 from tracker.core.digest import Digest, DigestItem
 from tracker.core.digest_summary import DigestCut, SummaryLine
 from tracker.core.outgoing import Rendered
+from tracker.core.periods import period_words
 from tracker.core.errors import ConfigError
 from tracker.shipped import templates_dir
 
@@ -109,6 +110,16 @@ def weekday_date(day: date, lang: str) -> str:
 # --- context -------------------------------------------------------------------
 
 @dataclass
+class Task:
+    """Items of one plan that say the same thing about several units (one
+    obligation, period, date and stage group): a coordinator's digest names the
+    obligation once and lists the units, instead of repeating it per unit."""
+
+    first: dict[str, Any]
+    units: list[str]
+
+
+@dataclass
 class PlanGroup:
     """A digest's items of one plan (an object, not a dict: ``plan.items`` in a
     template would otherwise find dict.items)."""
@@ -116,29 +127,57 @@ class PlanGroup:
     code: str
     title: str
     items: list[dict[str, Any]]
+    ref: str = ""  # "Kế hoạch số 486/KH-SYT ngày 21/02/2025"
+    tasks: list[Task] = field(default_factory=list)
+
+
+def plan_reference(number: str | None, issued_on: date | None) -> str:
+    """'Kế hoạch số 486/KH-SYT ngày 21/02/2025', as a unit finds the plan in its files."""
+    if not number and not issued_on:
+        return ""
+    text = "Kế hoạch"
+    if number:
+        text += f" số {number}"
+    if issued_on:
+        text += f" ngày {issued_on:%d/%m/%Y}"
+    return text
+
+
+def _tasks(items: list[dict[str, Any]]) -> list[Task]:
+    tasks: dict[tuple, Task] = {}
+    for v in items:
+        stage = v["stage"] if v["stage"].startswith("after:") else v["stage"].split(":")[0]
+        key = (v["obligation"], v["period"], v["due_date"], v["group"], stage, v["extended"])
+        if key in tasks:
+            tasks[key].units.append(v["unit_name"])
+        else:
+            tasks[key] = Task(v, [v["unit_name"]])
+    return list(tasks.values())
 
 
 def digest_context(digest: Digest, settings: Settings) -> dict[str, Any]:
     lang = settings.tracker.language
     tz = settings.tz
     today = digest.at.astimezone(tz).date()
-    views = [_item_view(i, digest.at, today, lang, tz) for i in digest.ordered()]
+    views = [_item_view(i, digest.at, today, lang, tz, digest.recipient_unit is None) for i in digest.ordered()]
     plans: list[PlanGroup] = []
     for view in views:
         if not plans or plans[-1].code != view["plan"]:
-            plans.append(PlanGroup(view["plan"], view["plan_title"], []))
+            plans.append(PlanGroup(view["plan"], view["plan_title"], [], view["plan_ref"]))
         plans[-1].items.append(view)
+    for plan in plans:
+        plan.tasks = _tasks(plan.items)
     counts = {k: sum(1 for v in views if v["group"] == k) for k in ("overdue", "today", "upcoming", "resolved")}
     return {
         "digest": digest, "lang": lang, "recipient_name": digest.recipient_name, "plans": plans, "items": views,
-        "counts": counts, "total": len(views), "today": today, "today_text": weekday_date(today, lang),
+        "counts": counts, "total": len(views), "attention": len(views) - counts["resolved"], "today": today, "today_text": weekday_date(today, lang),
         "reply_to": list(digest.reply_to), "leadership": digest.recipient_unit is None,
         # A long digest's summary (render_long_digest); empty for one that lists everything.
         "rest": [], "rest_total": 0, "attachment": None, "link": None,
     }
 
 
-def _item_view(item: DigestItem, at: datetime, today: date, lang: str, tz) -> dict[str, Any]:
+def _item_view(item: DigestItem, at: datetime, today: date, lang: str, tz, leadership: bool = False) -> dict[str, Any]:
     due_day = item.due_at.astimezone(tz).date()
     end_day = item.ends_at.astimezone(tz).date() if item.ends_at else None
     days = (due_day - today).days  # > 0 left, < 0 late
@@ -147,6 +186,9 @@ def _item_view(item: DigestItem, at: datetime, today: date, lang: str, tz) -> di
     return {
         "plan": item.plan, "plan_title": item.plan_title, "obligation": item.obligation, "title": item.title,
         "kind": item.kind, "unit": item.unit, "unit_name": item.unit_name, "period": item.period,
+        "period_words": _period_text(item.period) if lang == "vi" else item.period,
+        "plan_ref": plan_reference(item.plan_number, item.plan_issued_on) if lang == "vi" else (item.plan_number or ""),
+        "report_to": item.report_to, "submit_to": item.submit_to, "extended": item.extended,
         "stage": item.stage, "group": group,
         # Plan files mark the date in the source phrase with **…**; mail shows plain text.
         "source": item.source.replace("**", "") if item.source else None, "strict_before": item.strict_before,
@@ -154,9 +196,17 @@ def _item_view(item: DigestItem, at: datetime, today: date, lang: str, tz) -> di
         "end_date": end_day, "end_text": weekday_date(end_day, lang) if end_day else None,
         "days": days, "days_text": _days_text(item, days, lang),
         "submitted_text": weekday_date(submitted, lang) if submitted else None,
-        "action": _action(item, group, lang),
+        "action": _action(item, group, lang, leadership),
         "data_period": item.data_period,
     }
+
+
+def _period_text(period: str) -> str:
+    """'Quý I/2025' for 2025-Q1; a key period_words does not know stays as it is."""
+    try:
+        return period_words(period)
+    except ValueError:
+        return period
 
 
 def _days_text(item: DigestItem, days: int, lang: str) -> str:
@@ -185,6 +235,8 @@ _ACTIONS = {
         "today": "Hôm nay là hạn chót: đề nghị đơn vị gửi ngay trong ngày.",
         "after": "Đơn vị đã quá hạn: đề nghị gửi ngay và báo cáo lý do chậm trễ.",
         "after_lead": "Đơn vị chưa gửi dù đã quá hạn: đề nghị chỉ đạo, đôn đốc.",
+        "after_last": "Lần nhắc cuối cùng: đơn vị vẫn chưa gửi dù đã quá hạn; hệ thống sẽ không nhắc thêm, "
+                      "đề nghị cơ quan thường trực trực tiếp đôn đốc.",
         "window": "Đề nghị chuẩn bị và tổ chức các hoạt động trong thời gian này.",
         "event": "Đề nghị chuẩn bị các hoạt động hưởng ứng.",
         "resolved": "Đơn vị đã gửi (muộn); không cần đôn đốc thêm.",
@@ -194,6 +246,8 @@ _ACTIONS = {
         "today": "Today is the deadline: please send it today.",
         "after": "The deadline has passed: please send it now and explain the delay.",
         "after_lead": "Still not received after the deadline: please follow up with the unit.",
+        "after_last": "Last reminder: still not received after the deadline; no further reminders will be sent, "
+                      "please follow up with the unit directly.",
         "window": "Please prepare and hold the activities during this period.",
         "event": "Please prepare the activities for this occasion.",
         "resolved": "Received (late); no further follow-up is needed.",
@@ -201,13 +255,16 @@ _ACTIONS = {
 }
 
 
-def _action(item: DigestItem, group: str, lang: str) -> str:
+def _action(item: DigestItem, group: str, lang: str, leadership: bool = False) -> str:
     words = _ACTIONS[lang]
     stage = item.stage
     if stage == "resolved":
         return words["resolved"]
     if stage.startswith("after:"):
-        return words["after"] if stage == "after:1" else words["after_lead"]
+        if stage == "after:1":
+            return words["after"]
+        # Level 3 with no leadership list goes to the coordinator again: say it is the last.
+        return words["after_last"] if int(stage.split(":")[1]) >= 3 and not leadership else words["after_lead"]
     if stage.startswith("window:"):
         return words["window"]
     if stage.startswith("event:"):

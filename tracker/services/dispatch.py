@@ -8,7 +8,7 @@ digest per recipient and send time happens here and nowhere else.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from datetime import datetime, timezone
 from typing import Any, Hashable, Iterable, Mapping
@@ -40,6 +40,10 @@ class Context:
     unit_name: str
     period: str
     data_period: str | None = None
+    plan_number: str | None = None
+    plan_issued_on: Any = None
+    submit_to: str | None = None
+    extended: bool = False
 
     def item(self, stage: str) -> DigestItem:
         t = self.target
@@ -48,6 +52,8 @@ class Context:
             kind=t.kind, unit=t.unit, unit_name=self.unit_name, period=self.period, stage=stage,
             due_at=t.due_at, ends_at=t.ends_at, source=self.source, strict_before=self.strict_before,
             submitted_at=t.submitted_at if stage == "resolved" else None, data_period=self.data_period,
+            plan_number=self.plan_number, plan_issued_on=self.plan_issued_on, submit_to=self.submit_to,
+            extended=self.extended,
         )
 
 
@@ -67,11 +73,12 @@ def target_of(ob: Row, plan: Row, *, unit_code: str, kind: str, due_at: datetime
 
 def make_context(*, ob: Row, plan: Row, unit_code: str, unit_name: str, period: str, kind: str,
                  due_at: datetime, ends_at: datetime | None, state: str = AssignmentState.OPEN,
-                 submitted_at: datetime | None = None) -> Context:
+                 submitted_at: datetime | None = None, extended: bool = False) -> Context:
     target = target_of(ob, plan, unit_code=unit_code, kind=kind, due_at=due_at, ends_at=ends_at, state=state,
                        submitted_at=submitted_at)
     return Context(target, plan.code, plan.title, ob.code, ob.title, ob.source, bool(ob.strict_before),
-                   unit_name, period, data_period_words(ob, plan, period))
+                   unit_name, period, data_period_words(ob, plan, period), plan.number, plan.issued_on,
+                   getattr(ob, "submit_to", None), extended)
 
 
 def data_period_words(ob: Row, plan: Row, period: str) -> str | None:
@@ -100,7 +107,7 @@ def context_of(a: Row, ob: Row, plan: Row, unit: Row) -> Context:
     """One assignment with its obligation, plan and unit."""
     return make_context(ob=ob, plan=plan, unit_code=unit.code, unit_name=unit.name, period=a.period,
                         kind=a.kind, due_at=a.due_at, ends_at=a.ends_at, state=a.state,
-                        submitted_at=a.submitted_at)
+                        submitted_at=a.submitted_at, extended=a.extended_until is not None)
 
 
 def load_history(conn, assignments: Iterable[Row]) -> dict[int, dict[str, Past]]:
@@ -216,6 +223,8 @@ def group_digests(at: datetime, sends: Iterable[Send], directory: Directory,
                 box = boxes[rkey] = new_box(rkey, directory)
             route_to(box, route, send.coordinator, directory)
             i = send.item
+            if coord is not None and i.report_to is None:
+                i = replace(i, report_to=coord.name)
             box.items.setdefault(_item_key(i), i)
             box.refs.setdefault(send.ref, None)
     digests: list[Digest] = []

@@ -119,14 +119,44 @@ def extend(rt: Runtime, now: datetime, unit: str, obligation: str, *, until: dat
     reason = _reason(reason)
     with rt.store.write() as session:
         a = _open_assignment(session, rt, now, unit, obligation, plan, period, "extend")
+        until = _working_deadline(rt, a, until)
         if until <= a.base_due_at:
             raise InputError(f"the new deadline must be after the plan's deadline "
                              f"{a.base_due_at.astimezone(rt.tz):%Y-%m-%d}", "--until")
         before = audit.snapshot(a, _FIELDS)
-        a.extended_until, a.due_at, a.next_action_at, a.updated_at = until, until, now, now
+        # The new ladder's first mail ("đã gia hạn đến …") goes at the send hour like
+        # every other, not the moment the extension is typed in.
+        a.extended_until, a.due_at, a.next_action_at, a.updated_at = until, until, _send_hour(rt, now), now
         audit.record(session, at=now, actor=rt.actor, action="extend", entity="assignment", entity_id=_ref(a),
                      before=before, after={**audit.snapshot(a, _FIELDS), "reason": reason})
         return _result(rt, a, until, now)
+
+
+def _working_deadline(rt: Runtime, a: Assignment, until: datetime) -> datetime:
+    """A new last day on a day off moves to the next working day, as the plan's own
+    deadlines do (unless the obligation says shift: none)."""
+    from tracker.core.schedule import end_of_day
+
+    day = until.astimezone(rt.tz).date()
+    if (a.obligation.shift or rt.settings.calendar.shift) == "next_working_day":
+        day = rt.calendar.next_working_day(day)
+    return end_of_day(day, rt.tz)
+
+
+def _send_hour(rt: Runtime, now: datetime) -> datetime:
+    """The next working-day send hour at or after ``now``."""
+    from datetime import timedelta
+
+    from tracker.core.policy import PolicySettings, sending_slot
+
+    pol = PolicySettings.from_settings(rt.settings)
+    local = now.astimezone(rt.tz)
+    if local.time().replace(microsecond=0) == pol.send_at:
+        return now
+    # After today's send hour: tomorrow's (sending_slot gives the next working one).
+    probe = now if local.time() < pol.send_at else \
+        datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), tzinfo=rt.tz)
+    return sending_slot(probe, rt.calendar, pol)
 
 
 def mark_waived(session: Session, a: Assignment, now: datetime, reason: str, actor: str) -> None:

@@ -71,7 +71,7 @@ def _messages(rt: Runtime, start: datetime, end: datetime) -> Iterator[Message]:
     from tracker.render.mail import render_subject
 
     with rt.store.read() as session:
-        contexts, histories = _existing(session, end)
+        contexts, histories, first_at = _existing(session, end)
         contexts += _not_yet_materialised(rt, session, end)
         histories += [None] * (len(contexts) - len(histories))
         directory = Directory(tuple(rt.settings.escalation.leadership))
@@ -79,7 +79,8 @@ def _messages(rt: Runtime, start: datetime, end: datetime) -> Iterator[Message]:
     cal, pol = rt.calendar, policy.PolicySettings.from_settings(rt.settings)
     # The first pass at ``start`` catches up what was due and never decided, as
     # the real daemon does on start-up; then one pass at each stage time.
-    queue = [(start, i) for i in range(len(contexts))]
+    # An assignment the store holds back (an extension waits for the send hour) starts then.
+    queue = [(max(start, first_at[i]) if i < len(first_at) else start, i) for i in range(len(contexts))]
     heapq.heapify(queue)
     while queue and queue[0][0] <= end:
         at = queue[0][0]
@@ -109,19 +110,22 @@ def _messages(rt: Runtime, start: datetime, end: datetime) -> Iterator[Message]:
 _NONE: dict[str, policy.Past] = {}  # the history of an assignment nothing was decided for (never written)
 
 
-def _existing(session: Session, end: datetime) -> tuple[list[Context], list[dict[str, policy.Past] | None]]:
+def _existing(session: Session, end: datetime) -> tuple[list[Context], list[dict[str, policy.Past] | None],
+                                                        list[datetime]]:
     """Assignments with something left to do by ``end`` (the tick's own index), with
-    their history; read in pages of Core rows, kept as contexts only."""
+    their history and when the store next looks at them; read in pages of Core
+    rows, kept as contexts only."""
     conn = session.connection()
     obs = {o.id: o for o in conn.execute(select(obligations))}
     plans_ = {p.id: p for p in conn.execute(select(plans))}
     a, u = assignments.c, units.c
     query = (select(a.id, a.obligation_id, a.period, a.kind, a.due_at, a.ends_at, a.state, a.submitted_at,
-                    u.code.label("unit_code"), u.name.label("unit_name"))
+                    a.next_action_at, a.extended_until, u.code.label("unit_code"), u.name.label("unit_name"))
              .join_from(assignments, units, u.id == a.unit_id)
              .where(a.next_action_at.is_not(None), a.next_action_at <= end).order_by(a.next_action_at, a.id))
     contexts: list[Context] = []
     histories: list[dict[str, policy.Past] | None] = []
+    first_at: list[datetime] = []
     page: list = []
 
     def flush() -> None:
@@ -130,8 +134,10 @@ def _existing(session: Session, end: datetime) -> tuple[list[Context], list[dict
             ob = obs[r.obligation_id]
             contexts.append(make_context(ob=ob, plan=plans_[ob.plan_id], unit_code=r.unit_code,
                                          unit_name=r.unit_name, period=r.period, kind=r.kind, due_at=r.due_at,
-                                         ends_at=r.ends_at, state=r.state, submitted_at=r.submitted_at))
+                                         ends_at=r.ends_at, state=r.state, submitted_at=r.submitted_at,
+                                         extended=r.extended_until is not None))
             histories.append(dict(history[r.id]) or None)
+            first_at.append(r.next_action_at)
         page.clear()
 
     for r in conn.execute(query.execution_options(yield_per=_CHUNK)):
@@ -139,7 +145,7 @@ def _existing(session: Session, end: datetime) -> tuple[list[Context], list[dict
         if len(page) == _CHUNK:
             flush()
     flush()
-    return contexts, histories
+    return contexts, histories, first_at
 
 
 def _not_yet_materialised(rt: Runtime, session: Session, end: datetime) -> Iterable[Context]:

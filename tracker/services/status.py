@@ -28,16 +28,20 @@ if TYPE_CHECKING:
 
 def state_filter(state: str, now: datetime):
     """SQL for one derived state, so filtering happens in the (indexed) query."""
+    # As of ``now``: a submission made after it is still open work.
+    open_then = or_(A.c.state == AssignmentState.OPEN,
+                    and_(A.c.state == AssignmentState.SUBMITTED, A.c.submitted_at > now))
+    submitted_then = and_(A.c.state == AssignmentState.SUBMITTED, A.c.submitted_at <= now)
     if state == Status.PENDING:
-        return and_(A.c.state == AssignmentState.OPEN, A.c.due_at >= now)
+        return and_(open_then, A.c.due_at >= now)
     if state == Status.OVERDUE:
-        return and_(A.c.state == AssignmentState.OPEN, A.c.due_at < now)
+        return and_(open_then, A.c.due_at < now)
     if state == Status.WAIVED:
         return A.c.state == AssignmentState.WAIVED
     if state == Status.SUBMITTED:
-        return and_(A.c.state == AssignmentState.SUBMITTED, A.c.submitted_at <= A.c.due_at)
+        return and_(submitted_then, A.c.submitted_at <= A.c.due_at)
     if state == Status.LATE:
-        return and_(A.c.state == AssignmentState.SUBMITTED, A.c.submitted_at > A.c.due_at)
+        return and_(submitted_then, A.c.submitted_at > A.c.due_at)
     raise InputError(f"unknown state {state!r} (one of {', '.join(STATES)})", "--state")
 
 
@@ -69,7 +73,11 @@ def unit_or_fail(session: Session, code: str) -> Unit:
 
 
 def status(rt: Runtime, now: datetime, *, plan: str | None = None, unit: str | None = None,
-           state: str | None = None, include_all_kinds: bool = False) -> list[StatusRow]:
+           state: str | None = None, include_all_kinds: bool = False, period: str | None = None,
+           due_from: datetime | None = None, due_to: datetime | None = None,
+           not_submitted: bool = False) -> list[StatusRow]:
+    """``period``, ``due_from``/``due_to`` (instants, inclusive) and ``not_submitted``
+    (pending or overdue) answer "who has not sent this month's report" in one query."""
     tz = rt.tz
     with rt.store.reader() as conn:
         query = (
@@ -87,6 +95,14 @@ def status(rt: Runtime, now: datetime, *, plan: str | None = None, unit: str | N
             query = query.where(A.c.unit_id == unit_id_or_fail(conn, unit))
         if state:
             query = query.where(state_filter(state, now))
+        if period:
+            query = query.where(A.c.period == period)
+        if due_from is not None:
+            query = query.where(A.c.due_at >= due_from)
+        if due_to is not None:
+            query = query.where(A.c.due_at <= due_to)
+        if not_submitted:
+            query = query.where(or_(state_filter(Status.PENDING, now), state_filter(Status.OVERDUE, now)))
         query = query.order_by(A.c.due_at, P.c.code, O.c.position, U.c.code)
         rows = []
         data_period = DataPeriods(conn)
