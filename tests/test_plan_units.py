@@ -141,3 +141,23 @@ def test_a_multi_year_plan_says_so_with_valid_until(rt, tmp_path):
     # The quarterly reports of 2026's first half; not 20/10/2026, after the plan's end.
     assert periods_of(rt, "syt-2025-486") == ["2025", "2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4", "2026-Q1",
                                                "2026-Q2"]
+
+
+def test_a_year_simulated_for_a_16_unit_plan_imported_after_the_sample_shows_no_other_plans_units(rt, tmp_path):
+    from tracker.services.simulate import simulate
+
+    load_sample(rt, at("2025-01-02T09:00"))
+    import_units(rt, hospital_units(tmp_path), at("2025-01-02T09:00"))
+    import_plan(rt, hospital_plan(tmp_path), at("2025-01-02T09:00"))
+    msgs = simulate(rt, at("2025-01-02T00:00"), at("2025-12-31T23:59:59"))
+    own = {f"bv-{i:02d}" for i in range(1, HOSPITALS + 1)} | {"so-y-te", "vp-so-y-te"}
+    assert msgs, "the year has reminders"
+    items = [(m.digest.recipient_unit, i) for m in msgs for i in m.digest.items]
+    # The hospital plan speaks of its own units only, to its own units only ...
+    assert {i.unit for _, i in items if i.plan == "syt-2025-486"} <= own
+    assert {to for to, i in items if i.plan == "syt-2025-486"} <= own
+    assert {i.period for _, i in items if i.plan == "syt-2025-486"} == {"2025", "2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"}
+    # ... and the sample (whose 2021 work is still open) never of them, nor to them.
+    assert not {i.unit for _, i in items if i.plan == "hn-2021-43"} & own
+    assert not {to for to, i in items if i.plan == "hn-2021-43"} & own
+    assert {i.period for _, i in items if i.plan == "hn-2021-43"} == {"2021"}

@@ -114,7 +114,7 @@ def test_upcoming_lists_deadlines_windows_and_events(cli):
 def test_retired_unit_hands_open_assignments_to_its_successor_and_keeps_history(cli):
     setup_sample(cli)
     cli("--now", "2021-05-20T09:00", "submit", "snv", "bao-cao-6-thang")
-    result = cli("--now", "2021-05-21T09:00", "units", "retire", "snv", "--merged-into", "sldtbxh")
+    result = cli("--now", "2021-05-21T09:00", "units", "retire", "snv", "--merged-into", "sldtbxh", "--yes")
     # Open work (including the overdue plan and the Action Month window) moves; the submission stays.
     assert result.out == "snv retired into sldtbxh: 3 open assignments handed over, 0 waived\n"
     rows = json.loads(cli("--now", "2021-05-21T09:00", "status", "--json").out)
@@ -128,7 +128,7 @@ def test_retired_unit_hands_open_assignments_to_its_successor_and_keeps_history(
 
 def test_retiring_without_successor_waives_open_assignments(cli):
     setup_sample(cli)
-    result = cli("--now", "2021-05-21T09:00", "units", "retire", "ctk")
+    result = cli("--now", "2021-05-21T09:00", "units", "retire", "ctk", "--yes")
     assert result.out == "ctk retired: 0 open assignments handed over, 4 waived\n"
-    again = cli("--now", "2021-05-21T09:00", "units", "retire", "ctk")
+    again = cli("--now", "2021-05-21T09:00", "units", "retire", "ctk", "--yes")
     assert (again.exit_code, again.err) == (1, "error: unit 'ctk' is already retired\n")

@@ -27,6 +27,9 @@ COMMANDS = {
     "submit": "tracker.cli.records:submit",
     "waive": "tracker.cli.records:waive",
     "extend": "tracker.cli.records:extend",
+    "unsubmit": "tracker.cli.undo:unsubmit",
+    "unwaive": "tracker.cli.undo:unwaive",
+    "audit": "tracker.cli.undo:audit",
     "tick": "tracker.cli.scheduler:tick",
     "daemon": "tracker.cli.scheduler:daemon",
     "simulate": "tracker.cli.scheduler:simulate",
@@ -61,6 +64,15 @@ class TrackerGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
+        except BrokenPipeError:
+            # `tracker status | head`: the reader has what it wanted; no error, and
+            # nothing more written to the closed pipe when Python flushes at exit.
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+            except (OSError, ValueError):
+                pass
+            ctx.exit(0)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
         except Exception as exc:  # a bug: say so on one line, traceback on request

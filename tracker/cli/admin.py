@@ -16,12 +16,21 @@ def init(env: Env) -> None:
     Example:
       tracker --db sqlite:///var/tracker.db init
     """
-    from tracker.store.engine import redact
+    from tracker.store.engine import normalise_url, redact, sqlite_path
     from tracker.services.catalog import init_db
 
+    try:
+        path = sqlite_path(normalise_url(env.database_url()))
+    except Exception:  # not a URL: the store's own error says so below
+        path = None
+    new_folder = path is not None and not path.parent.exists()
+    new_file = path is not None and not path.exists()
     rt = env.runtime(require_schema=False)
     before, after = init_db(rt)
     where = redact(rt.store.url)
+    if new_file:
+        folder = f" and its folder {path.parent}" if new_folder else ""
+        click.echo(f"created a new store {path}{folder}")
     if before == after:
         click.echo(f"database {where} is up to date (revision {after})")
     else:

@@ -60,7 +60,8 @@ class Env:
             from tracker.store.engine import Store
             from tracker.services.runtime import Runtime
 
-            store = Store(self.database_url())
+            # Only init and the daemon (which runs init's check itself) may create a store.
+            store = Store(self.database_url(), create=not require_schema)
             if require_schema:
                 store.require_schema()
             self._runtime = Runtime(self.settings(), store)

@@ -66,17 +66,46 @@ def list_(env: Env, as_json: bool) -> None:
 @click.option("--merged-into", "merged_into", metavar="CODE", help="The unit that absorbed it.")
 @click.option("--waive", "waive_open", is_flag=True,
               help="Waive its open assignments instead of handing them to --merged-into.")
+@click.option("--yes", "yes", is_flag=True, help="Do not ask for confirmation (scripts).")
 @pass_env
-def retire(env: Env, code: str, merged_into: str | None, waive_open: bool) -> None:
+def retire(env: Env, code: str, merged_into: str | None, waive_open: bool, yes: bool) -> None:
     """Retire unit CODE (merged, dissolved) without losing its history. Its open
     assignments go to the unit it merged into, or are waived.
 
     \b
     Example:
-      tracker units retire phong-ldtbxh-quan --merged-into phong-noi-vu-quan
+      tracker units retire phong-ldtbxh-quan --merged-into phong-noi-vu-quan --yes
     """
+    import sys
+
+    from tracker.core.errors import InputError
     from tracker.services.units import retire as run
 
+    if not yes:
+        if not sys.stdin.isatty():
+            raise InputError("retiring a unit needs confirmation: add --yes (not a terminal)", "--yes")
+        what = f"into {merged_into}" if merged_into else "and waive its open work"
+        if not click.confirm(f"Retire {code} {what}?", default=False):
+            click.echo("nothing changed")
+            return
     r = run(env.runtime(), env.now(), code, merged_into=merged_into, hand_over=not waive_open)
     target = f" into {r.merged_into}" if r.merged_into else ""
-    click.echo(f"{r.unit} retired{target}: {r.handed_over} open assignments handed over, {r.waived} waived")
+    why = f" ({r.already_had} because {r.merged_into} already has that work)" if r.already_had else ""
+    click.echo(f"{r.unit} retired{target}: {r.handed_over} open assignments handed over, {r.waived} waived{why}")
+
+
+@units.command("restore")
+@click.argument("code")
+@pass_env
+def restore(env: Env, code: str) -> None:
+    """Bring a retired unit back: it is active again and the work waived
+    because it was retired is open again (work handed to another unit stays there).
+
+    \b
+    Example:
+      tracker units restore ctk
+    """
+    from tracker.services.undo import restore as run
+
+    r = run(env.runtime(), env.now(), code)
+    click.echo(f"{r.unit} restored: {r.reopened} assignments open again")

@@ -24,6 +24,16 @@ class RetireResult:
     merged_into: str | None
     handed_over: int
     waived: int
+    already_had: int = 0  # waived because the successor already has that work
+
+
+def coordinated_plans(session, code: str, today) -> list[str]:
+    """Plans still in force that unit ``code`` coordinates (reports go to it)."""
+    from tracker.services.materialise import valid_until
+    from tracker.store.models import Plan
+
+    return [p.code for p in session.scalars(select(Plan).where(Plan.coordinator_code == code).order_by(Plan.code))
+            if valid_until(p) >= today]
 
 
 def retire(rt: Runtime, now: datetime, code: str, *, merged_into: str | None = None,
@@ -32,6 +42,10 @@ def retire(rt: Runtime, now: datetime, code: str, *, merged_into: str | None = N
         unit = unit_or_fail(session, code)
         if unit.status == UnitStatus.RETIRED:
             raise TrackerError(f"unit {code!r} is already retired")
+        active = coordinated_plans(session, code, rt.local_date(now))
+        if active:
+            raise TrackerError(f"unit {code!r} coordinates plan {', '.join(active)}, still in force: give the plan "
+                               "another coordinator (plan file, then `tracker plan import`) before retiring it")
         successor = None
         if merged_into:
             if merged_into == code:
@@ -41,7 +55,7 @@ def retire(rt: Runtime, now: datetime, code: str, *, merged_into: str | None = N
                 raise InputError(f"unit {merged_into!r} is retired", "--merged-into")
         before = audit.snapshot(unit, ("status", "merged_into"))
         unit.status, unit.merged_into, unit.updated_at = UnitStatus.RETIRED, merged_into, now
-        handed = waived = 0
+        handed = waived = already = 0
         taken = set()
         if successor is not None and hand_over:
             taken = set(session.execute(select(Assignment.obligation_id, Assignment.period)
@@ -56,7 +70,8 @@ def retire(rt: Runtime, now: datetime, code: str, *, merged_into: str | None = N
                       and hand_over else "unit retired")
             mark_waived(session, a, now, reason, rt.actor)
             waived += 1
+            already += successor is not None and hand_over
         audit.record(session, at=now, actor=rt.actor, action="retire", entity="unit", entity_id=code,
                      before=before, after={"status": str(UnitStatus.RETIRED), "merged_into": merged_into,
                                            "handed_over": handed, "waived": waived})
-        return RetireResult(code, merged_into, handed, waived)
+        return RetireResult(code, merged_into, handed, waived, already)

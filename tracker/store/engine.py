@@ -40,23 +40,23 @@ def sqlite_path(url: str) -> Path | None:
     return Path(u.database)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, create: bool = True) -> Engine:
     url = normalise_url(url)
     try:
         parsed = make_url(url)
     except Exception:
         raise StoreError(f"database URL {redact(url)!r} is not a valid SQLAlchemy URL") from None
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(url)
+        return _sqlite_engine(url, create=create)
     try:
         return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
     except Exception as exc:  # missing driver, bad dialect
         raise StoreError(f"cannot use database {redact(url)}: {exc}") from None
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _sqlite_engine(url: str, *, create: bool = True) -> Engine:
     path = sqlite_path(url)
-    if path is not None:
+    if path is not None and create:
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists():
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
@@ -97,9 +97,13 @@ class NotInitialised(StoreError):
 class Store:
     """The database: sessions for reading and for writing."""
 
-    def __init__(self, url: str, engine: Engine | None = None) -> None:
+    def __init__(self, url: str, engine: Engine | None = None, *, create: bool = True) -> None:
+        """``create=False``: a SQLite file that does not exist is not created (a
+        reading command on a mistyped path leaves nothing behind)."""
         self.url = normalise_url(url)
-        self.engine = engine or make_engine(self.url)
+        path = sqlite_path(self.url) if not create else None
+        self.missing = path is not None and not path.exists()
+        self.engine = engine or make_engine(self.url, create=create)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._write_engine = self.engine.execution_options(tracker_begin="IMMEDIATE")
 
@@ -142,6 +146,9 @@ class Store:
 
     def require_schema(self) -> None:
         """Fail with a clear message when ``tracker init`` has not been run."""
+        if self.missing:  # connecting would create the file
+            raise NotInitialised(f"database {redact(self.url)} does not exist: run `tracker init` first "
+                                 "(or check --db)")
         with _store_errors(self.url):
             with self.engine.connect() as conn:
                 if not inspect(conn).has_table("alembic_version"):
