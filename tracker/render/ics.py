@@ -100,11 +100,12 @@ def _event(data: ReportData, rows: list[StatusRow]):
         ev.add("status", "CONFIRMED")
 
     if ob.kind == Kind.DEADLINE:
-        due = first.due.astimezone(tz)
-        start_at = due.replace(second=0) if due.second else due - timedelta(minutes=1)
-        ev.add("dtstart", start_at)
-        ev.add("dtend", due)
-        start_day = due.date()
+        # All-day on the last acceptable day (a one-minute event at 23:59 hides in
+        # a calendar's night); the alarms ring at the send hour, as the mail goes.
+        start_day = first.due.astimezone(tz).date()
+        ev.add("dtstart", start_day)
+        ev.add("dtend", start_day + timedelta(days=1))
+        start_at = datetime.combine(start_day, datetime.min.time(), tzinfo=tz)
     else:
         start_day = first.due.astimezone(tz).date()
         last_day = first.ends.astimezone(tz).date() if first.ends else start_day
