@@ -9,28 +9,43 @@ import io
 
 from tracker.core.errors import InputError
 from tracker.core.planfile import Collector, UnitSpec, load_yaml, nfc, unit_spec
+from tracker.core.tabletext import sniff_delimiter
 
 CSV_COLUMNS = ("code", "name", "email", "head_email", "kind", "parent")
 _REQUIRED = ("code", "name", "email")
 
 
-def parse_units(text: str, filename: str) -> tuple[UnitSpec, ...]:
-    if filename.lower().endswith((".yaml", ".yml")):
-        return _parse_yaml(text, filename)
-    if filename.lower().endswith(".csv"):
-        return _parse_csv(text, filename)
-    raise InputError("unit files are .csv or .yaml", filename)
-
-
-def _parse_yaml(text: str, filename: str) -> tuple[UnitSpec, ...]:
-    doc = load_yaml(text, filename)
+def parse_units_with_problems(text: str, filename: str) -> tuple[tuple[UnitSpec, ...], list[InputError]]:
+    """The valid units of a file and the problems of the others, without raising,
+    so the import adds what only the store can see (unknown parents) and reports
+    every problem of the file in one run."""
     c = Collector(filename)
+    return _parse(text, filename, c), c.errors
+
+
+def parse_units(text: str, filename: str) -> tuple[UnitSpec, ...]:
+    """``text``: YAML, or a table (.csv, .txt, .tsv, or an .xlsx read as CSV text)."""
+    c = Collector(filename)
+    specs = _parse(text, filename, c)
+    c.raise_if_any()
+    return specs
+
+
+def _parse(text: str, filename: str, c: Collector) -> tuple[UnitSpec, ...]:
+    if filename.lower().endswith((".yaml", ".yml")):
+        return _parse_yaml(text, filename, c)
+    if filename.lower().endswith((".csv", ".txt", ".tsv", ".xlsx", ".xlsm")):
+        return _parse_csv(text, filename, c)
+    raise InputError("unit files are .csv, .txt (tab-separated), .xlsx or .yaml", filename)
+
+
+def _parse_yaml(text: str, filename: str, c: Collector) -> tuple[UnitSpec, ...]:
+    doc = load_yaml(text, filename)
     nodes = doc.get("units") if isinstance(doc, dict) else doc
     if not isinstance(nodes, list):
         raise InputError("expected a units: list", filename)
     units = [unit_spec(c, node, f"units[{i}]") for i, node in enumerate(nodes)]
     _require_emails_and_unique(c, [u for u in units if u is not None], nodes)
-    c.raise_if_any()
     return tuple(u for u in units if u is not None)
 
 
@@ -50,11 +65,11 @@ class _LC:
         return (self.line, 0)
 
 
-def _parse_csv(text: str, filename: str) -> tuple[UnitSpec, ...]:
+def _parse_csv(text: str, filename: str, c: Collector) -> tuple[UnitSpec, ...]:
     text = nfc(text.lstrip("\ufeff"))
-    c = Collector(filename)
+    delimiter = sniff_delimiter(text.split("\n", 1)[0])
     try:
-        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
         rows = list(reader)
     except csv.Error as exc:
         raise InputError(f"invalid CSV: {exc}", filename) from None
@@ -85,7 +100,6 @@ def _parse_csv(text: str, filename: str) -> tuple[UnitSpec, ...]:
         nodes.append(node)
         units.append(unit_spec(c, node, f"line {lineno}"))
     _require_emails_and_unique(c, [u for u in units if u is not None], nodes)
-    c.raise_if_any()
     return tuple(u for u in units if u is not None)
 
 

@@ -21,7 +21,7 @@ from tracker.services import audit
 from tracker.services.materialise import materialise, occurrence_for, responsible_units
 from tracker.services.records import mark_waived
 from tracker.services.runtime import Runtime
-from tracker.core.unitfile import parse_units
+from tracker.core.unitfile import parse_units_with_problems
 from tracker.core.states import AssignmentState, Status, UnitStatus
 
 UNIT_FIELDS = ("name", "emails", "head_email", "kind", "parent_code")
@@ -75,10 +75,13 @@ def read_text(path: str | Path) -> str:
         raise InputError(f"cannot read: {exc.strerror}", str(path)) from None
 
 
-def import_units(rt: Runtime, path: str | Path, now: datetime) -> ImportResult:
-    specs = parse_units(read_text(path), str(path))
+def import_units(rt: Runtime, path: str | Path, now: datetime, encoding: str | None = None) -> ImportResult:
+    from tracker.services.officefiles import read_table
+
+    text = read_text(path) if str(path).lower().endswith((".yaml", ".yml")) else read_table(path, encoding)
+    specs, problems = parse_units_with_problems(text, str(path))
     with rt.store.write() as session:
-        _check_parents(session, specs, str(path))
+        _check_parents(session, specs, str(path), problems)
         result = ImportResult()
         _upsert_units(session, specs, now, rt.actor, result)
         if result.created:
@@ -94,16 +97,23 @@ def _connection(session: Session):
     return session.connection()
 
 
-def _check_parents(session: Session, specs: tuple[UnitSpec, ...], filename: str) -> None:
+def _check_parents(session: Session, specs: tuple[UnitSpec, ...], filename: str,
+                   problems: list[InputError] | None = None) -> None:
+    """Unknown parents, with the file's other ``problems``: all of them in one run, in line order."""
     codes = {u.code for u in specs}
     wanted = {u.parent for u in specs if u.parent and u.parent not in codes}
     known = set(session.scalars(select(Unit.code).where(Unit.code.in_(wanted)))) if wanted else set()
-    errors = [
+    errors = list(problems or []) + [
         InputError(f"unit {u.code!r}: unknown parent unit {u.parent!r}", u.where)
         for u in specs if u.parent and u.parent not in codes and u.parent not in known
     ]
     if errors:
-        raise ValidationErrors(errors)
+        raise ValidationErrors(sorted(errors, key=_line_of))
+
+
+def _line_of(error: InputError) -> int:
+    tail = (error.where or "").rsplit(":", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
 
 
 def _upsert_units(session: Session, specs, now: datetime, actor: str, result: ImportResult) -> None:
