@@ -29,6 +29,9 @@ _TEXT = {
         "fields": ("Thư", "Người nhận", "Địa chỉ bị từ chối", "Lỗi", "Thời điểm"),
         "action": "Đề nghị kiểm tra địa chỉ thư điện tử của đơn vị (tracker units import) hoặc máy chủ thư, "
                   "rồi gửi lại bằng: tracker outbox retry {id}",
+        "partial": "Thư đã được gửi tới các địa chỉ còn lại ({delivered}); chỉ các địa chỉ bị từ chối chưa nhận được.",
+        "partial_action": "Đề nghị sửa địa chỉ của đơn vị (tracker units import): các thư nhắc sau sẽ gửi tới "
+                          "địa chỉ mới. Không cần gửi lại thư này.",
     },
     "en": {
         "subject": "[Undelivered] Reminder to {who}",
@@ -36,6 +39,9 @@ _TEXT = {
         "fields": ("Message", "Recipients", "Refused addresses", "Error", "When"),
         "action": "Please check the unit's e-mail addresses (tracker units import) or the mail server, "
                   "then resend with: tracker outbox retry {id}",
+        "partial": "It was delivered to the other addresses ({delivered}); only the refused ones did not get it.",
+        "partial_action": "Please correct the unit's addresses (tracker units import): the next reminders go to "
+                          "the new ones. This message need not be sent again.",
     },
 }
 
@@ -90,5 +96,11 @@ def render_notice(f: FailedDelivery, coordinator_name: str, language: str, tz) -
         lines.append(f"- {labels[2]}: {', '.join(f.failed_recipients)}")
     if f.error:
         lines.append(f"- {labels[3]}: {f.error}")
-    lines += [f"- {labels[4]}: {f.at.astimezone(tz):%d/%m/%Y %H:%M}", "", t["action"].format(id=f.outbox_id), ""]
+    lines.append(f"- {labels[4]}: {f.at.astimezone(tz):%d/%m/%Y %H:%M}")
+    delivered = [a for a in f.to if a not in f.failed_recipients]
+    if f.state == OutboxState.SENT and delivered:
+        # Partly refused: the rest got it, and `outbox retry` (failed messages only) would refuse it.
+        lines += ["", t["partial"].format(delivered=", ".join(delivered)), t["partial_action"], ""]
+    else:
+        lines += ["", t["action"].format(id=f.outbox_id), ""]
     return t["subject"].format(who=who), "\n".join(lines)

@@ -171,4 +171,25 @@ def requeue(rt, now: datetime, ids: list[int] | None = None) -> list[int]:
                 update(T).where(T.c.id.in_(targets))
                 .values(state=OutboxState.QUEUED, attempts=0, next_attempt_at=now, claimed_by=None, failed_recipients=None)
             )
+            _current_addresses(session, targets)
     return targets
+
+
+def _current_addresses(session, ids: list[int]) -> None:
+    """A retried message goes to its unit's addresses as they are now: the usual
+    reason to retry is that a wrong address was corrected (``tracker units import``)."""
+    from tracker.store.tables import units as U
+
+    rows = session.execute(select(T.c.id, T.c.recipient_unit, T.c.to_addrs, T.c.cc_addrs)
+                           .where(T.c.id.in_(ids), T.c.recipient_unit.is_not(None))).all()
+    found = {u.code: u for u in session.execute(select(U.c.code, U.c.emails, U.c.head_email)
+                                                .where(U.c.code.in_({r.recipient_unit for r in rows})))}
+    for r in rows:
+        unit = found.get(r.recipient_unit)
+        if unit is None or not unit.emails:
+            continue
+        to = list(unit.emails)
+        # The head was in copy (escalation level 1): the head as it is now.
+        cc = [unit.head_email] if r.cc_addrs and unit.head_email and unit.head_email not in to else []
+        if to != list(r.to_addrs or []) or cc != list(r.cc_addrs or []):
+            session.execute(update(T).where(T.c.id == r.id).values(to_addrs=to, cc_addrs=cc))
