@@ -181,3 +181,38 @@ def _open_assignment(session: Session, rt: Runtime, now: datetime, unit: str, ob
 
 def _ref(a: Assignment) -> str:
     return f"{a.obligation.plan.code}/{a.obligation.code}/{a.unit.code}/{a.period}"
+
+
+def submit_from_file(rt: Runtime, now: datetime, path: str, encoding: str | None = None) -> list[Recorded]:
+    """Record every submission of a file (.csv, .txt, .xlsx) in one transaction,
+    or none: every row is checked (unit, obligation, period, state) first and all
+    problems are reported together with their lines."""
+    from tracker.core.errors import ValidationErrors
+    from tracker.core.submissionfile import parse_submissions
+    from tracker.services.officefiles import read_table
+
+    rows, errors = parse_submissions(read_table(path, encoding), str(path), rt.tz)
+    done: list[Recorded] = []
+    seen: dict[tuple, str] = {}
+    with rt.store.write() as session:
+        for row in rows:
+            key = (row.unit, row.obligation, row.plan, row.period)
+            if key in seen:
+                errors.append(InputError(f"{row.unit} {row.obligation} is already on line "
+                                         f"{seen[key].rsplit(':', 1)[-1]}", row.where))
+                continue
+            seen[key] = row.where
+            at = row.at or now
+            if at > now:
+                errors.append(InputError("a submission cannot be recorded in the future", row.where))
+                continue
+            try:
+                done.append(record_submission(session, rt, now, row.unit, row.obligation, plan=row.plan,
+                                              period=row.period, at=at, note=row.note))
+            except TrackerError as exc:
+                errors.append(InputError(str(exc), row.where))
+        if errors:  # raising here rolls the whole file back
+            from tracker.services.imports import _line_of
+
+            raise ValidationErrors(sorted(errors, key=_line_of))
+    return done
