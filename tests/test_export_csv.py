@@ -20,7 +20,7 @@ def _sample(rt):
 
 def test_exact_csv_for_the_sample(rt, cli, tmp_path):
     _sample(rt)
-    result = cli("--now", "2021-06-03T09:00", "export", "csv", "-o", "status.csv")
+    result = cli("--now", "2021-06-03T09:00", "export", "csv", "--columns", "raw", "-o", "status.csv")
     assert result.exit_code == 0, result.err
     data = (tmp_path / "status.csv").read_bytes()
     assert data.startswith(b"\xef\xbb\xbf"), "a byte-order mark, so Excel reads UTF-8"
@@ -42,7 +42,7 @@ def test_exact_csv_for_the_sample(rt, cli, tmp_path):
 def test_csv_has_the_rows_of_status_json(rt, cli, tmp_path):
     _sample(rt)
     rows_json = json.loads(cli("--now", "2021-06-03T09:00", "status", "--json").out)
-    cli("--now", "2021-06-03T09:00", "export", "csv", "--plan", "hn-2021-43", "-o", "s.csv")
+    cli("--now", "2021-06-03T09:00", "export", "csv", "--columns", "raw", "--plan", "hn-2021-43", "-o", "s.csv")
     rows_csv = list(csv.DictReader(io.StringIO((tmp_path / "s.csv").read_text(encoding="utf-8-sig"))))
     assert len(rows_csv) == len(rows_json)
     for c, j in zip(rows_csv, rows_json):
@@ -51,7 +51,7 @@ def test_csv_has_the_rows_of_status_json(rt, cli, tmp_path):
 
 def test_dash_writes_to_stdout(rt, cli, tmp_path):
     _sample(rt)
-    result = cli("--now", "2021-06-03T09:00", "export", "csv", "-o", "-")
+    result = cli("--now", "2021-06-03T09:00", "export", "csv", "--columns", "raw", "-o", "-")
     assert result.exit_code == 0
     assert result.out.startswith("\ufeff" + HEADER)
     assert list(tmp_path.glob("*.csv")) == []
@@ -61,7 +61,7 @@ def test_an_export_replaces_the_file_whole(rt, cli, tmp_path):
     _sample(rt)
     target = tmp_path / "status.csv"
     target.write_text("old", encoding="utf-8")
-    assert cli("--now", "2021-06-03T09:00", "export", "csv", "-o", str(target)).exit_code == 0
+    assert cli("--now", "2021-06-03T09:00", "export", "csv", "--columns", "raw", "-o", str(target)).exit_code == 0
     assert target.read_bytes().startswith(b"\xef\xbb\xbfplan,")
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".status.csv")] == []  # no temp file left
 
@@ -77,6 +77,6 @@ def test_unknown_plan_is_one_line_and_writes_nothing(rt, cli, tmp_path):
 
 def test_missing_directory_is_a_user_error(rt, cli, tmp_path):
     _sample(rt)
-    result = cli("export", "csv", "-o", str(tmp_path / "no" / "such" / "dir.csv"))
+    result = cli("export", "csv", "--columns", "raw", "-o", str(tmp_path / "no" / "such" / "dir.csv"))
     assert result.exit_code == 1
     assert "does not exist" in result.err and result.err.strip().count("\n") == 0

@@ -45,7 +45,7 @@ def test_periodic_plan_creates_each_period_with_its_deadline_and_data_period(cli
 
 def test_csv_export_carries_the_data_period(cli, tmp_path):
     setup(cli)
-    cli("--now", "2025-02-01T09:00", "export", "csv", "--plan", "bcdk-2025", "-o", "s.csv")
+    cli("--now", "2025-02-01T09:00", "export", "csv", "--columns", "raw", "--plan", "bcdk-2025", "-o", "s.csv")
     lines = (tmp_path / "s.csv").read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].endswith(",days_late,data_from,data_to")
     assert lines[1] == ("bcdk-2025,bao-cao-thang,Báo cáo tháng,catp,Công an thành phố Hà Nội,2025-01,"

@@ -30,22 +30,48 @@ def export() -> None:
 @export.command("csv")
 @_PLAN
 @_OUTPUT
+@click.option("--columns", "columns", type=click.Choice(["vi", "raw"]), default="vi", show_default=True,
+              help="vi: Vietnamese headers, periods in words, dates a spreadsheet reads; raw: the "
+                   "`status --json` fields (for scripts).")
 @pass_env
-def export_csv(env: Env, plan: str | None, output: str) -> None:
-    """The status table (the rows of `tracker status --json`) as CSV, UTF-8
-    with a byte-order mark so spreadsheet programs show Vietnamese.
+def export_csv(env: Env, plan: str | None, output: str, columns: str) -> None:
+    """The status table as CSV, UTF-8 with a byte-order mark so spreadsheet
+    programs show Vietnamese: Vietnamese headers and real dates, or with
+    --columns raw the fields of `tracker status --json`.
 
     \b
     Example:
       tracker export csv --plan hn-2021-43 -o status.csv
-      tracker --now 2021-06-03 export csv -o - | head
+      tracker --now 2021-06-03 export csv --columns raw -o - | head
     """
     from tracker.render.csv_export import render_csv
+    from tracker.render.status_table import render_csv_vi
     from tracker.services.files import write_output
     from tracker.services.status import status
 
     rows = status(env.runtime(), env.now(), plan=plan)
-    write_output(output, render_csv(rows))
+    write_output(output, render_csv(rows) if columns == "raw" else render_csv_vi(rows))
+    _done(output, f"{len(rows)} rows")
+
+
+@export.command("xlsx")
+@_PLAN
+@_OUTPUT
+@pass_env
+def export_xlsx(env: Env, plan: str | None, output: str) -> None:
+    """The status table as an Excel workbook: Vietnamese headers, periods in
+    words, deadlines and submission times as date cells.
+
+    \b
+    Example:
+      tracker export xlsx --plan hn-2021-43 -o tinh-hinh.xlsx
+    """
+    from tracker.render.status_table import render_xlsx
+    from tracker.services.files import write_output
+    from tracker.services.status import status
+
+    rows = status(env.runtime(), env.now(), plan=plan)
+    write_output(output, render_xlsx(rows))
     _done(output, f"{len(rows)} rows")
 
 
