@@ -49,6 +49,8 @@ class ScheduleSection:
     escalation: tuple[int, ...] = (1, 3, 7)
     window_reminders: tuple[int, ...] = (7, 1)
     event_reminders: tuple[int, ...] = (7, 1)
+    weekly_summary: str = ""  # mon..sun: the weekday of the coordinator's weekly summary; empty: none
+    weekly_summary_to: tuple[str, ...] = ("coordinator",)  # and/or "leadership"
 
 
 @dataclass(frozen=True)
@@ -253,6 +255,12 @@ def _validate(s: Settings, where: str) -> None:
         raise ConfigError(f"{where}: calendar.shift must be next_working_day or none")
     if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", s.schedule.send_at):
         raise ConfigError(f"{where}: schedule.send_at must be HH:MM, not {s.schedule.send_at!r}")
+    if s.schedule.weekly_summary and s.schedule.weekly_summary not in _WEEKDAYS:
+        raise ConfigError(f"{where}: schedule.weekly_summary: {s.schedule.weekly_summary!r} is not one of "
+                          f"{', '.join(_WEEKDAYS)}")
+    for who in s.schedule.weekly_summary_to:
+        if who not in ("coordinator", "leadership"):
+            raise ConfigError(f"{where}: schedule.weekly_summary_to: {who!r} is not coordinator or leadership")
     if s.schedule.tick_minutes < 1:
         raise ConfigError(f"{where}: schedule.tick_minutes must be at least 1")
     if s.schedule.horizon_days < 1:

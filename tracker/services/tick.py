@@ -388,6 +388,10 @@ def _deliver(rt: Runtime, now: datetime) -> int:
     try:
         with rt.store.writer() as conn, conn.begin():
             notices = notify_dead_letters(rt, conn, now)
+            from tracker.services.weekly import enqueue_weekly
+
+            if enqueue_weekly(rt, conn, now):
+                log.info("weekly summary queued")
         if notices:
             log.warning("delivery: %d undelivered message(s) reported to the coordinator", notices)
         report = delivery.deliver_due(rt, now)

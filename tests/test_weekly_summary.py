@@ -1,0 +1,47 @@
+"""The weekly summary: on the configured weekday, from the send hour, one
+message to the coordinator: overdue, submitted this week, due next week."""
+
+from sqlalchemy import select
+
+from tests.conftest import at, load_sample
+from tracker.config import load_settings
+from tracker.services.records import submit
+from tracker.services.runtime import Runtime
+from tracker.services.tick import tick
+from tracker.store.models import OutboxMessage
+
+
+def weekly_rt(rt, tmp_path):
+    cfg = tmp_path / "weekly.toml"
+    cfg.write_text(f'[mail]\ntransport = "file"\noutbox_dir = "{tmp_path / "out"}"\n'
+                   '[schedule]\nweekly_summary = "fri"\n', encoding="utf-8")
+    return Runtime(load_settings(cfg, environ={}), rt.store, actor="tester")
+
+
+def summaries(rt):
+    with rt.store.read() as s:
+        return list(s.scalars(select(OutboxMessage).where(OutboxMessage.key.like("weekly|%"))))
+
+
+def test_the_coordinator_gets_one_weekly_summary_on_the_configured_weekday(rt, tmp_path):
+    wrt = weekly_rt(rt, tmp_path)
+    load_sample(wrt, at("2021-03-01T09:00"))
+    submit(wrt, at("2021-05-26T09:00"), "syt", "bao-cao-6-thang", period="2021", at=at("2021-05-26T09:00"))
+    tick(wrt, at("2021-05-27T08:00"))  # Thursday: nothing
+    assert summaries(wrt) == []
+    tick(wrt, at("2021-05-28T08:00"))  # Friday at the send hour
+    tick(wrt, at("2021-05-28T08:05"))  # a second pass adds nothing
+    [msg] = summaries(wrt)
+    assert msg.key == "weekly|sldtbxh|2021-05-28" and msg.to_addrs == ["vanthu@sldtbxh.example.vn",
+                                                                      "binhdanggioi@sldtbxh.example.vn"]
+    assert msg.subject == "[Tổng hợp tuần] 14 việc quá hạn, 1 đã nộp, 13 đến hạn tuần tới"
+    body = msg.body_text
+    assert "== Đã nộp trong 7 ngày qua (1) ==\n- Báo cáo 06 tháng công tác bình đẳng giới và vì sự tiến bộ phụ nữ " \
+           "(năm 2021, hạn 31/05/2021; hn-2021-43): Sở Y tế\n" in body
+    assert "== Quá hạn, chưa nộp (14) ==" in body and "== Đến hạn trong 7 ngày tới (13) ==" in body
+
+
+def test_no_weekly_summary_when_none_is_configured(rt):
+    load_sample(rt, at("2021-03-01T09:00"))
+    tick(rt, at("2021-05-28T08:00"))
+    assert summaries(rt) == []
