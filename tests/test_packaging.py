@@ -61,6 +61,7 @@ def test_an_installed_wheel_migrates_a_store_and_writes_mail_outside_the_checkou
     assert Path(where.strip()).is_relative_to(site)
     # The revision is the newest migration's, whichever branch added it last.
     assert _run(*tracker, "init", cwd=office, env=env).startswith(
+        "created a new store var/tracker.db and its folder var\n"
         "database sqlite:///var/tracker.db upgraded from empty to revision ")
     _run(*tracker, "units", "import", str(REPO / "examples" / "units.csv"), cwd=office, env=env)
     _run(*tracker, "plan", "import", str(REPO / "examples" / "hn-2021-43.yaml"), cwd=office, env=env)
