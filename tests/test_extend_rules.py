@@ -33,7 +33,7 @@ def test_the_reminder_after_an_extension_waits_for_the_send_hour_and_says_extend
     # is already due, and goes at Wednesday's send hour, not at 14:00.
     cli("--now", "2021-06-01T14:00", "extend", "syt", "bao-cao-6-thang", "--until", "2021-06-12", "--reason", "x")
     assert syt_half_year(rt).next_action_at == at("2021-06-02T08:00")
-    msgs = simulate(rt, at("2021-06-01T14:00"), at("2021-06-02T23:00"))
+    msgs = list(simulate(rt, at("2021-06-01T14:00"), at("2021-06-02T23:00")))
     mine = [(m.at, i.stage, i.extended) for m in msgs for i in m.digest.items
             if i.unit == "syt" and i.obligation == "bao-cao-6-thang"]
     assert mine == [(at("2021-06-02T08:00"), "before:14", True)]

@@ -149,7 +149,7 @@ def test_a_year_simulated_for_a_16_unit_plan_imported_after_the_sample_shows_no_
     load_sample(rt, at("2025-01-02T09:00"))
     import_units(rt, hospital_units(tmp_path), at("2025-01-02T09:00"))
     import_plan(rt, hospital_plan(tmp_path), at("2025-01-02T09:00"))
-    msgs = simulate(rt, at("2025-01-02T00:00"), at("2025-12-31T23:59:59"))
+    msgs = list(simulate(rt, at("2025-01-02T00:00"), at("2025-12-31T23:59:59")))
     own = {f"bv-{i:02d}" for i in range(1, HOSPITALS + 1)} | {"so-y-te", "vp-so-y-te"}
     assert msgs, "the year has reminders"
     items = [(m.digest.recipient_unit, i) for m in msgs for i in m.digest.items]

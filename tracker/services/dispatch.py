@@ -223,6 +223,7 @@ def group_digests(at: datetime, sends: Iterable[Send], directory: Directory,
                 box = boxes[rkey] = new_box(rkey, directory)
             route_to(box, route, send.coordinator, directory)
             i = send.item
+            coord = directory.units.get(send.coordinator)
             if coord is not None and i.report_to is None:
                 i = replace(i, report_to=coord.name)
             box.items.setdefault(_item_key(i), i)
