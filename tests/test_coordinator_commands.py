@@ -61,3 +61,14 @@ def test_plan_show_lists_obligation_ids_periods_and_units(cli):
 def test_plan_show_of_an_unknown_plan_is_one_line(cli):
     result = cli("plan", "show", "khong-co")
     assert (result.exit_code, result.err) == (1, "error: unknown plan 'khong-co' (plans: none imported)\n")
+
+
+def test_upcoming_with_now_in_the_past_still_lists_units_that_submitted_later(cli):
+    setup(cli)
+    cli("--now", "2021-05-28T10:00", "submit", "syt", "bao-cao-6-thang")
+    then = json.loads(cli("--now", "2021-05-25T09:00", "upcoming", "--days", "10", "--json").out)
+    [bc6] = [i for i in then if i["obligation"] == "bao-cao-6-thang"]
+    assert "syt" in bc6["units"]
+    later = json.loads(cli("--now", "2021-05-29T09:00", "upcoming", "--days", "10", "--json").out)
+    [bc6] = [i for i in later if i["obligation"] == "bao-cao-6-thang"]
+    assert "syt" not in bc6["units"]

@@ -162,7 +162,9 @@ def upcoming(rt: Runtime, now: datetime, days: int) -> list[UpcomingItem]:
             .join(O, A.c.obligation_id == O.c.id)
             .join(P, O.c.plan_id == P.c.id)
             .join(U, A.c.unit_id == U.c.id)
-            .where(A.c.state == AssignmentState.OPEN, A.c.due_at <= until)
+            # As of ``now``: a submission made after it still owes the work then.
+            .where(or_(A.c.state == AssignmentState.OPEN,
+                       and_(A.c.state == AssignmentState.SUBMITTED, A.c.submitted_at > now)), A.c.due_at <= until)
             .where(or_(A.c.due_at >= now, and_(A.c.kind == Kind.WINDOW, A.c.ends_at >= now)))
             .order_by(A.c.due_at, P.c.code, O.c.position, U.c.code)
         )
