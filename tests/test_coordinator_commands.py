@@ -72,3 +72,13 @@ def test_upcoming_with_now_in_the_past_still_lists_units_that_submitted_later(cl
     later = json.loads(cli("--now", "2021-05-29T09:00", "upcoming", "--days", "10", "--json").out)
     [bc6] = [i for i in later if i["obligation"] == "bao-cao-6-thang"]
     assert "syt" not in bc6["units"]
+
+
+def test_a_replay_before_the_last_real_pass_says_why_it_decides_nothing(cli):
+    setup(cli)
+    assert cli("--now", "2021-05-24T08:00", "tick").exit_code == 0
+    replay = cli("--now", "2021-05-17T08:00", "tick")
+    assert replay.exit_code == 0
+    assert replay.err == ("note: nothing decided: the store's last pass decided at 2021-05-24 08:00, after --now; "
+                          "each stage is decided once, so a replay before it decides nothing (use `tracker simulate` "
+                          "to preview the past)\n")

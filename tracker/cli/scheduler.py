@@ -59,6 +59,16 @@ def tick(env: Env, dry_run: bool, as_json: bool) -> None:
         write(f"\n  ],\n  \"summary\": {json.dumps(result.summary(rt.tz), ensure_ascii=False)}\n}}\n")
     else:
         click.echo(result.summary(rt.tz))
+    if not result.decided and env.now_text:
+        from tracker.services.status import last_decision_at
+
+        last = last_decision_at(rt)
+        if last is not None and last > env.now():
+            # A replay of the past: what a later pass decided stays decided, once.
+            click.echo(f"note: nothing decided: the store's last pass decided at "
+                       f"{last.astimezone(rt.tz):%Y-%m-%d %H:%M}, after --now; each stage is decided once, "
+                       "so a replay before it decides nothing (use `tracker simulate` to preview the past)",
+                       err=True)
     if result.errors:
         raise SystemExit(1)
 

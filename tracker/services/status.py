@@ -179,3 +179,13 @@ def upcoming(rt: Runtime, now: datetime, days: int) -> list[UpcomingItem]:
                      g["ends_at"].astimezone(tz) if g["ends_at"] else None, tuple(g["units"]), g["source"])
         for (plan, ob, period), g in grouped.items()
     ]
+
+
+def last_decision_at(rt: Runtime) -> datetime | None:
+    """When the store's newest decision was made (the last real pass that decided)."""
+    from sqlalchemy import func
+
+    from tracker.store.tables import decisions
+
+    with rt.store.reader() as conn:
+        return conn.scalar(select(func.max(decisions.c.decided_at)))
