@@ -18,6 +18,7 @@ from tracker.core.addresses import is_email
 from tracker.core.errors import InputError, ValidationErrors
 from tracker.core.dataperiod import DataPeriodRule
 from tracker.core.periodrules import cutoff_fields, monthly_day_problem
+from tracker.core.planunits import group_of, own_unit_codes  # noqa: F401  (re-exported)
 from tracker.core.schedule import RECURRENCES, DateError, parse_date
 from tracker.core.states import Kind
 
@@ -33,16 +34,6 @@ _OBLIGATION_KEYS = {
     "due_after_cutoff", "data_period", "short_months",
 }
 _TOP_KEYS = {"plan", "units", "obligations", "review"}
-# A responsible group: the plan's own units of one kind or under one parent.
-GROUP = re.compile(r"^(kind|parent):(\S.*)$")
-
-
-def group_of(entry: str) -> tuple[str, str] | None:
-    """('kind', 'benh-vien') for 'kind:benh-vien'; None for a unit code."""
-    m = GROUP.match(entry)
-    return (m.group(1), m.group(2).strip()) if m else None
-
-
 @dataclass(frozen=True)
 class UnitSpec:
     code: str
@@ -350,19 +341,6 @@ def _parse_list(c: Collector, doc: dict, key: str, parse_one: Callable[[Any, str
         seen[value] = spec.where
         out.append(spec)
     return out
-
-
-def own_unit_codes(spec: "PlanSpec") -> list[str]:
-    """The plan's own units: those its file lists (units:) or names (coordinator,
-    report_to, responsible codes). ``responsible: all`` means these, and nothing
-    else in the store."""
-    codes = {u.code for u in spec.units} | set(spec.unit_refs) | {spec.coordinator}
-    for o in spec.obligations:
-        if o.report_to:
-            codes.add(o.report_to)
-        if o.responsible != "all":
-            codes.update(r for r in o.responsible if group_of(r) is None)
-    return sorted(codes)
 
 
 def parse_plan(text: str, filename: str) -> PlanSpec:

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from tracker.store.models import Assignment, Obligation, Plan, Unit
 from tracker.core.errors import InputError, ValidationErrors
-from tracker.core.planfile import ObligationSpec, PlanSpec, UnitSpec, group_of, own_unit_codes, parse_plan
+from tracker.core.planfile import ObligationSpec, PlanSpec, UnitSpec, parse_plan
+from tracker.core.planunits import group_of, own_unit_codes
 from tracker.services import audit
 from tracker.services.materialise import materialise, occurrence_for, responsible_units
 from tracker.services.records import mark_waived

@@ -49,7 +49,7 @@ def responsible_units(conn, ob: Row, plan: Row) -> list[Row]:
     store. ``conn``: a Connection, or a flushed Session."""
     from sqlalchemy import false, or_
 
-    from tracker.core.planfile import group_of
+    from tracker.core.planunits import group_of
 
     u = units.c
     own = list(plan.unit_codes or [])
