@@ -136,9 +136,9 @@ def test_reminder_names_the_data_period(cli, tmp_path):
     to_hlhpn = [m for m in mails if "vanphong@hlhpn.example.vn" in str(m["To"])]
     assert len(to_hlhpn) == 1
     text = to_hlhpn[0].get_body(("plain",)).get_content().replace("\r\n", "\n")
-    assert ("   Kỳ: 2025-01\n   Số liệu tính từ 15/12/2024 đến 14/1/2025\n") in text
+    assert ("   Kỳ: tháng 1/2025\n   Số liệu tính từ 15/12/2024 đến 14/1/2025\n") in text
     html = to_hlhpn[0].get_body(("html",)).get_content()
-    assert "2025-01<br><small>Số liệu tính từ 15/12/2024 đến 14/1/2025</small>" in html
+    assert "tháng 1/2025<br><small>Số liệu tính từ 15/12/2024 đến 14/1/2025</small>" in html
 
 
 def test_calendar_export_names_the_data_period_and_the_cut_off_rule(cli, tmp_path):
