@@ -51,6 +51,7 @@ def render_long_digest(listed: Digest, cut: DigestCut, settings: Settings, attac
     context = digest_context(listed, settings)
     context.update(
         total=cut.total, counts=dict(cut.counts), rest_total=cut.rest_total, attachment=attachment,
+        attention=cut.total - dict(cut.counts).get("resolved", 0),
         rest=[{"plan": r.plan, "plan_title": r.plan_title, "obligation": r.obligation, "title": r.title,
                "items": r.items, "units": r.units, "max_days_late": r.max_days_late, "text": _rest_text(r, lang)}
               for r in cut.rest],
@@ -170,7 +171,8 @@ def digest_context(digest: Digest, settings: Settings) -> dict[str, Any]:
     counts = {k: sum(1 for v in views if v["group"] == k) for k in ("overdue", "today", "upcoming", "resolved")}
     return {
         "digest": digest, "lang": lang, "recipient_name": digest.recipient_name, "plans": plans, "items": views,
-        "counts": counts, "total": len(views), "attention": len(views) - counts["resolved"], "today": today, "today_text": weekday_date(today, lang),
+        "counts": counts, "total": len(views), "attention": len(views) - counts["resolved"],  # receipts are not work
+        "today": today, "today_text": weekday_date(today, lang),
         "reply_to": list(digest.reply_to), "leadership": digest.recipient_unit is None,
         # A long digest's summary (render_long_digest); empty for one that lists everything.
         "rest": [], "rest_total": 0, "attachment": None, "link": None,
