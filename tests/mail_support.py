@@ -147,3 +147,147 @@ def outbox_rows(rt):
 
     with rt.store.read() as session:
         return {r.id: r for r in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))}
+
+
+# --- a hostile SMTP server: the probe's modes -------------------------------------
+
+class HostileSmtp:
+    """A small SMTP server on plain sockets (one thread per connection) that can
+    misbehave the ways the probe found (issue 21):
+
+    - ``drop``: takes the whole message, then closes the connection without replying;
+    - ``slow``: takes the whole message and answers ``delay`` seconds later;
+    - ``trickle``: answers after the final dot one byte every ``interval`` seconds;
+    - ``trickle_all``: every reply, the greeting included, one byte every ``interval``;
+    - ``refuse``: addresses answered ``452 4.2.2 mailbox full`` at RCPT (any mode).
+
+    Its deliberate slowness (``Event.wait``) is the only waiting in these tests;
+    ``stop()`` cuts it short. ``messages`` records every message it took.
+    """
+
+    def __init__(self, mode: str = "normal", *, delay: float = 1.0, interval: float = 1.0,
+                 refuse: tuple[str, ...] = ()) -> None:
+        import threading
+
+        self.mode, self.delay, self.interval = mode, delay, interval
+        self.refuse = {a.lower() for a in refuse}
+        self.messages: list[Received] = []
+        self.logins: list[tuple[str, str]] = []
+        self.connections = 0
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._clients: list[socket.socket] = []
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._listener.close()
+        with self._lock:
+            for c in self._clients:
+                try:
+                    c.close()
+                except OSError:
+                    pass
+
+    def __enter__(self) -> "HostileSmtp":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def _accept(self) -> None:
+        import threading
+
+        while not self._stop.is_set():
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            with self._lock:
+                self._clients.append(client)
+                self.connections += 1
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _reply(self, client: socket.socket, text: str, *, slow: bool = False) -> None:
+        data = (text + "\r\n").encode()
+        if not slow:
+            client.sendall(data)
+            return
+        for byte in data:
+            if self._stop.wait(self.interval):
+                raise OSError("server stopped")
+            client.sendall(bytes([byte]))
+
+    def _serve(self, client: socket.socket) -> None:
+        import base64
+
+        trickle_all = self.mode == "trickle_all"
+        reader = client.makefile("rb")
+        try:
+            self._reply(client, "220 fake ESMTP", slow=trickle_all)
+            mail_from, rcpts = "", []
+            while not self._stop.is_set():
+                line = reader.readline()
+                if not line:
+                    return
+                verb, _, arg = line.decode("utf-8", "replace").strip().partition(" ")
+                verb = verb.upper()
+                if verb in ("EHLO", "HELO"):
+                    self._reply(client, "250-fake\r\n250-AUTH PLAIN\r\n250 8BITMIME", slow=trickle_all)
+                elif verb == "AUTH":
+                    raw = base64.b64decode(arg.split(" ", 1)[1]).split(b"\0")
+                    self.logins.append((raw[1].decode("utf-8"), raw[2].decode("utf-8")))
+                    self._reply(client, "235 2.7.0 ok", slow=trickle_all)
+                elif verb == "MAIL":
+                    mail_from, rcpts = arg.partition(":")[2].strip().strip("<>").split(">")[0], []
+                    self._reply(client, "250 OK", slow=trickle_all)
+                elif verb == "RCPT":
+                    address = arg.partition(":")[2].strip().strip("<>").split(">")[0]
+                    if address.lower() in self.refuse:
+                        self._reply(client, "452 4.2.2 mailbox full, try later", slow=trickle_all)
+                    else:
+                        rcpts.append(address)
+                        self._reply(client, "250 OK", slow=trickle_all)
+                elif verb == "DATA":
+                    self._reply(client, "354 go ahead", slow=trickle_all)
+                    body = []
+                    while True:
+                        chunk = reader.readline()
+                        if not chunk:
+                            return
+                        if chunk == b".\r\n":
+                            break
+                        body.append(chunk[1:] if chunk.startswith(b"..") else chunk)
+                    with self._lock:
+                        self.messages.append(Received(mail_from, list(rcpts), b"".join(body)))
+                    if self.mode == "drop":
+                        return
+                    if self.mode == "slow" and self._stop.wait(self.delay):
+                        return
+                    self._reply(client, f"250 2.0.0 queued as Q{len(self.messages)}",
+                                slow=self.mode in ("trickle", "trickle_all"))
+                elif verb == "QUIT":
+                    self._reply(client, "221 bye")
+                    return
+                else:  # RSET, NOOP
+                    self._reply(client, "250 OK", slow=trickle_all)
+        except OSError:
+            return
+        finally:
+            try:  # the reader holds the descriptor too: close both, so the client sees the drop
+                reader.close()
+                client.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            client.close()
+
+
+def copies(received: list[Received]) -> dict[str, int]:
+    """Message-ID -> how many times it arrived."""
+    out: dict[str, int] = {}
+    for m in received:
+        mid = m.parsed()["Message-ID"]
+        out[mid] = out.get(mid, 0) + 1
+    return out

@@ -15,7 +15,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -117,6 +117,19 @@ class KillingHandler(RecordingHandler):
             self.kills += 1
             self.killed.set()
         return f"250 2.0.0 Ok: queued as Q{len(self.messages)}"
+
+
+def age_leases(store, by: timedelta) -> None:
+    """Move the database's clock on by ``by`` for the claims in flight (their
+    leases are judged on it): what a daemon dead for that long leaves behind."""
+    from sqlalchemy import update
+
+    from tracker.store.tables import outbox
+
+    with store.writer() as conn, conn.begin():
+        leases = conn.execute(select(outbox.c.id, outbox.c.leased_at).where(outbox.c.state == "sending")).all()
+        for outbox_id, leased_at in leases:
+            conn.execute(update(outbox).where(outbox.c.id == outbox_id).values(leased_at=leased_at - by))
 
 
 def message_ids(received: list[Received]) -> Counter:

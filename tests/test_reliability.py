@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import re
 from dataclasses import replace
 from datetime import timedelta
 
@@ -18,6 +19,7 @@ from tests.mail_support import SmtpServer, closed_port, digest, smtp_server, smt
 from tests.reliability_support import (
     WAIT,
     Daemon,
+    age_leases,
     KillingHandler,
     assert_everything_delivered,
     message_ids,
@@ -61,10 +63,13 @@ def test_sigkill_at_any_point_of_a_pass_loses_nothing(store_rt, tmp_path):
         first.wait_for("started (pid")
         first.kill()
         kills += 1
-        # Then killed inside DATA three times; each restart is 11 minutes later, past the
-        # 10-minute lease, so the message in flight at the kill is taken over and sent again.
+        # Then killed inside DATA three times; each restart is 11 minutes later on the
+        # database's clock (where leases are judged), past the 10-minute lease, so the
+        # message in flight at the kill is taken over and sent again.
         for run in range(1, 8):
             now = at(PASS) + timedelta(minutes=11 * run)
+            age_leases(rt.store, timedelta(minutes=11))
+            rt.store.dispose()
             daemon = Daemon(rt.store.url, config, now.isoformat(), tmp_path)
             handler.target = daemon
             line = daemon.wait_for("tick at", or_exit=True)
@@ -95,6 +100,24 @@ def test_several_tick_processes_at_once_decide_and_deliver_each_stage_once(store
         assert decided == s.scalar(select(func.count()).select_from(Decision))
     assert len(smtp_server.messages) == 41
     assert_everything_delivered(rt.store, smtp_server.messages, max_duplicates=0)
+
+
+def test_eight_deliverers_with_clocks_19_minutes_apart_send_each_message_once(store_rt, tmp_path, smtp_server):
+    # Half the processes run 19 minutes ahead (a --now ahead of a live daemon, or a
+    # host whose clock is off): judged on their own clocks, every claim of the others
+    # looked older than the 10-minute lease and was taken over mid-send.
+    rt = store_rt
+    national_sample(rt, tmp_path / "in", at(IMPORTED))
+    rt.store.dispose()
+    config = smtp_config(tmp_path / "smtp.toml", smtp_server.port)
+    ahead = (at(PASS) + timedelta(minutes=19)).isoformat()
+    ticks = [Daemon(rt.store.url, config, PASS if n % 2 else ahead, tmp_path, command="tick") for n in range(8)]
+    lines = [t.wait_for(" delivered") for t in ticks]
+    assert [t.proc.wait(timeout=WAIT) for t in ticks] == [0] * 8, [t.seen for t in ticks]
+    assert len(smtp_server.messages) == 41
+    assert_everything_delivered(rt.store, smtp_server.messages, max_duplicates=0)
+    # A process counts only what it delivered itself.
+    assert sum(int(re.search(r"(\d+) delivered", line).group(1)) for line in lines) == 41
 
 
 def test_a_message_whose_key_another_daemon_took_goes_in_beside_it(store_rt):

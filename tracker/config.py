@@ -68,6 +68,11 @@ class MailSection:
     smtp_security: str = "starttls"
     smtp_user: str = ""
     smtp_timeout: int = 30
+    # Bounds on time (seconds): one message's whole exchange, however slowly the
+    # server trickles its replies; and a delivery pass, so the next pass decides
+    # on time and SIGTERM is obeyed well within systemd's TimeoutStopSec (120 s).
+    message_timeout: float = 60.0
+    pass_timeout: float = 90.0
     max_attempts: int = 8
     templates_dir: str = ""  # operator overrides; empty = the shipped config/templates
     max_items: int = 50  # items listed in one digest, most urgent first; the rest summarised and attached
@@ -194,6 +199,13 @@ def _coerce(value: Any, type_name: Any, where: str) -> Any:
         if not isinstance(value, str):
             raise ConfigError(f"{where} must be a string")
         return value
+    if type_name == "float":
+        if isinstance(value, bool):
+            raise ConfigError(f"{where} must be a number of seconds, not {value!r}")
+        try:
+            return float(str(value))
+        except ValueError:
+            raise ConfigError(f"{where} must be a number of seconds, not {value!r}") from None
     if type_name == "int":
         if isinstance(value, bool) or not isinstance(value, int):
             try:
@@ -279,6 +291,9 @@ def _validate(s: Settings, where: str) -> None:
         raise ConfigError(f"{where}: mail.smtp_security must be starttls, ssl or none")
     if not is_email(s.mail.sender):
         raise ConfigError(f"{where}: mail.sender: {s.mail.sender!r} is not an e-mail address")
+    for key in ("message_timeout", "pass_timeout"):
+        if not 0 < getattr(s.mail, key) <= 86400:
+            raise ConfigError(f"{where}: mail.{key} must be between 0 and 86400 seconds")
     if s.mail.max_attempts < 1:
         raise ConfigError(f"{where}: mail.max_attempts must be at least 1")
     if s.mail.max_items < 1:

@@ -38,13 +38,24 @@ class Status(StrEnum):
 
 class OutboxState(StrEnum):
     """A queued message's life: queued -> sending (claimed) -> sent | failed, or back to queued.
-    ``composing``: decided into during a pass, rendered at its end (services/compose.py); never sent."""
+    ``composing``: decided into during a pass, rendered at its end (services/compose.py); never sent.
+
+    An attempt whose outcome is unknown (the server took the message, then the
+    connection dropped or its reply came after the timeout) is ``uncertain``:
+    tried once more, later, with the same Message-ID. If that attempt is unknown
+    too, the row ends ``unconfirmed`` (most likely delivered; never sent again).
+    A message whose items all closed (submitted, waived, expired) while it was
+    queued ends ``withdrawn``, unsent.
+    """
 
     COMPOSING = "composing"
     QUEUED = "queued"
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    UNCERTAIN = "uncertain"
+    UNCONFIRMED = "unconfirmed"
+    WITHDRAWN = "withdrawn"
 
 
 class UnitStatus(StrEnum):

@@ -185,3 +185,6 @@ class OutboxMessage(Base):
     attachment_name: Mapped[str | None]
     # Loaded when asked for: a coordinator's list after a mass import is tens of MB.
     attachment = deferred(tables.outbox.c.attachment)
+    leased_at: Mapped[datetime | None]
+    unknown_outcomes: Mapped[int]
+    pending_recipients: Mapped[list[str] | None]

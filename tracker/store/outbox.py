@@ -193,3 +193,26 @@ def _current_addresses(session, ids: list[int]) -> None:
         cc = [unit.head_email] if r.cc_addrs and unit.head_email and unit.head_email not in to else []
         if to != list(r.to_addrs or []) or cc != list(r.cc_addrs or []):
             session.execute(update(T).where(T.c.id == r.id).values(to_addrs=to, cc_addrs=cc))
+
+
+# --- the database's clock and a claimed row's rewrite ------------------------------
+
+def database_now(conn: Connection) -> datetime:
+    """The database's own clock (UTC, aware). Leases are judged on it: every
+    deliverer shares it, whatever its own clock or ``--now`` says."""
+    from datetime import timezone
+
+    if conn.dialect.name == "postgresql":
+        return conn.scalar(select(func.clock_timestamp())).astimezone(timezone.utc)
+    text = conn.scalar(select(func.strftime("%Y-%m-%d %H:%M:%f", "now")))
+    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+
+
+def rewrite_claimed(conn: Connection, outbox_id: int, worker: str, rendered: Rendered, items: list[dict]) -> bool:
+    """Replace a claimed message's words and items (some went stale while it was
+    queued); only while ``worker`` holds the claim. True if it did."""
+    result = conn.execute(
+        update(T).where(T.c.id == outbox_id, T.c.claimed_by == worker)
+        .values(subject=rendered.subject, body_text=rendered.text, body_html=rendered.html, items=items)
+    )
+    return result.rowcount == 1

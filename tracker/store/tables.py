@@ -237,6 +237,14 @@ outbox = Table(
     # A digest over [mail] max_items carries its full list as a CSV (render/digest_csv.py).
     _optional("attachment_name", String(200)),
     _optional("attachment", LargeBinary),
+    # The claim's time on the database's clock (never a process's): the lease is
+    # judged on one clock, however far apart the deliverers' clocks or --now are.
+    _optional("leased_at", UTCDateTime),
+    # Attempts whose outcome is unknown (no reply after the final dot, or the
+    # claim of a daemon that died mid-send): after one, a second ends the row unconfirmed.
+    _required("unknown_outcomes", Integer, default=0, server_default="0"),
+    # After a partial delivery (a 4xx for some recipients): who is still owed the message.
+    _optional("pending_recipients", JSON),
     Index("ix_outbox_state_next_attempt_at", "state", "next_attempt_at"),
 )
 

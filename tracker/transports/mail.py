@@ -18,12 +18,15 @@ implementations chosen by ``mail.transport``:
 
 from __future__ import annotations
 
+import base64
 import errno
 import os
+import re
 import smtplib  # exception types and reply codes only; sending goes through yagmail's connection
 import socket
 import ssl
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -38,6 +41,12 @@ KEYRING_SERVICE = "tracker"
 
 class ConnectionLost(DeliveryError):
     """The server is unreachable or went away: nothing more can be sent in this batch."""
+
+
+class OutcomeUnknown(DeliveryError):
+    """The whole message, final dot included, was handed over and no answer came
+    (the connection dropped, or the reply came after the time limit): the server
+    may have it. Not a failure to retry at once."""
 
 
 @dataclass
@@ -194,10 +203,42 @@ class SmtpTransport:
         return f"{m.smtp_host}:{m.smtp_port} ({m.smtp_security})"
 
     def open(self) -> None:
+        """Connect and log in, within ``mail.message_timeout`` as a whole: a
+        server trickling its greeting a byte at a time cannot hold us."""
+        import yagmail  # noqa: F401  (imported here, not on the clock of the connection)
+
+        limit = self.settings.mail.message_timeout
+        box: dict = {}
+        abandoned = threading.Event()
+
+        def connect() -> None:
+            try:
+                box["yag"] = self._connect()
+            except BaseException as exc:  # handed to the caller's thread
+                box["error"] = exc
+            if abandoned.is_set() and "yag" in box:  # too late: nobody will use it
+                _quietly_close(box["yag"])
+
+        worker = threading.Thread(target=connect, name="smtp-connect", daemon=True)
+        worker.start()
+        worker.join(limit)
+        if worker.is_alive():
+            abandoned.set()
+            raise ConnectionLost(f"SMTP {self.where}: no complete answer within {limit:g} s "
+                                 "(mail.message_timeout)")
+        if "error" in box:
+            raise box["error"]
+        self.yag = box["yag"]
+
+    def _connect(self):
         import yagmail
 
         m = self.settings.mail
         login = m.smtp_user.strip()
+        # RFC 4616 sends the login as UTF-8; smtplib's own AUTH encodes it as ASCII
+        # and fails on "mật-khẩu" before a byte is sent. Such a login goes out as
+        # AUTH PLAIN in UTF-8 on yagmail's connection.
+        utf8_login = bool(login) and not (login + (self._password or "")).isascii()
         # A dict user keeps yagmail from appending "@gmail.com" to a login without "@";
         # soft validation off because logins need not be addresses (we validate ours).
         user = {login: login} if login else {m.sender: m.sender}
@@ -208,13 +249,15 @@ class SmtpTransport:
         starttls: bool | dict = {"context": context} if m.smtp_security == "starttls" else False
         yag = yagmail.SMTP(
             user=user, password=self._password if login else None, host=m.smtp_host, port=m.smtp_port,
-            smtp_ssl=m.smtp_security == "ssl", smtp_starttls=starttls, smtp_skip_login=not login,
+            smtp_ssl=m.smtp_security == "ssl", smtp_starttls=starttls, smtp_skip_login=not login or utf8_login,
             soft_email_validation=False, timeout=m.smtp_timeout, **extra,
         )
         yag.set_logging(None)  # yagmail would otherwise attach a stderr handler of its own
         try:
             yag.login()
             yag.smtp.ehlo_or_helo_if_needed()
+            if utf8_login:
+                _login_utf8(yag.smtp, login, self._password or "")
         except smtplib.SMTPAuthenticationError as exc:
             _quietly_close(yag)
             raise ConnectionLost(f"SMTP {self.where}: login as {login!r} refused: "
@@ -222,31 +265,78 @@ class SmtpTransport:
         except (OSError, smtplib.SMTPException) as exc:
             _quietly_close(yag)
             raise ConnectionLost(f"SMTP {self.where}: {_describe(exc)}") from None
-        self.yag = yag
+        except UnicodeError:
+            _quietly_close(yag)
+            raise ConnectionLost(f"SMTP {self.where}: the login cannot be encoded for this server") from None
+        return yag
 
     def send(self, message: Outgoing, *, allow_partial: bool = True) -> SendResult:
-        """One message over the open connection. A dropped connection is retried
-        once on a fresh login (servers close idle or long sessions); anything else
-        is reported, not raised, except a lost connection (``ConnectionLost``)."""
+        """One message over the open connection, its whole exchange bounded by
+        ``mail.message_timeout``. A connection dropped before the message was
+        handed over is retried once on a fresh login (servers close idle or long
+        sessions); after the final dot it never is (``OutcomeUnknown``). Anything
+        else is reported, not raised, except a lost connection (``ConnectionLost``)."""
         if self.yag is None:
             self.open()
         try:
-            return self._exchange(message, allow_partial)
+            return self._bounded(message, allow_partial)
+        except OutcomeUnknown:
+            self.close()
+            raise
         except smtplib.SMTPServerDisconnected:
             self.close()
             self.open()
             try:
-                return self._exchange(message, allow_partial)
+                return self._bounded(message, allow_partial)
+            except OutcomeUnknown:
+                self.close()
+                raise
             except (OSError, smtplib.SMTPServerDisconnected) as exc:
+                self.close()
                 raise ConnectionLost(f"SMTP {self.where}: {_describe(exc)}") from None
         except smtplib.SMTPResponseException as exc:  # e.g. DATA answered with 4xx/5xx instead of 354
             _reset(self.yag.smtp)
             raise DeliveryError(f"SMTP {self.where}: {_describe(exc)}",
                                 permanent=is_permanent_code(exc.smtp_code)) from None
         except OSError as exc:  # timeouts, resets
+            self.close()
             raise ConnectionLost(f"SMTP {self.where}: {_describe(exc)}") from None
 
-    def _exchange(self, message: Outgoing, allow_partial: bool) -> SendResult:
+    def _bounded(self, message: Outgoing, allow_partial: bool) -> SendResult:
+        """``_exchange`` under a watchdog: when the time is up it shuts the socket
+        down, so a read blocked on a trickling server returns at once."""
+        limit = self.settings.mail.message_timeout
+        sock = getattr(self.yag.smtp, "sock", None)
+        expired = threading.Event()
+
+        def expire() -> None:
+            expired.set()
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+        timer = threading.Timer(limit, expire) if sock is not None else None
+        if timer is not None:
+            timer.daemon = True
+            timer.start()
+        state = {"handed_over": False}
+        try:
+            return self._exchange(message, allow_partial, state)
+        except (OSError, smtplib.SMTPServerDisconnected) as exc:
+            why = f"no complete answer within {limit:g} s (mail.message_timeout)" if expired.is_set() \
+                else _describe(exc)
+            if state["handed_over"]:
+                raise OutcomeUnknown(f"SMTP {self.where}: message handed over, then {why}") from None
+            if expired.is_set():
+                self.close()
+                raise ConnectionLost(f"SMTP {self.where}: {why}") from None
+            raise
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+    def _exchange(self, message: Outgoing, allow_partial: bool, state: dict) -> SendResult:
         smtp = self.yag.smtp  # yagmail's connection, logged in once for the batch
         result = SendResult()
         code, reply = smtp.mail(message.sender)
@@ -269,7 +359,7 @@ class SmtpTransport:
             result.deferred = bool(result.transient_refusals())
             result.accepted = []
             return result
-        code, reply = smtp.data(message.data)
+        code, reply = _data(smtp, message.data, state)
         if code != 250:
             _reset(smtp)
             raise DeliveryError(f"SMTP {self.where}: message refused: {describe_reply(code, reply)}",
@@ -281,6 +371,31 @@ class SmtpTransport:
         if self.yag is not None:
             _quietly_close(self.yag)
             self.yag = None
+
+
+def _data(smtp, data: bytes, state: dict) -> tuple[int, bytes]:
+    """SMTP DATA, as smtplib's ``data()`` does it, but noting in ``state`` the
+    moment the final dot has been written: from then on a lost answer is an
+    unknown outcome, not a failure."""
+    code, reply = smtp.docmd("data")
+    if code != 354:
+        raise smtplib.SMTPDataError(code, reply)
+    payload = re.sub(rb"(?m)^\.", b"..", data)  # dot-stuffing (RFC 5321 4.5.2)
+    if not payload.endswith(b"\r\n"):
+        payload += b"\r\n"
+    smtp.send(payload + b".\r\n")
+    state["handed_over"] = True
+    return smtp.getreply()
+
+
+def _login_utf8(smtp, login: str, password: str) -> None:
+    """AUTH PLAIN with the login and password in UTF-8 (RFC 4616)."""
+    if not smtp.has_extn("auth"):
+        raise smtplib.SMTPNotSupportedError("the server offers no login (AUTH)")
+    token = base64.b64encode(b"\0" + login.encode() + b"\0" + password.encode()).decode("ascii")
+    code, reply = smtp.docmd("AUTH", "PLAIN " + token)
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, reply)
 
 
 def _reset(smtp) -> None:

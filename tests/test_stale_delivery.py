@@ -1,0 +1,70 @@
+"""At delivery, a queued message is checked against the assignments as they are
+now (issue 21): what was submitted, waived or has expired while the message
+waited is not sent; what is left is rendered again; an empty message is not
+sent at all."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tests.conftest import at, load_sample
+from tracker.services.delivery import deliver_due
+from tracker.services.records import submit
+from tracker.services.tick import tick
+from tracker.store.models import OutboxMessage
+
+
+def rows(rt) -> list[OutboxMessage]:
+    with rt.store.read() as s:
+        return list(s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def sample(rt):
+    load_sample(rt, at("2021-02-01T09:00"))
+    tick(rt, at("2021-05-10T09:00"))
+    return rt
+
+
+def test_a_reminder_queued_before_a_submission_is_not_sent_after_it(rt, tmp_path):
+    sample(rt)
+    start = rows(rt)[-1].id
+    tick(rt, at("2021-05-17T08:00"), deliver=False)  # decided and queued; the SMTP server is down, say
+    submit(rt, at("2021-05-17T09:00"), "hlhpn", "bao-cao-6-thang")
+    report = deliver_due(rt, at("2021-05-17T09:05"))
+    queued = [r for r in rows(rt) if r.id > start]
+    hlhpn = [r for r in queued if r.recipient_unit == "hlhpn"]
+    assert [(r.state, r.last_error) for r in hlhpn] == [
+        ("withdrawn", "nothing left to send: hn-2021-43/bao-cao-6-thang/hlhpn/2021 before:14: "
+                      "the assignment is submitted")]
+    assert report.withdrawn == 1 and report.sent == len(queued) - 1
+    assert {r.state for r in queued if r.recipient_unit != "hlhpn"} == {"sent"}
+    sent_to = {p.read_bytes().count(b"vanphong@hlhpn.example.vn") for p in (tmp_path / "outbox").glob("*.eml")}
+    assert sent_to == {0}  # no file was written for it
+
+
+def test_a_digest_drops_the_submitted_item_and_is_rendered_again_with_the_others(rt):
+    sample(rt)
+    for when in ("2021-05-31T08:00", "2021-06-01T08:00"):
+        tick(rt, at(when))
+    start = rows(rt)[-1].id
+    tick(rt, at("2021-06-03T08:00"), deliver=False)  # level 2: the coordinator hears of every late unit
+    [coordinator] = [r for r in rows(rt) if r.id > start and r.recipient_unit == "sldtbxh"]
+    assert len(coordinator.items) >= 2
+    gone = coordinator.items[0]
+    submit(rt, at("2021-06-03T09:00"), gone["unit"], gone["obligation"])
+    deliver_due(rt, at("2021-06-03T09:05"))
+    after = {r.id: r for r in rows(rt)}[coordinator.id]
+    assert after.state == "sent" and after.items == coordinator.items[1:]
+    assert after.body_text != coordinator.body_text
+    assert len(after.body_text) < len(coordinator.body_text)
+
+
+def test_a_deadline_day_reminder_queued_before_its_deadline_is_not_sent_after_it(rt):
+    sample(rt)
+    start = rows(rt)[-1].id
+    tick(rt, at("2021-05-31T08:00"), deliver=False)  # "due today", queued; the server stays down all day
+    report = deliver_due(rt, at("2021-06-01T08:00"))
+    queued = [r for r in rows(rt) if r.id > start]
+    assert queued and {r.state for r in queued} == {"withdrawn"}
+    assert all("its moment passed while it was queued" in r.last_error for r in queued)
+    assert report.withdrawn == len(queued) and report.sent == 0

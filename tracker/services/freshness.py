@@ -1,0 +1,145 @@
+"""Is a queued message still true when it is about to leave?
+
+A message is decided and rendered when its stages fall due; it may leave much
+later (an SMTP outage, a backoff). By then a unit may have submitted, the
+coordinator may have waived or extended the deadline, or a reminder's moment
+may have passed. Sending it anyway tells a unit that already submitted that it
+is overdue, or sends yesterday's "due today" after today's "overdue".
+
+So at delivery each item is checked against its assignment as it is now:
+
+- its assignment is no longer open (submitted, waived) or its deadline moved:
+  the item is dropped (a ``resolved`` item, the acknowledgement, always stays);
+- a reminder before an instant (``before:N``, ``window:before:N``,
+  ``event:before:N``) queued before that instant and leaving after it has
+  expired while queued: dropped. (A reminder decided after its instant, a
+  catch-up after downtime, was meant to leave late and stays.)
+- ``window:start`` once the window has ended: dropped.
+
+What is left is rendered again; a message left with nothing is not sent.
+Messages without items (tests, notices) are left alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.engine import Connection
+
+from tracker.core.digest import Digest, DigestItem
+from tracker.core.outgoing import Rendered
+from tracker.core.states import AssignmentState
+from tracker.store.tables import assignments, obligations, plans, units
+
+
+@dataclass(frozen=True)
+class Review:
+    """What delivery should do with a claimed message: send it as it is (``rendered`` None),
+    send ``rendered`` instead (``items`` are the JSON items it carries), or nothing (``empty``)."""
+
+    dropped: tuple[str, ...] = ()  # why each dropped item went, for the row's last_error
+    rendered: Rendered | None = None
+    items: list[dict] | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self.items == []
+
+
+UNCHANGED = Review()
+
+_BEFORE = ("before:", "window:before:", "event:before:")
+
+
+def review(conn: Connection, rt, row, now: datetime) -> Review:
+    """Check ``row``'s items (an outbox row with ``items``, ``created_at``, ``key``…) at ``now``."""
+    items = list(row.items or [])
+    if not items:
+        return UNCHANGED
+    found = _assignments(conn, items)
+    kept: list[DigestItem] = []
+    kept_json: list[dict] = []
+    dropped: list[str] = []
+    for entry in items:
+        key = (entry.get("plan"), entry.get("obligation"), entry.get("unit"), entry.get("period"))
+        current = found.get(key)
+        if current is None:  # a retired unit or plan: keep what was decided, nothing to compare
+            return UNCHANGED
+        reason = _stale(entry, current, row.created_at, now)
+        if reason:
+            dropped.append(f"{'/'.join(str(k) for k in key)} {entry.get('stage')}: {reason}")
+            continue
+        kept.append(current.item(entry["stage"]))
+        kept_json.append(entry)
+    if not dropped:
+        return UNCHANGED
+    if not kept:
+        return Review(tuple(dropped), None, [])
+    from tracker.render.mail import render_digest
+
+    name = kept[0].unit_name if row.recipient_unit and kept[0].unit == row.recipient_unit else \
+        _unit_name(conn, row.recipient_unit)
+    digest = Digest(key=row.key, at=now, recipient_unit=row.recipient_unit, recipient_name=name,
+                    to=tuple(row.to_addrs or ()), cc=tuple(row.cc_addrs or ()),
+                    reply_to=tuple(row.reply_to or ()), items=tuple(kept))
+    return Review(tuple(dropped), render_digest(digest, rt.settings), kept_json)
+
+
+def _stale(entry: dict, current, queued_at: datetime, now: datetime) -> str | None:
+    stage = entry.get("stage") or ""
+    if stage == "resolved":
+        return None
+    a = current.assignment
+    if a.state != AssignmentState.OPEN:
+        return f"the assignment is {a.state}"
+    instant = a.due_at
+    if entry.get("due") and datetime.fromisoformat(entry["due"]) != instant:
+        return "its date changed"
+    if stage.startswith(_BEFORE) and queued_at <= instant < now:
+        return "its moment passed while it was queued"
+    if stage == "window:start" and a.ends_at is not None and a.ends_at < now:
+        return "the window has ended"
+    return None
+
+
+@dataclass(frozen=True)
+class _Current:
+    assignment: object
+    context: object
+
+    def item(self, stage: str) -> DigestItem:
+        return self.context.item(stage)
+
+
+def _assignments(conn: Connection, items: list[dict]) -> dict[tuple, _Current]:
+    from tracker.services.dispatch import context_of
+
+    keys = {(i.get("plan"), i.get("obligation"), i.get("unit"), i.get("period")) for i in items}
+    a, o, p, u = assignments, obligations, plans, units
+    query = (
+        select(a, o, p, u)
+        .select_from(a.join(o, a.c.obligation_id == o.c.id).join(p, o.c.plan_id == p.c.id)
+                     .join(u, a.c.unit_id == u.c.id))
+        .where(tuple_(p.c.code, o.c.code, u.c.code, a.c.period).in_(list(keys)))
+    )
+    out: dict[tuple, _Current] = {}
+    for r in conn.execute(query):
+        m = r._mapping
+        rows = [_Row({c.name: m[c] for c in t.c}) for t in (a, o, p, u)]
+        out[(rows[2].code, rows[1].code, rows[3].code, rows[0].period)] = _Current(rows[0], context_of(*rows))
+    return out
+
+
+class _Row:
+    """Attribute access over one table's columns of a joined row (the names clash across tables)."""
+
+    def __init__(self, values: dict) -> None:
+        self.__dict__.update(values)
+
+
+def _unit_name(conn: Connection, code: str | None) -> str:
+    if code is None:
+        return "Lãnh đạo"
+    return conn.scalar(select(units.c.name).where(units.c.code == code)) or code
