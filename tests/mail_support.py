@@ -175,6 +175,7 @@ class HostileSmtp:
         self.logins: list[tuple[str, str]] = []
         self.connections = 0
         self._stop = threading.Event()
+        self.received = threading.Event()  # set at the first message taken
         self._lock = threading.Lock()
         self._clients: list[socket.socket] = []
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -262,6 +263,7 @@ class HostileSmtp:
                         body.append(chunk[1:] if chunk.startswith(b"..") else chunk)
                     with self._lock:
                         self.messages.append(Received(mail_from, list(rcpts), b"".join(body)))
+                    self.received.set()
                     if self.mode == "drop":
                         return
                     if self.mode == "slow" and self._stop.wait(self.delay):

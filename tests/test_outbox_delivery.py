@@ -347,6 +347,7 @@ def test_an_outcome_whose_claim_was_taken_over_is_not_recorded(any_rt):
     report = deliver_due(any_rt, NOW, transport=_Watching(any_rt, take_over), worker="w")
 
     assert report.errors == [f"outbox {ids[0]}: claim lost while sending (another daemon took it over)"]
+    assert (report.sent, report.lost) == (1, 1)  # the lost one is its new holder's to count
     rows = outbox_rows(any_rt)
     assert [(rows[i].state, rows[i].claimed_by) for i in ids] == [("sending", "other"), ("sent", None)]
 

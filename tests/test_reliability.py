@@ -27,6 +27,7 @@ from tests.reliability_support import (
     smtp_config,
 )
 from tracker.daemon import run_pass
+from tracker.services.tick import tick
 from tracker.store.engine import Store
 from tracker.store.models import Decision, OutboxMessage
 from tracker.services.catalog import init_db
@@ -108,6 +109,7 @@ def test_eight_deliverers_with_clocks_19_minutes_apart_send_each_message_once(st
     # looked older than the 10-minute lease and was taken over mid-send.
     rt = store_rt
     national_sample(rt, tmp_path / "in", at(IMPORTED))
+    tick(rt, at(PASS), deliver=False)  # decided and queued: the eight processes only deliver, all at once
     rt.store.dispose()
     config = smtp_config(tmp_path / "smtp.toml", smtp_server.port)
     ahead = (at(PASS) + timedelta(minutes=19)).isoformat()

@@ -79,7 +79,11 @@ class SingleInstance:
     @classmethod
     def for_url(cls, url: str) -> "SingleInstance | None":
         db = sqlite_path(url)
-        return cls(db.with_name(db.name + ".daemon.lock")) if db is not None else None
+        if db is None:
+            return None
+        # The file itself, symlinks resolved: two paths to one store take one lock.
+        db = db.resolve()
+        return cls(db.with_name(db.name + ".daemon.lock"))
 
     def acquire(self) -> None:
         import fcntl
@@ -119,15 +123,16 @@ def _counted_only(rows) -> None:
     """The daemon logs a pass's counts; its decisions are in the store, not kept in memory."""
 
 
-def run_pass(rt: Runtime, clock: Clock) -> None:
+def run_pass(rt: Runtime, clock: Clock, stop: threading.Event | None = None) -> None:
     """The job: one tick at the clock's ``now``, one log line. Never raises: the
-    next pass must run even if this one failed (its batch was rolled back)."""
+    next pass must run even if this one failed (its batch was rolled back).
+    ``stop`` (SIGTERM) ends its delivery between two messages."""
     from tracker.services.tick import tick
 
     now = clock()
     read_mailbox(rt, now)
     try:
-        result = tick(rt, now, on_decisions=_counted_only)
+        result = tick(rt, now, on_decisions=_counted_only, stop=stop)
     except Exception:
         log.exception("pass at %s failed; nothing of it was committed past the failing batch", now.isoformat())
         return
@@ -178,7 +183,7 @@ def wait_for_store(rt: Runtime, stop: threading.Event) -> bool:
         delay = min(STORE_WAIT_CAP, delay * 2)
 
 
-def build_scheduler(rt: Runtime, clock: Clock, *, blocking: bool = False):
+def build_scheduler(rt: Runtime, clock: Clock, *, blocking: bool = False, stop: threading.Event | None = None):
     """The APScheduler wiring, separate from signals so it can be tested without running."""
     from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -189,7 +194,7 @@ def build_scheduler(rt: Runtime, clock: Clock, *, blocking: bool = False):
     scheduler = cls(executors={"default": ThreadPoolExecutor(max_workers=1)}, timezone=timezone.utc)
     minutes = rt.settings.schedule.tick_minutes
     scheduler.add_job(
-        run_pass, IntervalTrigger(minutes=minutes, timezone=timezone.utc), args=(rt, clock), id=JOB_ID,
+        run_pass, IntervalTrigger(minutes=minutes, timezone=timezone.utc), args=(rt, clock, stop), id=JOB_ID,
         name="tracker tick",
         # One pass at start-up: catch up whatever fell due while the daemon was stopped.
         next_run_time=datetime.now(timezone.utc),
@@ -223,7 +228,10 @@ def run_daemon(rt: Runtime, *, clock: Clock | None = None, stop: threading.Event
             def _on_signal(signum, _frame) -> None:
                 # Only flag it: shutting down from inside a signal handler could
                 # interrupt a pass half-way; the main thread does it in order.
-                log.info("received %s; stopping after the current pass", signal.Signals(signum).name)
+                # A pass in delivery stops between two messages; one message is bounded by
+                # mail.message_timeout, well within systemd's TimeoutStopSec.
+                log.info("received %s; stopping after the current pass (its delivery after the current message)",
+                         signal.Signals(signum).name)
                 stop.set()
 
             signal.signal(signal.SIGTERM, _on_signal)
@@ -231,7 +239,7 @@ def run_daemon(rt: Runtime, *, clock: Clock | None = None, stop: threading.Event
         if not wait_for_store(rt, stop):
             log.info("stopped before the database answered")
             return 0
-        scheduler = build_scheduler(rt, clock)
+        scheduler = build_scheduler(rt, clock, stop=stop)
         log.info("started (pid %d): a pass every %d min on %s", os.getpid(), rt.settings.schedule.tick_minutes,
                  _describe(rt))
         scheduler.start()

@@ -23,7 +23,8 @@ def tick(env: Env, dry_run: bool, as_json: bool) -> None:
     which reminder and escalation stages are due, record them, enqueue one digest
     per recipient and hand the outbox to the mail transport.
 
-    Running it twice at the same instant decides nothing new.
+    Running it twice at the same instant decides nothing new. Exits 1 when
+    something could not be decided, or when every delivery it tried failed.
 
     \b
     Example:
@@ -55,10 +56,15 @@ def tick(env: Env, dry_run: bool, as_json: bool) -> None:
     if as_json:
         write('{\n  "decisions": [\n')
     result = run(rt, env.now(), dry_run=dry_run, on_decisions=show)
+    failed = result.delivery_failed  # cron and monitoring must see it: every attempt of this pass failed
     if as_json:
-        write(f"\n  ],\n  \"summary\": {json.dumps(result.summary(rt.tz), ensure_ascii=False)}\n}}\n")
+        delivery = json.dumps(result.delivery.to_json() if result.delivery is not None else None, ensure_ascii=False)
+        write(f"\n  ],\n  \"delivery\": {delivery},\n  \"delivery_failed\": {json.dumps(failed)},\n"
+              f"  \"summary\": {json.dumps(result.summary(rt.tz), ensure_ascii=False)}\n}}\n")
     else:
         click.echo(result.summary(rt.tz))
+        if failed:
+            click.echo("error: delivery failed for every message it tried; they stay queued (see the log)", err=True)
     if not result.decided and env.now_text:
         from tracker.services.status import last_decision_at
 
@@ -69,7 +75,7 @@ def tick(env: Env, dry_run: bool, as_json: bool) -> None:
                        f"{last.astimezone(rt.tz):%Y-%m-%d %H:%M}, after --now; each stage is decided once, "
                        "so a replay before it decides nothing (use `tracker simulate` to preview the past)",
                        err=True)
-    if result.errors:
+    if result.errors or failed:
         raise SystemExit(1)
 
 

@@ -26,6 +26,7 @@ unique key of ``decisions`` is the last line of defence against a double send.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -99,6 +100,8 @@ class TickResult:
     deferred: bool = False  # another process was deciding: this pass only delivered
     elapsed: float = 0.0
     scorecards: int = 0  # end-of-period scorecard messages queued (services/scorecard_mail.py)
+    delivery: Any = None  # the DeliveryReport, when it delivered
+    delivery_failed: bool = False  # something was tried and every attempt failed
 
     def summary(self, tz) -> str:
         head = "dry run" if self.dry_run else "tick"
@@ -156,8 +159,8 @@ class _Pass:
 
 def tick(rt: Runtime, now: datetime, *, dry_run: bool = False, batch_size: int = BATCH_SIZE,
          deliver: bool = True, on_decisions: Callable[[list[DecisionRow]], None] | None = None,
-         render_calls: Callable[[str], None] | None = None) -> TickResult:
-    """One pass at ``now`` (read once by the caller and passed down).
+         render_calls: Callable[[str], None] | None = None, stop: threading.Event | None = None) -> TickResult:
+    """One pass at ``now`` (read once by the caller and passed down); ``stop`` (SIGTERM) ends delivery early.
 
     ``on_decisions`` receives each committed batch's decisions (the CLI prints
     them as they come); without it they are collected in ``result.decisions``."""
@@ -188,7 +191,7 @@ def tick(rt: Runtime, now: datetime, *, dry_run: bool = False, batch_size: int =
                     result.deferred = True
                     log.info("another process is deciding; this pass only delivers")
     if deliver and not dry_run:
-        result.delivered = _deliver(rt, now)
+        result.delivered = _deliver(rt, now, stop, result)
     result.elapsed = time.monotonic() - started
     return result
 
@@ -381,7 +384,8 @@ _DECISION_COLUMNS = ("assignment_id", "due_at", "stage", "scheduled_at", "decide
                      "outbox_id")
 
 
-def _deliver(rt: Runtime, now: datetime) -> int:
+def _deliver(rt: Runtime, now: datetime, stop: threading.Event | None = None,
+             result: TickResult | None = None) -> int:
     """Tell coordinators about earlier delivery failures, then deliver the outbox (services/delivery.py)."""
     from tracker.services.deadletters import notify_dead_letters
 
@@ -394,11 +398,16 @@ def _deliver(rt: Runtime, now: datetime) -> int:
                 log.info("weekly summary queued")
         if notices:
             log.warning("delivery: %d undelivered message(s) reported to the coordinator", notices)
-        report = delivery.deliver_due(rt, now)
+        report = delivery.deliver_due(rt, now, stop=stop)
     except Exception:  # delivery has its own retry/backoff; a failure here must not lose decisions
         log.exception("delivery failed; queued messages stay queued")
+        if result is not None:
+            result.delivery_failed = True
         return 0
     _log_trouble(report)
+    if result is not None:
+        result.delivery = report
+        result.delivery_failed = report.all_failed
     return report.sent
 
 
@@ -413,3 +422,11 @@ def _log_trouble(report: delivery.DeliveryReport) -> None:
         log.warning("delivery: %d more errors", len(report.errors) - 5)
     if report.retrying:
         log.warning("delivery: %d message(s) back in the queue, retried with backoff", report.retrying)
+    if report.uncertain:
+        log.warning("delivery: %d message(s) handed over without an answer (uncertain; tried once more later)",
+                    report.uncertain)
+    if report.withdrawn:
+        log.info("delivery: %d message(s) not sent: nothing left to say (submitted, waived or expired)",
+                 report.withdrawn)
+    if report.stopped:
+        log.warning("delivery stopped early (%s); the rest stay queued for the next pass", report.stopped)
