@@ -18,7 +18,7 @@ from tests.mail_support import closed_port, smtp_server, smtp_settings  # noqa: 
 from tracker.daemon import run_pass
 from tracker.services import inbox as service
 from tracker.services.runtime import Runtime
-from tracker.store.tables import assignments, inbox, submissions, units
+from tracker.store.tables import assignments, inbox, submission_files, submissions, units
 
 SYT = "vanthu@syt.example.vn"
 HLHPN = "vanphong@hlhpn.example.vn"
@@ -85,7 +85,8 @@ def test_a_reply_with_a_pdf_records_the_submission_at_the_next_pass(office, smtp
     original = digest_to(smtp_server, SYT)
     dovecot.append(reply(original, sender=SYT))
     run_pass(office, lambda: at("2021-05-20T10:00"))
-    assert state_of(office, "syt") == "submitted"
+    # A unit's own submission waits for the coordinator (`tracker accept` / `return`).
+    assert state_of(office, "syt") == "received"
     [row] = inbox_rows(office)
     assert (row.state, row.kind, row.unit_code, row.from_addr) == ("recorded", "reply", "syt", SYT)
     assert row.detail["recorded"] == [{"plan": "hn-2021-43", "number": 1, "obligation": "bao-cao-6-thang",
@@ -97,6 +98,10 @@ def test_a_reply_with_a_pdf_records_the_submission_at_the_next_pass(office, smtp
     with office.store.reader() as conn:
         [sub] = list(conn.execute(select(submissions)))
     assert sub.submitted_at == at("2021-05-20T10:00") and sub.recorded_by == "mailbox" and not sub.late
+    assert (sub.source, sub.state) == ("mail", "received")
+    with office.store.reader() as conn:  # the coordinator's page lists the attachment with the submission
+        [kept] = list(conn.execute(select(submission_files)))
+    assert (kept.submission_id, kept.name, kept.sha256) == (sub.id, "bao-cao-6-thang.pdf", stored["sha256"])
     # Our mail is read without being marked: the coordinator still sees it as new.
     assert b"\\Seen" not in b"".join(dovecot.flags())
     # The next pass reads nothing again and records nothing twice.
@@ -255,7 +260,7 @@ def test_a_plus_addressed_reply_without_references_is_matched_by_its_token(rt, s
     assert str(original["Reply-To"]) == f"baocao+{token}@sldtbxh.example.vn"
     dovecot.append(reply(original, sender=SYT, references=False, to=str(original["Reply-To"])))
     run_pass(office, lambda: at("2021-05-20T10:00"))
-    assert state_of(office, "syt") == "submitted"
+    assert state_of(office, "syt") == "received"
 
 
 def test_a_mailbox_that_is_down_or_refuses_the_password_costs_one_line_per_pass(office, smtp_server, dovecot,
@@ -343,7 +348,7 @@ def test_a_crash_in_the_middle_of_a_read_loses_nothing_and_records_nothing_twice
     monkeypatch.setattr(service, "_record", real)
     report = service.fetch(office, at("2021-05-20T10:05"))
     assert report.counts == {"recorded": 2}
-    assert (state_of(office, "syt"), state_of(office, "stc")) == ("submitted", "submitted")
+    assert (state_of(office, "syt"), state_of(office, "stc")) == ("received", "received")
     with office.store.reader() as conn:
         assert len(list(conn.execute(select(submissions)))) == 2
 

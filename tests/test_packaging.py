@@ -63,6 +63,7 @@ def test_an_installed_wheel_migrates_a_store_and_writes_mail_outside_the_checkou
     assert _run(*tracker, "init", cwd=office, env=env).startswith(
         "created a new store var/tracker.db and its folder var\n"
         "database sqlite:///var/tracker.db upgraded from empty to revision ")
+    assert (office / "var" / "web.secret").stat().st_mode & 0o777 == 0o600
     _run(*tracker, "units", "import", str(REPO / "examples" / "units.csv"), cwd=office, env=env)
     _run(*tracker, "plan", "import", str(REPO / "examples" / "hn-2021-43.yaml"), cwd=office, env=env)
     out = _run(*tracker, "--now", "2021-05-24T08:00", "tick", cwd=office, env=env)

@@ -106,6 +106,21 @@ SCORECARD_PERIODS = ("quarter", "half-year", "year")
 
 
 @dataclass(frozen=True)
+class WebSection:
+    """``tracker serve``: the units' and the coordinator's pages. The signing
+    secret is never here: TRACKER_WEB_SECRET, the keyring, or ``secret_file``."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    base_url: str = ""  # e.g. https://tracker.example.vn; set: digests carry each unit's link
+    require_acceptance: bool = True  # a unit's own submission waits for the coordinator
+    max_upload_mb: int = 20
+    file_types: tuple[str, ...] = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".odt", ".ods", ".jpg", ".jpeg",
+                                   ".png", ".zip")
+    secret_file: str = "var/web.secret"  # made by `tracker init`, mode 0600
+
+
+@dataclass(frozen=True)
 class Settings:
     tracker: TrackerSection = field(default_factory=TrackerSection)
     calendar: CalendarSection = field(default_factory=CalendarSection)
@@ -114,6 +129,7 @@ class Settings:
     mail: MailSection = field(default_factory=MailSection)
     inbound: InboundSection = field(default_factory=InboundSection)
     scorecard: ScorecardSection = field(default_factory=ScorecardSection)
+    web: WebSection = field(default_factory=WebSection)
     source: str = "built-in defaults"
 
     @property
@@ -138,6 +154,7 @@ _SECTIONS: dict[str, type] = {
     "mail": MailSection,
     "inbound": InboundSection,
     "scorecard": ScorecardSection,
+    "web": WebSection,
 }
 
 
@@ -195,6 +212,15 @@ def _build_section(name: str, values: dict[str, Any], where: str) -> Any:
 
 def _coerce(value: Any, type_name: Any, where: str) -> Any:
     type_name = str(type_name)
+    if type_name == "bool":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("true", "1", "yes"):
+            return True
+        if text in ("false", "0", "no"):
+            return False
+        raise ConfigError(f"{where} must be true or false, not {value!r}")
     if type_name == "str":
         if not isinstance(value, str):
             raise ConfigError(f"{where} must be a string")
@@ -300,6 +326,15 @@ def _validate(s: Settings, where: str) -> None:
         raise ConfigError(f"{where}: mail.max_items must be at least 1")
     _validate_inbound(s.inbound, where)
     _validate_scorecard(s.scorecard, where)
+    if not 0 < s.web.port < 65536:
+        raise ConfigError(f"{where}: web.port must be between 1 and 65535")
+    if s.web.base_url and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", s.web.base_url):
+        raise ConfigError(f"{where}: web.base_url must be an http(s) URL without query, not {s.web.base_url!r}")
+    if s.web.max_upload_mb < 1:
+        raise ConfigError(f"{where}: web.max_upload_mb must be at least 1")
+    for ext in s.web.file_types:
+        if not re.fullmatch(r"\.[a-z0-9]{1,8}", ext):
+            raise ConfigError(f"{where}: web.file_types: {ext!r} is not an extension like \".pdf\"")
 
 
 def _validate_scorecard(sc: ScorecardSection, where: str) -> None:

@@ -38,6 +38,8 @@ COMMANDS = {
     "inbox": "tracker.cli.inbox:inbox",
     "export": "tracker.cli.export:export",
     "report": "tracker.cli.export:report",
+    "accept": "tracker.cli.review:accept",
+    "return": "tracker.cli.review:return_",
 }
 
 

@@ -10,7 +10,9 @@ from tracker.cli.common import Env, pass_env
 @click.command()
 @pass_env
 def init(env: Env) -> None:
-    """Create or upgrade the database to the newest migration. Idempotent.
+    """Create or upgrade the database to the newest migration, and create the
+    web server's secret ([web] secret_file, mode 0600) unless TRACKER_WEB_SECRET
+    is set or the file exists. Idempotent.
 
     \b
     Example:
@@ -35,3 +37,8 @@ def init(env: Env) -> None:
         click.echo(f"database {where} is up to date (revision {after})")
     else:
         click.echo(f"database {where} upgraded from {before or 'empty'} to revision {after}")
+    from tracker.services.links import ensure_secret_file
+
+    made = ensure_secret_file(env.settings())
+    if made is not None:
+        click.echo(f"web secret created in {made} (mode 0600; keep it out of backups you share)")

@@ -8,7 +8,9 @@ from tracker.cli.common import Env, emit_json, fmt_local, pass_env, table
 from tracker.core.states import Kind, Status
 
 _STATE_LABEL = {"pending": "pending", "overdue": "OVERDUE", "submitted": "submitted", "late": "late",
-                "waived": "waived"}
+                "waived": "waived", "received": "received (to accept)", "returned": "RETURNED"}
+# The summary always counts these; received and returned only when there are some.
+_ALWAYS = ("pending", "overdue", "submitted", "late", "waived")
 
 
 @click.command()
@@ -26,7 +28,8 @@ def status(env: Env, plan: str | None, unit: str | None, state: str | None, peri
            due_from: str | None, due_to: str | None, not_submitted: bool, as_json: bool) -> None:
     """Every assignment of deadline obligations, with its state as of now
     (or as of --now: later submissions are not counted): pending, overdue,
-    submitted (on time), late, waived.
+    received (sent by the unit, waiting for `tracker accept`), returned (sent
+    back to the unit, open again), submitted (on time), late, waived.
 
     \b
     Example:
@@ -55,7 +58,8 @@ def status(env: Env, plan: str | None, unit: str | None, state: str | None, peri
               fmt_local(r.submitted_at), r.days_late or "") for r in rows],
         ))
     counts = summarise(rows)
-    click.echo(f"{len(rows)} assignments: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+    click.echo(f"{len(rows)} assignments: " + ", ".join(f"{n} {s}" for s, n in counts.items()
+                                                         if n or s in _ALWAYS))
 
 
 def _warn_dead_letters(env: Env) -> None:

@@ -114,3 +114,27 @@ def restore(env: Env, code: str) -> None:
 
     r = run(env.runtime(), env.now(), code)
     click.echo(f"{r.unit} restored: {r.reopened} assignments open again")
+
+
+@units.command("link")
+@click.argument("code")
+@click.option("--rotate", is_flag=True, help="Make a new link; every older link of the unit stops working (404).")
+@click.option("--page", type=click.Choice(["unit", "coordinator"]),
+              help="Which page (default: coordinator for a unit that coordinates a plan, else unit).")
+@pass_env
+def link(env: Env, code: str, rotate: bool, page: str | None) -> None:
+    """Print the signed link of unit CODE's page ([web] base_url + /u/TOKEN),
+    or, for a coordinator, of its coordinator page (/c/TOKEN). Digests to the
+    unit carry the same link when [web] base_url is set.
+
+    \b
+    Example:
+      tracker units link so-ldtbxh
+      tracker units link so-ldtbxh --rotate
+    """
+    from tracker.services.links import unit_link
+
+    r = unit_link(env.runtime(), env.now(), code, rotate=rotate, page=page)
+    if rotate:
+        click.echo(f"{r.unit}: older links revoked (now version {r.version})", err=True)
+    click.echo(r.url)

@@ -77,6 +77,7 @@ class Digest:
     cc: tuple[str, ...]
     reply_to: tuple[str, ...]
     items: tuple[DigestItem, ...]
+    link: str | None = None  # the recipient unit's signed page, when [web] base_url is set
 
     def ordered(self) -> list[DigestItem]:
         """Grouped by plan; overdue first, then due today, then upcoming, then resolved."""

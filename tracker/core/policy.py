@@ -67,7 +67,7 @@ class Target:
     unit: str  # the responsible unit's code
     coordinator: str  # the unit escalations go to: obligation.report_to or plan.coordinator
     ends_at: datetime | None = None  # windows
-    state: str = AssignmentState.OPEN
+    state: str = AssignmentState.OPEN  # open | received | submitted | waived
     submitted_at: datetime | None = None
     reminders: tuple[int, ...] | None = None  # per-obligation override of the config
     escalation: tuple[int, ...] | None = None
@@ -205,7 +205,7 @@ def decide(target: Target, history: Mapping[str, Past], cal: WorkCalendar, pol: 
     """
     if target.state == AssignmentState.WAIVED:
         return Verdict((), None)
-    if target.state == AssignmentState.SUBMITTED:
+    if target.state in (AssignmentState.SUBMITTED, AssignmentState.RECEIVED):  # received: waiting for acceptance
         return _after_submission(target, history, cal, pol, now)
     stages = ladder(target, cal, pol)
     undecided = [s for s in stages if s.name not in history]

@@ -22,7 +22,8 @@ class AssignmentState(StrEnum):
     """The stored state of one assignment (obligation x unit x period)."""
 
     OPEN = "open"
-    SUBMITTED = "submitted"
+    RECEIVED = "received"  # a unit's own submission, waiting for the coordinator to accept or return it
+    SUBMITTED = "submitted"  # done: the coordinator's record, or a unit's accepted submission
     WAIVED = "waived"
 
 
@@ -31,6 +32,8 @@ class Status(StrEnum):
 
     PENDING = "pending"
     OVERDUE = "overdue"
+    RECEIVED = "received"  # sent by the unit, waiting for acceptance ("đã gửi, chờ xác nhận")
+    RETURNED = "returned"  # returned by the coordinator: open again, counted as not done
     SUBMITTED = "submitted"  # on time
     LATE = "late"
     WAIVED = "waived"

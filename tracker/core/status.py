@@ -45,12 +45,17 @@ class StatusRow:
 
 
 def derive_state(a_state: str, due_at: datetime, submitted_at: datetime | None, now: datetime,
-                 tz: ZoneInfo) -> tuple[str, int]:
+                 tz: ZoneInfo, returned_at: datetime | None = None) -> tuple[str, int]:
     """(state users see, days late) from the stored state; pure. ``now`` is an "as
     of": a submission made after it is not seen (``--now`` replays the past)."""
     due_day = due_at.astimezone(tz).date()
     if a_state == AssignmentState.WAIVED:
         return Status.WAIVED, 0
+    if a_state == AssignmentState.RECEIVED and submitted_at is not None and submitted_at <= now:
+        late = is_late(submitted_at, due_at)
+        return Status.RECEIVED, (submitted_at.astimezone(tz).date() - due_day).days if late else 0
+    if a_state == AssignmentState.OPEN and returned_at is not None:
+        return Status.RETURNED, max(0, (now.astimezone(tz).date() - due_day).days) if now > due_at else 0
     if a_state == AssignmentState.SUBMITTED and submitted_at is not None and submitted_at <= now:
         if is_late(submitted_at, due_at):
             return Status.LATE, (submitted_at.astimezone(tz).date() - due_day).days

@@ -46,7 +46,7 @@ def render_long_digest(listed: Digest, cut: DigestCut, settings: Settings, attac
     """A digest over ``[mail] max_items``: ``listed`` carries the items the message
     lists (``cut.listed``); the subject and the counts speak of every item, and
     the rest is summarised by plan and obligation, with the attachment's name
-    and, when the web app has a ``[web] base_url``, a link to it."""
+    and, when ``[web] base_url`` is set, the unit's page (``digest.link``)."""
     lang = settings.tracker.language
     context = digest_context(listed, settings)
     context.update(
@@ -55,16 +55,8 @@ def render_long_digest(listed: Digest, cut: DigestCut, settings: Settings, attac
         rest=[{"plan": r.plan, "plan_title": r.plan_title, "obligation": r.obligation, "title": r.title,
                "items": r.items, "units": r.units, "max_days_late": r.max_days_late, "text": _rest_text(r, lang)}
               for r in cut.rest],
-        link=web_link(settings),
     )
     return _render(settings, lang, "digest", context)
-
-
-def web_link(settings: Settings) -> str | None:
-    """The web app's address, when the configuration has one (``[web] base_url``)."""
-    web = getattr(settings, "web", None)
-    base = (getattr(web, "base_url", "") or "").strip()
-    return base or None
 
 
 def _rest_text(line: SummaryLine, lang: str) -> str:
@@ -175,7 +167,8 @@ def digest_context(digest: Digest, settings: Settings) -> dict[str, Any]:
         "today": today, "today_text": weekday_date(today, lang),
         "reply_to": list(digest.reply_to), "leadership": digest.recipient_unit is None,
         # A long digest's summary (render_long_digest); empty for one that lists everything.
-        "rest": [], "rest_total": 0, "attachment": None, "link": None,
+        "rest": [], "rest_total": 0, "attachment": None,
+        "link": digest.link,  # the recipient unit's signed page, when [web] base_url is set
     }
 
 

@@ -9,6 +9,8 @@ from datetime import date, datetime
 STATE = {
     "pending": "chưa đến hạn",
     "overdue": "quá hạn",
+    "received": "đã gửi, chờ xác nhận",
+    "returned": "bị trả lại",
     "submitted": "nộp đúng hạn",
     "late": "nộp muộn",
     "waived": "được miễn",
@@ -40,7 +42,7 @@ def fmt_instant(value: datetime) -> str:
 def state_phrase(state: str, days_late: int) -> str:
     """'quá hạn 3 ngày', 'nộp muộn 1 ngày', 'nộp đúng hạn'."""
     text = STATE.get(state, state)
-    if state in (Status.OVERDUE, Status.LATE) and days_late:
+    if state in (Status.OVERDUE, Status.LATE, Status.RETURNED) and days_late:
         text += f" {days_late} ngày"
     return text
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from datetime import datetime, timezone
-from typing import Any, Hashable, Iterable, Mapping
+from typing import Any, Callable, Hashable, Iterable, Mapping
 
 from sqlalchemy import select
 
@@ -132,6 +132,8 @@ class Contact:
     emails: tuple[str, ...]
     head_email: str | None
     bouncing: bool = False  # one of its addresses bounced (5.x.x): its head is copied
+    id: int = 0
+    link_version: int = 1
 
 
 @dataclass
@@ -140,6 +142,13 @@ class Directory:
 
     leadership: tuple[str, ...]
     units: dict[str, Contact] = field(default_factory=dict)
+    # (unit id, link version) -> the unit's page URL (services/links.py), or None:
+    # no [web] base_url, digests carry no link.
+    links: Callable[[int, int], str] | None = None
+
+    def link(self, code: str | None) -> str | None:
+        contact = self.units.get(code) if code else None
+        return self.links(contact.id, contact.link_version) if self.links and contact and contact.id else None
 
     def ensure(self, conn, codes: Iterable[str]) -> None:
         missing = {c for c in codes if c not in self.units}
@@ -150,11 +159,12 @@ class Directory:
         self._load(conn, None)
 
     def _load(self, conn, where) -> None:
-        query = select(units.c.code, units.c.name, units.c.emails, units.c.head_email, units.c.bouncing)
+        query = select(units.c.code, units.c.name, units.c.emails, units.c.head_email, units.c.bouncing, units.c.id,
+                       units.c.link_version)
         for u in conn.execute(query if where is None else query.where(where)):
             emails = tuple(u.emails or ())
             bouncing = bool(u.bouncing) and any(a.lower() in u.bouncing for a in emails)
-            self.units[u.code] = Contact(u.name, emails, u.head_email, bouncing)
+            self.units[u.code] = Contact(u.name, emails, u.head_email, bouncing, u.id, u.link_version)
 
 
 def codes_needed(contexts: Iterable[Context]) -> set[str]:
@@ -246,7 +256,8 @@ def group_digests(at: datetime, sends: Iterable[Send], directory: Directory,
             items += [old for old in earlier.items if _item_key(old) not in box.items]
         cc = tuple(a for a in box.cc if a not in box.to)
         reply_to = tuple(a for a in box.reply_to if a not in box.to and a not in cc)
-        digests.append(Digest(key, at, box.unit, box.name, tuple(box.to), cc, reply_to, tuple(items)))
+        digests.append(Digest(key, at, box.unit, box.name, tuple(box.to), cc, reply_to, tuple(items),
+                              directory.link(box.unit)))
         refs[key] = list(box.refs)
         routed.update(box.refs)
     all_refs = [r for box in boxes.values() for r in box.refs]

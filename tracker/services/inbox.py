@@ -265,7 +265,8 @@ def _record(p: _Pass, verdict: Verdict, row: dict, stored: list[dict]) -> None:
     note = _note(row, stored)
     for item in verdict.items:
         record_submission(p.session, p.rt, p.now, item.unit, item.obligation, plan=item.plan,
-                          period=item.period, at=row["received_at"], note=note, actor="mailbox")
+                          period=item.period, at=row["received_at"], note=note, actor="mailbox",
+                          source="mail", files=stored)
 
 
 def _note(row: dict, stored: list[dict]) -> str:

@@ -10,9 +10,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.store.models import Assignment, Obligation, Plan, Submission, Waiver
+from tracker.store.files import content_type_of
+from tracker.store.models import Assignment, Obligation, Plan, Submission, SubmissionFile, Waiver
 from tracker.core.errors import Ambiguous, InputError, NotFound, TrackerError
 from tracker.core.schedule import is_late
+from tracker.core.submissions import RECEIVED, SubmissionSource, SubmissionState, display_name
 from tracker.services import audit
 from tracker.services.runtime import Runtime
 from tracker.services.status import unit_or_fail
@@ -33,7 +35,9 @@ class Recorded:
 
 
 def find_assignment(session: Session, rt: Runtime, now: datetime, unit_code: str, obligation_code: str,
-                    plan_code: str | None, period: str | None) -> Assignment:
+                    plan_code: str | None, period: str | None, *, state: str = "open") -> Assignment:
+    """The unit's assignment of the obligation: of ``period``, else the one in
+    ``state`` (open; received for accept/return) whose deadline is nearest to now."""
     unit = unit_or_fail(session, unit_code)
     query = select(Obligation).join(Plan).where(Obligation.code == obligation_code)
     if plan_code:
@@ -54,9 +58,10 @@ def find_assignment(session: Session, rt: Runtime, now: datetime, unit_code: str
         if a is None:
             raise NotFound(f"unit {unit_code!r} has no assignment of {obligation_code!r} for period {period!r}")
         return a
-    candidates = list(session.scalars(query.where(Assignment.state == AssignmentState.OPEN)))
+    candidates = list(session.scalars(query.where(Assignment.state == state)))
     if not candidates:
-        raise NotFound(f"unit {unit_code!r} has no open assignment of {obligation_code!r} "
+        what = "open assignment" if state == "open" else f"assignment in state {state}"
+        raise NotFound(f"unit {unit_code!r} has no {what} of {obligation_code!r} "
                        f"(is it responsible? see `tracker status --unit {unit_code}`)")
     # The open period whose deadline is nearest to now, earlier first on a tie.
     return min(candidates, key=lambda a: (abs((a.due_at - now).total_seconds()), a.due_at))
@@ -65,7 +70,7 @@ def find_assignment(session: Session, rt: Runtime, now: datetime, unit_code: str
 def _result(rt: Runtime, a: Assignment, at: datetime | None, now: datetime) -> Recorded:
     from tracker.services.status import derive_state
 
-    state, _ = derive_state(a.state, a.due_at, a.submitted_at, now, rt.tz)
+    state, _ = derive_state(a.state, a.due_at, a.submitted_at, now, rt.tz, a.returned_at)
     return Recorded(a.obligation.plan.code, a.obligation.code, a.unit.code, a.period, a.due_at.astimezone(rt.tz),
                     state, at.astimezone(rt.tz) if at else None)
 
@@ -81,9 +86,11 @@ def submit(rt: Runtime, now: datetime, unit: str, obligation: str, *, plan: str 
 
 def record_submission(session: Session, rt: Runtime, now: datetime, unit: str, obligation: str, *,
                       plan: str | None, period: str | None, at: datetime, note: str | None,
-                      actor: str | None = None) -> Recorded:
+                      actor: str | None = None, source: str = SubmissionSource.COORDINATOR,
+                      files: list[dict] | None = None) -> Recorded:
     """``submit`` inside the caller's transaction (the mailbox reader records a
-    reply's submissions in the same transaction as the message's inbox row)."""
+    reply's submissions in the same transaction as the message's inbox row, with
+    ``source="mail"`` and the attachments it stored: ``{"name", "type", "size", "sha256"}``)."""
     actor = actor or rt.actor
     a = find_assignment(session, rt, now, unit, obligation, plan, period)
     if a.state == AssignmentState.SUBMITTED:
@@ -91,13 +98,29 @@ def record_submission(session: Session, rt: Runtime, now: datetime, unit: str, o
                            f"{a.submitted_at.astimezone(rt.tz):%Y-%m-%d %H:%M}")
     if a.state == AssignmentState.WAIVED:
         raise TrackerError(f"{unit} was excused from {obligation} ({a.period}): nothing to submit")
+    if a.state == RECEIVED:
+        raise TrackerError(f"{unit} sent {obligation} ({a.period}) itself and it waits for you: "
+                           f"`tracker accept` or `tracker return` it")
     before = audit.snapshot(a, _FIELDS)
     late = is_late(at, a.due_at)
-    a.state, a.submitted_at, a.next_action_at, a.updated_at = AssignmentState.SUBMITTED, at, now, now
-    session.add(Submission(assignment_id=a.id, submitted_at=at, recorded_at=now, recorded_by=actor,
-                           note=note, late=late))
-    audit.record(session, at=now, actor=actor, action="submit", entity="assignment",
-                 entity_id=_ref(a), before=before, after={**audit.snapshot(a, _FIELDS), "note": note})
+    # The coordinator's own record is accepted at once; a unit's (a reply read from
+    # the mailbox) waits for acceptance unless [web] require_acceptance is false.
+    waits = source != SubmissionSource.COORDINATOR and rt.settings.web.require_acceptance
+    a.state = RECEIVED if waits else AssignmentState.SUBMITTED
+    a.submitted_at, a.returned_at, a.next_action_at, a.updated_at = at, None, now, now
+    sub = Submission(assignment_id=a.id, submitted_at=at, recorded_at=now, recorded_by=actor[:128],
+                     note=note, late=late, source=SubmissionSource(source).value,
+                     state=(SubmissionState.RECEIVED if waits else SubmissionState.ACCEPTED).value)
+    session.add(sub)
+    if files:
+        session.flush()
+        for f in files:
+            session.add(SubmissionFile(submission_id=sub.id, sha256=f["sha256"], size=f["size"],
+                                       content_type=content_type_of(f.get("type")), name=display_name(f["name"]),
+                                       created_at=now))
+    audit.record(session, at=now, actor=actor[:128], action="submit", entity="assignment",
+                 entity_id=_ref(a), before=before, after={**audit.snapshot(a, _FIELDS), "note": note,
+                                                          "source": SubmissionSource(source).value})
     session.flush()
     return _result(rt, a, at, now)
 

@@ -35,6 +35,7 @@ from tracker.core.errors import InputError
 from tracker.services.dispatch import Context, Directory, Send, group_digests, load_history, make_context
 from tracker.services.materialise import horizon_end, responsible_units, rule_of
 from tracker.core.schedule import occurrences
+from tracker.services.links import digest_links
 from tracker.services.runtime import Runtime
 
 _CHUNK = 500  # ids per IN (...) list
@@ -74,7 +75,7 @@ def _messages(rt: Runtime, start: datetime, end: datetime) -> Iterator[Message]:
         contexts, histories, first_at = _existing(session, end)
         contexts += _not_yet_materialised(rt, session, end)
         histories += [None] * (len(contexts) - len(histories))
-        directory = Directory(tuple(rt.settings.escalation.leadership))
+        directory = Directory(tuple(rt.settings.escalation.leadership), links=digest_links(rt.settings))
         directory.load_all(session)
     cal, pol = rt.calendar, policy.PolicySettings.from_settings(rt.settings)
     # The first pass at ``start`` catches up what was due and never decided, as

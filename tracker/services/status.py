@@ -30,12 +30,16 @@ def state_filter(state: str, now: datetime):
     """SQL for one derived state, so filtering happens in the (indexed) query."""
     # As of ``now``: a submission made after it is still open work.
     open_then = or_(A.c.state == AssignmentState.OPEN,
-                    and_(A.c.state == AssignmentState.SUBMITTED, A.c.submitted_at > now))
+                    and_(A.c.state.in_((AssignmentState.SUBMITTED, AssignmentState.RECEIVED)), A.c.submitted_at > now))
     submitted_then = and_(A.c.state == AssignmentState.SUBMITTED, A.c.submitted_at <= now)
     if state == Status.PENDING:
-        return and_(open_then, A.c.due_at >= now)
+        return and_(open_then, A.c.due_at >= now, A.c.returned_at.is_(None))
     if state == Status.OVERDUE:
-        return and_(open_then, A.c.due_at < now)
+        return and_(open_then, A.c.due_at < now, A.c.returned_at.is_(None))
+    if state == Status.RETURNED:
+        return and_(A.c.state == AssignmentState.OPEN, A.c.returned_at.is_not(None))
+    if state == Status.RECEIVED:
+        return and_(A.c.state == AssignmentState.RECEIVED, A.c.submitted_at <= now)
     if state == Status.WAIVED:
         return A.c.state == AssignmentState.WAIVED
     if state == Status.SUBMITTED:
@@ -82,7 +86,7 @@ def status(rt: Runtime, now: datetime, *, plan: str | None = None, unit: str | N
     with rt.store.reader() as conn:
         query = (
             select(A.c.state, A.c.due_at, A.c.submitted_at, A.c.period, O.c.code, O.c.title, P.c.code, U.c.code,
-                   U.c.name, A.c.kind, A.c.ends_at, A.c.obligation_id)
+                   U.c.name, A.c.kind, A.c.ends_at, A.c.obligation_id, A.c.returned_at)
             .join(O, A.c.obligation_id == O.c.id)
             .join(P, O.c.plan_id == P.c.id)
             .join(U, A.c.unit_id == U.c.id)
@@ -107,8 +111,8 @@ def status(rt: Runtime, now: datetime, *, plan: str | None = None, unit: str | N
         rows = []
         data_period = DataPeriods(conn)
         for (a_state, due_at, submitted_at, period, ob_code, title, plan_code, unit_code, unit_name, kind,
-             ends_at, ob_id) in conn.execute(query):
-            shown, days = derive_state(a_state, due_at, submitted_at, now, tz)
+             ends_at, ob_id, returned_at) in conn.execute(query):
+            shown, days = derive_state(a_state, due_at, submitted_at, now, tz, returned_at)
             rows.append(StatusRow(
                 plan_code, ob_code, title, unit_code, unit_name, period, due_at.astimezone(tz), shown,
                 submitted_at.astimezone(tz) if submitted_at else None, days,

@@ -45,6 +45,7 @@ from tracker.services.dispatch import (
     Context, Directory, Send, codes_needed, context_of, group_digests, load_history,
 )
 from tracker.services.materialise import materialise
+from tracker.services.links import digest_links
 from tracker.services.runtime import Runtime
 
 log = logging.getLogger("tracker.tick")
@@ -166,7 +167,8 @@ def tick(rt: Runtime, now: datetime, *, dry_run: bool = False, batch_size: int =
     them as they come); without it they are collected in ``result.decisions``."""
     started = time.monotonic()
     result = TickResult(now=now, dry_run=dry_run)
-    p = _Pass(rt, now, result, Directory(tuple(rt.settings.escalation.leadership)),
+    directory = Directory(tuple(rt.settings.escalation.leadership), links=digest_links(rt.settings))
+    p = _Pass(rt, now, result, directory,
               policy.PolicySettings.from_settings(rt.settings), on_decisions=on_decisions,
               render_calls=render_calls)
     with rt.store.writer() as conn:

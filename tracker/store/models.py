@@ -31,6 +31,7 @@ class Unit(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     bouncing: Mapped[dict[str, Any] | None]
+    link_version: Mapped[int]
 
 
 class Plan(Base):
@@ -105,6 +106,7 @@ class Assignment(Base):
     next_action_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    returned_at: Mapped[datetime | None]
 
     obligation: Mapped[Obligation] = relationship()
     unit: Mapped[Unit] = relationship()
@@ -120,6 +122,25 @@ class Submission(Base):
     recorded_by: Mapped[str]
     note: Mapped[str | None]
     late: Mapped[bool]
+    state: Mapped[str]
+    source: Mapped[str]
+    client: Mapped[str | None]
+    source_key: Mapped[str | None]
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[str | None]
+    reason: Mapped[str | None]
+
+
+class SubmissionFile(Base):
+    __table__ = tables.submission_files
+
+    id: Mapped[int]
+    submission_id: Mapped[int]
+    sha256: Mapped[str]
+    size: Mapped[int]
+    content_type: Mapped[str]
+    name: Mapped[str]
+    created_at: Mapped[datetime]
 
 
 class Waiver(Base):

@@ -74,6 +74,9 @@ units = Table(
     # While set, the unit's digests also go to its head; importing the unit with
     # another address clears it (services/imports.py).
     _optional("bouncing", JSON),
+    # The version signed into the unit's web link; `tracker units link --rotate`
+    # raises it, and every older link then answers 404.
+    _required("link_version", Integer, default=1, server_default="1"),
 )
 
 plans = Table(
@@ -145,12 +148,16 @@ assignments = Table(
     _optional("extended_until", UTCDateTime),  # granted by the coordinator
     _required("due_at", UTCDateTime),  # effective: extended_until or base_due_at
     _optional("ends_at", UTCDateTime),  # windows
-    _required("state", String(16), default=AssignmentState.OPEN.value),  # AssignmentState
+    # AssignmentState: open | received (a unit's submission waiting for acceptance) | submitted | waived
+    _required("state", String(16), default=AssignmentState.OPEN.value),
     _optional("submitted_at", UTCDateTime),
     _optional("waived_at", UTCDateTime),
     _optional("next_action_at", UTCDateTime),
     _required("created_at", UTCDateTime),
     _required("updated_at", UTCDateTime),
+    # Set when the coordinator returned the unit's submission (the assignment is
+    # open again); cleared by the next submission.
+    _optional("returned_at", UTCDateTime),
     UniqueConstraint("obligation_id", "unit_id", "period"),
     # The scheduler polls "next_action_at <= now"; rows with nothing left to do
     # hold NULL there, so years of history never enter the range scanned.
@@ -169,6 +176,29 @@ submissions = Table(
     _required("recorded_by", String(128)),
     _optional("note", Text),
     _required("late", Boolean),
+    # received | accepted | returned (core/submissions.py); the coordinator's own
+    # records are accepted at once.
+    _required("state", String(16), default="accepted", server_default="accepted"),
+    _required("source", String(16), default="coordinator", server_default="coordinator"),  # coordinator | web | mail
+    _optional("client", Text),  # the web client's address, or the mail's sender
+    # What makes an inbound submission arrive once: a web form's nonce, a mail's Message-ID.
+    _optional("source_key", String(200), unique=True),
+    _optional("decided_at", UTCDateTime),  # accepted or returned at
+    _optional("decided_by", String(128)),
+    _optional("reason", Text),  # why it was returned
+)
+
+# Files a submission carries. The bytes live in the files folder under their
+# SHA-256 (store/files.py); the name the unit gave is data, never a path.
+submission_files = Table(
+    "submission_files", metadata,
+    _id(),
+    _required("submission_id", ForeignKey("submissions.id", ondelete="CASCADE"), index=True),
+    _required("sha256", String(64)),
+    _required("size", Integer),
+    _required("content_type", String(128)),
+    _required("name", Text),
+    _required("created_at", UTCDateTime),
 )
 
 waivers = Table(
