@@ -40,6 +40,7 @@ COMMANDS = {
     "report": "tracker.cli.export:report",
     "accept": "tracker.cli.review:accept",
     "return": "tracker.cli.review:return_",
+    "serve": "tracker.cli.web:serve",
 }
 
 

@@ -1,0 +1,67 @@
+"""The real web server for tests: ``tracker serve`` in a subprocess (uvicorn) on
+a socket the test binds first on 127.0.0.1, so the first request simply waits
+in the socket's backlog until the app is up: no polling, no sleeping."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+SECRET = "test-web-secret-" + "x" * 32
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen
+    log: Path
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=30, follow_redirects=False)
+
+    def stop(self) -> str:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+def start_server(db_url: str, config: Path, cwd: Path, now: str, before_start=None) -> Server:
+    """``before_start(url)`` runs once the address is known (e.g. to put it in the config as base_url)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    port = sock.getsockname()[1]
+    if before_start is not None:
+        before_start(f"http://127.0.0.1:{port}")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    env["TRACKER_WEB_SECRET"] = SECRET
+    log = cwd / f"serve-{port}.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tracker", "--db", db_url, "--config", str(config), "--now", now, "serve",
+             "--fd", str(sock.fileno())],
+            cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, pass_fds=(sock.fileno(),))
+    sock.close()  # the server holds its own copy
+    return Server(f"http://127.0.0.1:{port}", process, log)
+
+
+def form_fields(html: str, assignment: int | None = None) -> dict[str, str]:
+    """The hidden fields of the form of ``assignment`` (else the first form)."""
+    forms = re.findall(r"<form .*?</form>", html, re.S)
+    for form in forms:
+        fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form))
+        if assignment is None or fields.get("assignment") == str(assignment):
+            return fields
+    raise AssertionError(f"no form for assignment {assignment}")
