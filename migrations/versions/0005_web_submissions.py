@@ -4,8 +4,8 @@ and when an assignment was returned.
 
 Existing submissions were recorded by the coordinator: they are accepted.
 
-Revision ID: 0004_web_submissions
-Revises: 0003_inbox
+Revision ID: 0005_web_submissions
+Revises: 0004_plan_year
 """
 from typing import Sequence, Union
 
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 import tracker.store.types
 
 
-revision: str = '0004_web_submissions'
-down_revision: Union[str, None] = '0003_inbox'
+revision: str = '0005_web_submissions'
+down_revision: Union[str, None] = '0004_plan_year'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
