@@ -89,3 +89,10 @@ def test_no_secret_is_a_clear_error(tmp_path):
     settings = load_settings(None, environ={"TRACKER_WEB_SECRET_FILE": str(tmp_path / "none")})
     with pytest.raises(ConfigError, match="no web secret: set TRACKER_WEB_SECRET"):
         web_secret(settings, environ={})
+
+
+def test_serve_without_a_secret_says_so_on_one_line(cli, monkeypatch):
+    monkeypatch.delenv("TRACKER_WEB_SECRET", raising=False)
+    r = cli("serve", "--port", "1")
+    assert r.exit_code == 1 and r.err.startswith("error: no web secret: set TRACKER_WEB_SECRET") \
+        and r.err.count("\n") == 1

@@ -194,3 +194,17 @@ def test_cli_accept_and_return(loop, cli):
     assert (blank.exit_code, blank.err) == (1, "error: --reason: a reason is required (the unit reads it)\n")
     summary = cli("--now", "2021-06-03T09:00", "status").out.splitlines()[-1]
     assert summary.endswith("1 returned, 1 submitted, 0 late, 0 waived")
+
+
+def test_exports_and_the_report_show_the_new_states(loop, cli, tmp_path):
+    submit_by_unit(loop, "syt", assignment_id(loop, "syt"), [], None, "web", at("2021-05-28T10:00"))
+    submit_by_unit(loop, "stc", assignment_id(loop, "stc"), [], None, "web", at("2021-05-28T10:00"))
+    return_(loop, at("2021-06-02T10:00"), "stc", "bao-cao-6-thang", reason="Thiếu phụ lục")
+    assert cli("--now", "2021-06-03T09:00", "export", "csv", "-o", "s.csv").exit_code == 0
+    csv = (tmp_path / "s.csv").read_text(encoding="utf-8-sig")
+    assert ",syt,Sở Y tế,2021,2021-05-31T23:59:59+07:00,received," in csv
+    assert ",stc,Sở Tài chính,2021,2021-05-31T23:59:59+07:00,returned," in csv
+    assert cli("--now", "2021-06-03T09:00", "report", "html", "-o", "r.html").exit_code == 0
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "đã gửi, chờ xác nhận" in html and "bị trả lại 3 ngày" in html
+    assert cli("--now", "2021-06-03T09:00", "export", "ics", "-o", "c.ics").exit_code == 0

@@ -36,8 +36,10 @@ class UnitRate:
 
     @property
     def due(self) -> int:
-        """Assignments whose deadline has passed or that were handed in: the base of the rate."""
-        return self.counts[Status.SUBMITTED] + self.counts[Status.LATE] + self.counts[Status.OVERDUE]
+        """Assignments whose deadline has passed or that were handed in: the base of the rate.
+        A returned report counts as not done (offices count it so)."""
+        return (self.counts[Status.SUBMITTED] + self.counts[Status.LATE] + self.counts[Status.OVERDUE]
+                + self.counts[Status.RETURNED])
 
     @property
     def rate(self) -> float | None:
@@ -50,7 +52,7 @@ class UnitRate:
     def segments(self) -> list[tuple[str, float, float]]:
         """(state, x, width) of the stacked bar, in drawing units."""
         out, x = [], 0.0
-        for state in (Status.SUBMITTED, Status.LATE, Status.OVERDUE):
+        for state in (Status.SUBMITTED, Status.LATE, Status.OVERDUE, Status.RETURNED):
             if self.counts[state]:
                 w = BAR_WIDTH * self.counts[state] / self.due
                 out.append((state, x, w))

@@ -225,8 +225,7 @@ class CoordinatorView:
     plan: str | None
     filters: dict[str, str]
     columns: list[Column]
-    rows: list[tuple[str, str]]  # (unit code, unit name)
-    cells: dict[tuple[str, int], Cell]  # (unit code, column index)
+    rows: list[tuple[str, str, list[Cell | None]]]  # (unit code, unit name, a cell per column)
     counts: dict[str, int]
     queue: list[QueueItem]
 
@@ -288,8 +287,9 @@ def coordinator_view(rt: Runtime, now: datetime, unit: LinkedUnit, *, plan: str 
                 rows[r.unit] = r.name
                 cells[(r.unit, index[key])] = Cell(shown, days, STATE_WORDS[shown] + (f" {days} ngày" if days else ""))
         queue = _queue(conn, rt, unit.code, chosen.id if chosen else None, now)
+    grid = [(code, name, [cells.get((code, i)) for i in range(len(columns))]) for code, name in sorted(rows.items())]
     return CoordinatorView(unit, day_text(local_now), [(p.code, f"{p.number or p.code} – {p.title}") for p in plans],
-                           filters["plan"] or None, filters, columns, sorted(rows.items()), cells, counts, queue)
+                           filters["plan"] or None, filters, columns, grid, counts, queue)
 
 
 def _queue(conn, rt: Runtime, code: str, plan_id: int | None, now: datetime) -> list[QueueItem]:
