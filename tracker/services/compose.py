@@ -153,7 +153,7 @@ class _Message:
         to, cc, reply_to = final_addresses(self.box)
         cut = self.cutter.finish()
         digest = Digest(self.row.key, self.row.created_at, self.box.unit, self.box.name, to, cc, reply_to,
-                        cut.listed)
+                        cut.listed, self.directory.link(self.box.unit))
         if render_calls is not None:
             render_calls(self.row.key)
         attachment = name = None
