@@ -4,8 +4,8 @@ and when an assignment was returned.
 
 Existing submissions were recorded by the coordinator: they are accepted.
 
-Revision ID: 0006_web_submissions
-Revises: 0005_digest_attachments
+Revision ID: 0007_web_submissions
+Revises: 0006_hostile_delivery
 """
 from typing import Sequence, Union
 
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 import tracker.store.types
 
 
-revision: str = '0006_web_submissions'
-down_revision: Union[str, None] = '0005_digest_attachments'
+revision: str = '0007_web_submissions'
+down_revision: Union[str, None] = '0006_hostile_delivery'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
