@@ -7,6 +7,7 @@ import io
 from typing import Iterable
 
 from tracker.core.status import StatusRow
+from tracker.render.cells import safe_cell
 
 COLUMNS = ("plan", "obligation", "title", "unit", "unit_name", "period", "due", "state", "submitted_at",
            "days_late", "data_from", "data_to")
@@ -21,5 +22,6 @@ def render_csv(rows: Iterable[StatusRow]) -> bytes:
     writer.writerow(COLUMNS)
     for row in rows:
         data = row.to_json()  # same values as the JSON contract: ISO 8601 local times
-        writer.writerow(["" if data[c] is None else data[c] for c in COLUMNS])
+        # A title or a unit name starting with "=" must not become a formula in Excel.
+        writer.writerow(["" if data[c] is None else safe_cell(data[c]) for c in COLUMNS])
     return buf.getvalue().encode("utf-8-sig")

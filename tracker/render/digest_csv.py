@@ -13,6 +13,7 @@ import csv
 import io
 from datetime import date, datetime
 
+from tracker.render.cells import safe_cell
 from tracker.core.digest import DigestItem
 
 COLUMNS = ("plan", "obligation", "title", "unit", "unit_name", "period", "stage", "due", "days_late")
@@ -39,10 +40,10 @@ class DigestCsv:
     def add(self, item: DigestItem) -> None:
         due = item.due_at.astimezone(self.tz).date()
         late = (self.today - due).days
-        self._writer.writerow((
+        self._writer.writerow(tuple(safe_cell(v) for v in (  # no cell may start a formula (render/cells.py)
             item.plan, item.obligation, item.title, item.unit, item.unit_name, item.period, item.stage,
             due.isoformat(), late if late > 0 and item.stage != "resolved" else "",
-        ))
+        )))
         self.rows += 1
 
     def finish(self) -> bytes:

@@ -13,6 +13,7 @@ import csv
 import io
 from datetime import datetime
 
+from tracker.render.cells import safe_cell
 from tracker.core.scorecard import Line, Scorecard
 
 UNIT_HEADERS = ("Xếp hạng", "Mã đơn vị", "Tên đơn vị", "Phải nộp", "Đã nộp", "Đúng hạn", "Trễ hạn", "Chưa nộp",
@@ -103,6 +104,6 @@ def render_csv(card: Scorecard) -> bytes:
     writer = csv.writer(buf)
     writer.writerow(("Kỳ",) + UNIT_HEADERS)
     for line in card.units:
-        writer.writerow([card.period] + ["" if v is None else (round(v, 4) if isinstance(v, float) else v)
-                                         for v in _values(line)])
+        writer.writerow([card.period] + ["" if v is None else (round(v, 4) if isinstance(v, float) else safe_cell(v))
+                                         for v in _values(line)])  # no cell may start a formula (render/cells.py)
     return buf.getvalue().encode("utf-8-sig")
