@@ -29,6 +29,11 @@ class TrackerSection:
     database_url: str = "sqlite:///var/tracker.db"
     timezone: str = "Asia/Ho_Chi_Minh"
     language: str = "vi"
+    # Input limits: a plan or unit file larger than this is refused unread, and
+    # nesting deeper than this refused before it is built. Real plans are a few
+    # kilobytes and four levels deep.
+    max_input_bytes: int = 5_000_000
+    max_nesting: int = 32
 
 
 @dataclass(frozen=True)
@@ -284,6 +289,8 @@ def _validate(s: Settings, where: str) -> None:
         ZoneInfo(s.tracker.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"{where}: tracker.timezone: unknown time zone {s.tracker.timezone!r}") from None
+    if s.tracker.max_input_bytes < 1 or not 1 <= s.tracker.max_nesting <= 500:
+        raise ConfigError(f"{where}: tracker.max_input_bytes must be >= 1 and tracker.max_nesting 1..500")
     if s.tracker.language not in ("vi", "en"):
         raise ConfigError(f"{where}: tracker.language must be vi or en, not {s.tracker.language!r}")
     for day in s.calendar.weekend:
@@ -306,6 +313,8 @@ def _validate(s: Settings, where: str) -> None:
     for key in ("reminders", "window_reminders", "event_reminders", "escalation"):
         if any(n < 0 for n in getattr(s.schedule, key)):
             raise ConfigError(f"{where}: schedule.{key} must hold days >= 0")
+        if any(n > 3660 for n in getattr(s.schedule, key)):
+            raise ConfigError(f"{where}: schedule.{key} must hold days <= 3660 (ten years)")
     if any(n < 1 for n in s.schedule.escalation):
         raise ConfigError(f"{where}: schedule.escalation must hold working days >= 1")
     for addr in s.escalation.leadership:
@@ -357,6 +366,23 @@ def _validate_inbound(i: InboundSection, where: str) -> None:
         raise ConfigError(f"{where}: inbound.max_attachment_mb must be at least 1")
     if i.timeout < 1:
         raise ConfigError(f"{where}: inbound.timeout must be at least 1")
+
+
+def private_dir(path: Path) -> None:
+    """Create ``path`` and its missing parents as 0700 (the store, the .eml outbox):
+    under ``umask 000`` a plain mkdir would leave them world-writable. Existing
+    directories are left as the operator made them."""
+    missing = []
+    for p in (path, *path.parents):
+        if p.exists():
+            break
+        missing.append(p)
+    for p in reversed(missing):
+        try:
+            os.mkdir(p, 0o700)
+        except FileExistsError:  # made meanwhile by another process
+            continue
+        os.chmod(p, 0o700)  # mkdir's mode is masked by the umask; be exact
 
 
 def smtp_password(environ: dict[str, str] | None = None) -> str | None:

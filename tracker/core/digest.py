@@ -34,6 +34,7 @@ class DigestItem:
     report_to: str | None = None  # the name of the office the work goes to
     submit_to: str | None = None  # where and how to send it, in the plan's words
     extended: bool = False  # the deadline is an extension granted by the coordinator
+    tz: str | None = None  # the plan's stored zone: dates are shown in it, whatever the config says now
 
     def to_json(self, tz: ZoneInfo) -> dict:
         """The item shape of docs/cli.md (simulate --json, outbox items)."""

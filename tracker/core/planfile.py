@@ -94,14 +94,28 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def load_yaml(text: str, filename: str) -> Any:
-    """YAML 1.2 with line numbers kept (ruamel round-trip nodes)."""
+# The deepest nesting a plan or unit file may have (config: tracker.max_nesting).
+# A real plan is 4 levels deep; thousands of levels end in a RecursionError.
+MAX_DEPTH = 32
+# The most days a reminder or escalation step may lie from its date.
+MAX_DAYS = 3660
+
+
+def load_yaml(text: str, filename: str, *, max_depth: int = MAX_DEPTH) -> Any:
+    """YAML 1.2 with line numbers kept (ruamel round-trip nodes).
+
+    Anchors and aliases are refused before anything is built: a file of a few
+    hundred bytes can alias its way to gigabytes once values become text (the
+    "billion laughs"). Plan and unit files never need them. Nesting deeper than
+    ``max_depth`` is refused too, before the recursive composer sees it."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     yaml = YAML(typ="rt")
     try:
-        return yaml.load(nfc(text))
+        text = nfc(text)
+        _check_events(yaml, text, filename, max_depth)
+        return yaml.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else "?"
@@ -109,6 +123,28 @@ def load_yaml(text: str, filename: str) -> Any:
         raise InputError(f"invalid YAML: {problem}", f"{filename}:{line}") from None
     except YAMLError as exc:
         raise InputError(f"invalid YAML: {str(exc).splitlines()[0]}", filename) from None
+
+
+def _check_events(yaml, text: str, filename: str, max_depth: int) -> None:
+    """One pass over the parser's events (a flat stream, nothing built, no recursion)."""
+    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
+
+    depth = 0
+    for event in yaml.parse(text):
+        line = event.start_mark.line + 1 if event.start_mark is not None else "?"
+        if isinstance(event, AliasEvent):
+            raise InputError(f"YAML aliases (*{event.anchor}) are not allowed in plan or unit files; "
+                             "write the value out", f"{filename}:{line}")
+        if getattr(event, "anchor", None):
+            raise InputError(f"YAML anchors (&{event.anchor}) are not allowed in plan or unit files; "
+                             "write the value out", f"{filename}:{line}")
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > max_depth:
+                raise InputError(f"nested more than {max_depth} levels deep (tracker.max_nesting)",
+                                 f"{filename}:{line}")
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
 
 
 class Collector:
@@ -150,6 +186,20 @@ def check_keys(c: Collector, node: dict, allowed: set[str], what: str) -> None:
             c.add(f"unknown key {key!r} in {what} (allowed: {', '.join(sorted(allowed))})", node, key)
 
 
+# Control characters (C0, DEL, C1): NUL bytes PostgreSQL refuses, terminal
+# escape sequences that would reach the CLI's output, line breaks that would
+# split an ICS line or a header. Names, titles and numbers are one line.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # tab and line breaks allowed
+_MULTILINE_KEYS = {"source"}  # the plan's own phrase, quoted as it was written
+
+
+def control_character(value: str, *, one_line: bool = True) -> str | None:
+    """The first forbidden control character of ``value``, named (e.g. ``U+001B``); None if clean."""
+    found = (_CONTROL if one_line else _CONTROL_IN_TEXT).search(value)
+    return f"U+{ord(found.group()):04X}" if found else None
+
+
 def text_field(c: Collector, node: dict, key: str, what: str, *, required: bool = True) -> str | None:
     value = node.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -159,7 +209,13 @@ def text_field(c: Collector, node: dict, key: str, what: str, *, required: bool 
     if isinstance(value, (dict, list)):
         c.add(f"{what}: {key} must be text", node, key)
         return None
-    return nfc(str(value)).strip()
+    text = nfc(str(value)).strip()
+    bad = control_character(text, one_line=key not in _MULTILINE_KEYS)
+    if bad:
+        c.add(f"{what}: {key} contains a control character ({bad}); names and titles are one line of text",
+              node, key)
+        return None
+    return text
 
 
 def code_field(c: Collector, node: dict, key: str, what: str, *, required: bool = True) -> str | None:
@@ -221,6 +277,9 @@ def _int_list(c: Collector, node: dict, key: str, label: str, minimum: int) -> t
         return None
     if any(v < minimum for v in value):
         c.add(f"{label}: {key} must hold numbers >= {minimum}", node, key)
+        return None
+    if any(v > MAX_DAYS for v in value):  # beyond this a date leaves the calendar (OverflowError)
+        c.add(f"{label}: {key} must hold numbers <= {MAX_DAYS} (ten years of days)", node, key)
         return None
     return tuple(sorted(set(value), reverse=(key == "reminders")))
 
@@ -343,9 +402,9 @@ def _parse_list(c: Collector, doc: dict, key: str, parse_one: Callable[[Any, str
     return out
 
 
-def parse_plan(text: str, filename: str) -> PlanSpec:
+def parse_plan(text: str, filename: str, *, max_depth: int = MAX_DEPTH) -> PlanSpec:
     """Validate a whole plan file; raise ValidationErrors listing every problem."""
-    doc = load_yaml(text, filename)
+    doc = load_yaml(text, filename, max_depth=max_depth)
     c = Collector(filename)
     if not isinstance(doc, dict):
         raise InputError("a plan file is a mapping with plan:, units: and obligations:", filename)
@@ -369,6 +428,9 @@ def parse_plan(text: str, filename: str) -> PlanSpec:
     issuer = text_field(c, plan, "issuer", "plan")
     title = text_field(c, plan, "title", "plan")
     coordinator = code_field(c, plan, "coordinator", "plan")
+    # Read before the errors are raised: a control character in them is an error too.
+    number = text_field(c, plan, "number", "plan", required=False)
+    place = text_field(c, plan, "place", "plan", required=False)
 
     valid_until = None
     if plan.get("valid_until") not in (None, ""):
@@ -401,8 +463,7 @@ def parse_plan(text: str, filename: str) -> PlanSpec:
     c.raise_if_any()
     assert pid and issuer and title and coordinator and year
     return PlanSpec(
-        pid, text_field(c, plan, "number", "plan", required=False), issuer,
-        text_field(c, plan, "place", "plan", required=False), issued_on, year, title, coordinator,
+        pid, number, issuer, place, issued_on, year, title, coordinator,
         tuple(units), tuple(obligations), tuple(str(r) for r in review) if isinstance(review, list) else (),
         c.at(plan), c.at(plan, "coordinator"), valid_until, tuple(refs),
     )

@@ -8,39 +8,39 @@ import csv
 import io
 
 from tracker.core.errors import InputError
-from tracker.core.planfile import Collector, UnitSpec, load_yaml, nfc, unit_spec
+from tracker.core.planfile import MAX_DEPTH, Collector, UnitSpec, load_yaml, nfc, unit_spec
 from tracker.core.tabletext import sniff_delimiter
 
 CSV_COLUMNS = ("code", "name", "email", "head_email", "kind", "parent")
 _REQUIRED = ("code", "name", "email")
 
 
-def parse_units_with_problems(text: str, filename: str) -> tuple[tuple[UnitSpec, ...], list[InputError]]:
+def parse_units_with_problems(text: str, filename: str, *, max_depth: int = MAX_DEPTH) -> tuple[tuple[UnitSpec, ...], list[InputError]]:
     """The valid units of a file and the problems of the others, without raising,
     so the import adds what only the store can see (unknown parents) and reports
     every problem of the file in one run."""
     c = Collector(filename)
-    return _parse(text, filename, c), c.errors
+    return _parse(text, filename, c, max_depth), c.errors
 
 
-def parse_units(text: str, filename: str) -> tuple[UnitSpec, ...]:
+def parse_units(text: str, filename: str, *, max_depth: int = MAX_DEPTH) -> tuple[UnitSpec, ...]:
     """``text``: YAML, or a table (.csv, .txt, .tsv, or an .xlsx read as CSV text)."""
     c = Collector(filename)
-    specs = _parse(text, filename, c)
+    specs = _parse(text, filename, c, max_depth)
     c.raise_if_any()
     return specs
 
 
-def _parse(text: str, filename: str, c: Collector) -> tuple[UnitSpec, ...]:
+def _parse(text: str, filename: str, c: Collector, max_depth: int = MAX_DEPTH) -> tuple[UnitSpec, ...]:
     if filename.lower().endswith((".yaml", ".yml")):
-        return _parse_yaml(text, filename, c)
+        return _parse_yaml(text, filename, c, max_depth)
     if filename.lower().endswith((".csv", ".txt", ".tsv", ".xlsx", ".xlsm")):
         return _parse_csv(text, filename, c)
     raise InputError("unit files are .csv, .txt (tab-separated), .xlsx or .yaml", filename)
 
 
-def _parse_yaml(text: str, filename: str, c: Collector) -> tuple[UnitSpec, ...]:
-    doc = load_yaml(text, filename)
+def _parse_yaml(text: str, filename: str, c: Collector, max_depth: int = MAX_DEPTH) -> tuple[UnitSpec, ...]:
+    doc = load_yaml(text, filename, max_depth=max_depth)
     nodes = doc.get("units") if isinstance(doc, dict) else doc
     if not isinstance(nodes, list):
         raise InputError("expected a units: list", filename)

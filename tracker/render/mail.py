@@ -152,7 +152,10 @@ def digest_context(digest: Digest, settings: Settings) -> dict[str, Any]:
     lang = settings.tracker.language
     tz = settings.tz
     today = digest.at.astimezone(tz).date()
-    views = [_item_view(i, digest.at, today, lang, tz, digest.recipient_unit is None) for i in digest.ordered()]
+    # Each item in its plan's stored zone (the zone the plan's dates were written in),
+    # not the configuration's current one: a zone changed after import shifts nothing.
+    views = [_item_view(i, digest.at, lang, _zone(i.tz, tz), digest.recipient_unit is None)
+             for i in digest.ordered()]
     plans: list[PlanGroup] = []
     for view in views:
         if not plans or plans[-1].code != view["plan"]:
@@ -172,7 +175,14 @@ def digest_context(digest: Digest, settings: Settings) -> dict[str, Any]:
     }
 
 
-def _item_view(item: DigestItem, at: datetime, today: date, lang: str, tz, leadership: bool = False) -> dict[str, Any]:
+def _zone(name: str | None, default):
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name) if name else default
+
+
+def _item_view(item: DigestItem, at: datetime, lang: str, tz, leadership: bool = False) -> dict[str, Any]:
+    today = at.astimezone(tz).date()
     due_day = item.due_at.astimezone(tz).date()
     end_day = item.ends_at.astimezone(tz).date() if item.ends_at else None
     days = (due_day - today).days  # > 0 left, < 0 late

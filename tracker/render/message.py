@@ -30,6 +30,7 @@ import hashlib
 import re
 from datetime import datetime, tzinfo
 from functools import lru_cache
+from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.utils import format_datetime
 
@@ -71,7 +72,7 @@ def valid_address(addr: str) -> str | None:
         return None
     try:
         parsed = Address(addr_spec=addr)  # headerregistry's RFC 5322 parser: one addr-spec, nothing else
-    except (ValueError, IndexError):
+    except (ValueError, IndexError, HeaderParseError):  # e.g. "a@x..vn": an empty domain label
         return None
     return parsed.addr_spec if parsed.addr_spec == addr else None
 

@@ -28,6 +28,13 @@ def init_db(rt: Runtime) -> tuple[str | None, str]:
     from alembic import command
     from alembic.runtime.migration import MigrationContext
 
+    from tracker.store.engine import store_errors
+
+    with store_errors(rt.store.url):  # an unreachable server: one line, not a traceback
+        return _upgrade(rt, command, MigrationContext)
+
+
+def _upgrade(rt: Runtime, command, MigrationContext) -> tuple[str | None, str]:
     with rt.store.engine.connect() as conn:
         before = MigrationContext.configure(conn).get_current_revision()
     cfg = alembic_config(rt.store.url)

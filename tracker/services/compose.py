@@ -202,6 +202,7 @@ def _compose_chunk(rt: Runtime, conn: Connection, directory: Directory, catalog:
             ends_at=r.ends_at, source=ob.source, strict_before=bool(ob.strict_before),
             submitted_at=r.submitted_at if r.stage == "resolved" else None,
             data_period=data_period_words(ob, plan, r.period),
+            tz=getattr(plan, "timezone", None),  # shown in the plan's stored zone
         )
         message.add(item, r.recipients or (), ob.report_to or plan.coordinator_code)
     if message is not None:

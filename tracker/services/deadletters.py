@@ -8,6 +8,8 @@ a unique outbox key, so restarts and several daemons never repeat it.
 
 from __future__ import annotations
 
+import re
+
 from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select
@@ -85,6 +87,13 @@ def notify_dead_letters(rt: Runtime, conn, now: datetime) -> int:
     return len(rows)
 
 
+def public_error(error: str) -> str:
+    """The error as a coordinator may read it: the SMTP server's name, port and
+    our login name stay in the log (the row keeps them), not in mail."""
+    error = re.sub(r"SMTP \S+:\d+ \([a-z]+\)", "SMTP server", error)
+    return re.sub(r"login as '[^']*' refused", "login refused", error)
+
+
 def render_notice(f: FailedDelivery, coordinator_name: str, language: str, tz) -> tuple[str, str]:
     """Subject and plain-text body of a notice. Pure."""
     t = _TEXT.get(language, _TEXT["vi"])
@@ -95,7 +104,7 @@ def render_notice(f: FailedDelivery, coordinator_name: str, language: str, tz) -
     if f.failed_recipients:
         lines.append(f"- {labels[2]}: {', '.join(f.failed_recipients)}")
     if f.error:
-        lines.append(f"- {labels[3]}: {f.error}")
+        lines.append(f"- {labels[3]}: {public_error(f.error)}")
     lines.append(f"- {labels[4]}: {f.at.astimezone(tz):%d/%m/%Y %H:%M}")
     delivered = [a for a in f.to if a not in f.failed_recipients]
     if f.state == OutboxState.SENT and delivered:

@@ -44,6 +44,7 @@ class Context:
     plan_issued_on: Any = None
     submit_to: str | None = None
     extended: bool = False
+    tz: str | None = None  # the plan's stored zone
 
     def item(self, stage: str) -> DigestItem:
         t = self.target
@@ -54,6 +55,7 @@ class Context:
             submitted_at=t.submitted_at if stage == "resolved" else None, data_period=self.data_period,
             plan_number=self.plan_number, plan_issued_on=self.plan_issued_on, submit_to=self.submit_to,
             extended=self.extended,
+            tz=self.tz,
         )
 
 
@@ -78,7 +80,8 @@ def make_context(*, ob: Row, plan: Row, unit_code: str, unit_name: str, period: 
                        submitted_at=submitted_at)
     return Context(target, plan.code, plan.title, ob.code, ob.title, ob.source, bool(ob.strict_before),
                    unit_name, period, data_period_words(ob, plan, period), plan.number, plan.issued_on,
-                   getattr(ob, "submit_to", None), extended)
+                   getattr(ob, "submit_to", None), extended,
+                   getattr(plan, "timezone", None))
 
 
 def data_period_words(ob: Row, plan: Row, period: str) -> str | None:

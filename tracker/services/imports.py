@@ -64,9 +64,13 @@ class ImportResult:
         return ", ".join(parts)
 
 
-def read_text(path: str | Path) -> str:
+def read_text(path: str | Path, max_bytes: int | None = None) -> str:
+    """The file as text; larger than ``max_bytes`` (config tracker.max_input_bytes) is refused unread."""
     p = Path(path)
     try:
+        if max_bytes is not None and p.stat().st_size > max_bytes:
+            raise InputError(f"{p.stat().st_size} bytes is more than tracker.max_input_bytes ({max_bytes}); "
+                             "is this the right file?", str(path))
         return p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError("file not found", str(path)) from None
@@ -79,8 +83,9 @@ def read_text(path: str | Path) -> str:
 def import_units(rt: Runtime, path: str | Path, now: datetime, encoding: str | None = None) -> ImportResult:
     from tracker.services.officefiles import read_table
 
-    text = read_text(path) if str(path).lower().endswith((".yaml", ".yml")) else read_table(path, encoding)
-    specs, problems = parse_units_with_problems(text, str(path))
+    limits = rt.settings.tracker
+    text = read_text(path, limits.max_input_bytes) if str(path).lower().endswith((".yaml", ".yml")) else read_table(path, encoding)
+    specs, problems = parse_units_with_problems(text, str(path), max_depth=limits.max_nesting)
     with rt.store.write() as session:
         _check_parents(session, specs, str(path), problems)
         result = ImportResult()
@@ -146,8 +151,9 @@ def _upsert_units(session: Session, specs, now: datetime, actor: str, result: Im
 
 
 def import_plan(rt: Runtime, path: str | Path, now: datetime) -> ImportResult:
-    text = read_text(path)
-    spec = parse_plan(text, str(path))
+    limits = rt.settings.tracker
+    text = read_text(path, limits.max_input_bytes)
+    spec = parse_plan(text, str(path), max_depth=limits.max_nesting)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     with rt.store.write() as session:
         _check_plan_references(session, spec)

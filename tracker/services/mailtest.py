@@ -26,6 +26,10 @@ def send_test_message(settings: Settings, address: str, now: datetime, environ: 
         message_id=f"<{stem}@{domain}>", sender=settings.mail.sender, language=settings.tracker.language,
         to=[address], subject=rendered.subject, text=rendered.text, html=rendered.html, date=now, file_stem=stem,
     )
+    if outgoing.rejected or not outgoing.recipients:  # refused before any transport writes or sends a byte
+        reason = "; ".join(outgoing.rejected.values()) or "no valid recipient"
+        raise InputError(f"{clean_header(address, 80)!r} cannot be sent to: {reason}", "ADDRESS")
+    # Bounded: connecting and the whole exchange each within mail.message_timeout.
     transport = make_transport(settings, environ)
     transport.open()
     try:

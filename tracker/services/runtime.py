@@ -70,6 +70,8 @@ def parse_instant(text: str, tz: ZoneInfo, what: str = "--now") -> datetime:
             value = datetime.combine(parse_date(text, None), datetime.min.time())
         except DateError:
             raise InputError(f"{text!r} is not an ISO 8601 date or time (e.g. 2021-05-24T08:00)", what) from None
+    if not 1900 <= value.year <= 2200:  # plans' years; beyond, date arithmetic overflows
+        raise InputError(f"{text!r}: the year must be between 1900 and 2200", what)
     if value.tzinfo is None:
         value = value.replace(tzinfo=tz)
     return value.astimezone(timezone.utc)

@@ -26,6 +26,13 @@ if TYPE_CHECKING:
 
     from tracker.store.models import Plan, Unit
 
+def _zone(name: str | None, default: ZoneInfo) -> ZoneInfo:
+    try:
+        return ZoneInfo(name) if name else default
+    except (KeyError, ValueError):  # a zone this machine does not know: the configured one
+        return default
+
+
 def state_filter(state: str, now: datetime):
     """SQL for one derived state, so filtering happens in the (indexed) query."""
     # As of ``now``: a submission made after it is still open work.
@@ -83,10 +90,12 @@ def status(rt: Runtime, now: datetime, *, plan: str | None = None, unit: str | N
     """``period``, ``due_from``/``due_to`` (instants, inclusive) and ``not_submitted``
     (pending or overdue) answer "who has not sent this month's report" in one query."""
     tz = rt.tz
+    zones: dict[str, ZoneInfo] = {}
     with rt.store.reader() as conn:
         query = (
             select(A.c.state, A.c.due_at, A.c.submitted_at, A.c.period, O.c.code, O.c.title, P.c.code, U.c.code,
-                   U.c.name, A.c.kind, A.c.ends_at, A.c.obligation_id, A.c.returned_at)
+                   U.c.name, A.c.kind, A.c.ends_at, A.c.obligation_id, A.c.returned_at,
+                   P.c.timezone)
             .join(O, A.c.obligation_id == O.c.id)
             .join(P, O.c.plan_id == P.c.id)
             .join(U, A.c.unit_id == U.c.id)
@@ -111,7 +120,9 @@ def status(rt: Runtime, now: datetime, *, plan: str | None = None, unit: str | N
         rows = []
         data_period = DataPeriods(conn)
         for (a_state, due_at, submitted_at, period, ob_code, title, plan_code, unit_code, unit_name, kind,
-             ends_at, ob_id, returned_at) in conn.execute(query):
+             ends_at, ob_id, returned_at, plan_zone) in conn.execute(query):
+            # The plan's stored zone, as ICS does: a config zone changed after import shifts no date.
+            tz = zones.get(plan_zone) or zones.setdefault(plan_zone, _zone(plan_zone, rt.tz))
             shown, days = derive_state(a_state, due_at, submitted_at, now, tz, returned_at)
             rows.append(StatusRow(
                 plan_code, ob_code, title, unit_code, unit_name, period, due_at.astimezone(tz), shown,

@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import OperationalError
 
+from tracker.config import private_dir
 from tracker.core.errors import StoreError
 
 if TYPE_CHECKING:  # the ORM is imported by the sessions that use it; reader() works without it
@@ -48,6 +49,10 @@ def make_engine(url: str, *, create: bool = True) -> Engine:
         raise StoreError(f"database URL {redact(url)!r} is not a valid SQLAlchemy URL") from None
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, create=create)
+    timeout = parsed.query.get("connect_timeout")
+    if timeout is not None and not (isinstance(timeout, str) and timeout.strip().isdigit()):
+        raise StoreError(f"database URL {redact(url)!r}: connect_timeout must be a whole number of seconds, "
+                         f"not {timeout!r}")
     try:
         return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
     except Exception as exc:  # missing driver, bad dialect
@@ -57,7 +62,7 @@ def make_engine(url: str, *, create: bool = True) -> Engine:
 def _sqlite_engine(url: str, *, create: bool = True) -> Engine:
     path = sqlite_path(url)
     if path is not None and create:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         if not path.exists():
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
@@ -158,10 +163,19 @@ class Store:
         self.engine.dispose()
 
 
+def store_errors(url: str):
+    """A database that cannot be reached (or refuses) as one ``StoreError`` line."""
+    return _store_errors(url)
+
+
 @contextmanager
 def _store_errors(url: str) -> Iterator[None]:
     try:
         yield
     except OperationalError as exc:
         detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc).splitlines()[0]
+        if detail in ("database is locked", "database table is locked"):
+            # SQLite's busy timeout ran out: another process (a long import, say) holds the write lock.
+            raise StoreError(f"database {redact(url)} is busy: another command is writing to it "
+                             f"(waited {SQLITE_BUSY_TIMEOUT_MS / 1000:g} s); nothing was changed, retry in a moment") from None
         raise StoreError(f"database {redact(url)}: {detail}") from None

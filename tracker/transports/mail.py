@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from tracker.config import Settings, smtp_password
+from tracker.config import Settings, private_dir, smtp_password
 from tracker.core.errors import ConfigError, DeliveryError
 from tracker.core.outgoing import Outgoing
 from tracker.core.retry import describe_reply, is_permanent_code
@@ -143,7 +143,7 @@ class FileTransport:
 
     def open(self) -> None:
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            private_dir(self.directory)
         except OSError as exc:
             raise ConnectionLost(f"mail.outbox_dir {self.directory}: cannot create it: {exc.strerror}") from None
 
@@ -322,19 +322,31 @@ class SmtpTransport:
             timer.start()
         state = {"handed_over": False}
         try:
-            return self._exchange(message, allow_partial, state)
-        except (OSError, smtplib.SMTPServerDisconnected) as exc:
-            why = f"no complete answer within {limit:g} s (mail.message_timeout)" if expired.is_set() \
-                else _describe(exc)
-            if state["handed_over"]:
-                raise OutcomeUnknown(f"SMTP {self.where}: message handed over, then {why}") from None
-            if expired.is_set():
-                self.close()
-                raise ConnectionLost(f"SMTP {self.where}: {why}") from None
+            result = self._exchange(message, allow_partial, state)
+        except (OSError, DeliveryError) as exc:
+            # A reply the server really gave (a refusal) stays what it is, unless the
+            # watchdog cut it: then it may be half a line, misread as a code.
+            timed_out = expired.is_set()
+            if not timed_out and (not isinstance(exc, OSError) or isinstance(exc, smtplib.SMTPResponseException)):
+                raise
+            self._give_up(state, limit if timed_out else None, _describe(exc))
             raise
         finally:
             if timer is not None:
                 timer.cancel()
+        if expired.is_set():  # the answer came in pieces and the last piece was cut
+            self._give_up(state, limit, "")
+        return result
+
+    def _give_up(self, state: dict, limit: float | None, what: str) -> None:
+        """Raise what a lost exchange means: unknown after the final dot, a lost connection
+        when the time ran out before it; otherwise let the caller handle ``what``."""
+        why = f"no complete answer within {limit:g} s (mail.message_timeout)" if limit is not None else what
+        if state["handed_over"]:
+            raise OutcomeUnknown(f"SMTP {self.where}: message handed over, then {why}") from None
+        if limit is not None:
+            self.close()
+            raise ConnectionLost(f"SMTP {self.where}: {why}") from None
 
     def _exchange(self, message: Outgoing, allow_partial: bool, state: dict) -> SendResult:
         smtp = self.yag.smtp  # yagmail's connection, logged in once for the batch
