@@ -11,12 +11,11 @@ from typing import Any, Iterable
 
 from tracker.core.periods import period_words
 from tracker.core.status import StatusRow
+from tracker.render.cells import safe_cell
 from tracker.render.vi import STATE
 
 HEADERS = ("Kế hoạch", "Mã công việc", "Công việc", "Mã đơn vị", "Đơn vị", "Kỳ", "Hạn nộp", "Trạng thái",
            "Ngày nộp", "Số ngày chậm", "Số liệu từ ngày", "Số liệu đến ngày")
-# A cell a spreadsheet would run as a formula (=, +, -, @) is kept as text.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def cells(row: StatusRow) -> list[Any]:
@@ -38,8 +37,7 @@ def text_cell(value: Any) -> str:
         return f"{value:%Y-%m-%d %H:%M}"  # ISO: read as a date and time in every locale
     if isinstance(value, date):
         return f"{value:%Y-%m-%d}"
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return safe_cell(str(value))
 
 
 def render_csv_vi(rows: Iterable[StatusRow]) -> bytes:
