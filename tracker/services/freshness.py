@@ -107,28 +107,41 @@ def _stale(entry: dict, current, queued_at: datetime, now: datetime) -> str | No
 @dataclass(frozen=True)
 class _Current:
     assignment: object
-    context: object
+    rows: tuple  # assignment, obligation, plan, unit
 
     def item(self, stage: str) -> DigestItem:
-        return self.context.item(stage)
+        # Built only for a message that lost an item and is rendered again.
+        from tracker.services.dispatch import context_of
+
+        return context_of(*self.rows).item(stage)
 
 
 def _assignments(conn: Connection, items: list[dict]) -> dict[tuple, _Current]:
-    from tracker.services.dispatch import context_of
+    """The current assignment of each item, by (plan, obligation, unit, period) codes.
 
+    The codes are resolved to ids first (each through its own unique index), then
+    the assignments are read through their (obligation, unit, period) unique index:
+    a few indexed lookups per message, whatever the size of the store. (One tuple
+    IN over the joined code columns made SQLite scan every assignment.)"""
     keys = {(i.get("plan"), i.get("obligation"), i.get("unit"), i.get("period")) for i in items}
     a, o, p, u = assignments, obligations, plans, units
+    obligation_ids = select(o.c.id).select_from(o.join(p, o.c.plan_id == p.c.id)).where(
+        tuple_(p.c.code, o.c.code).in_(sorted({(k[0], k[1]) for k in keys})))
+    unit_ids = select(u.c.id).where(u.c.code.in_(sorted({k[2] for k in keys})))
     query = (
         select(a, o, p, u)
         .select_from(a.join(o, a.c.obligation_id == o.c.id).join(p, o.c.plan_id == p.c.id)
                      .join(u, a.c.unit_id == u.c.id))
-        .where(tuple_(p.c.code, o.c.code, u.c.code, a.c.period).in_(list(keys)))
+        .where(a.c.obligation_id.in_(obligation_ids), a.c.unit_id.in_(unit_ids),
+               a.c.period.in_(sorted({k[3] for k in keys})))
     )
     out: dict[tuple, _Current] = {}
     for r in conn.execute(query):
         m = r._mapping
         rows = [_Row({c.name: m[c] for c in t.c}) for t in (a, o, p, u)]
-        out[(rows[2].code, rows[1].code, rows[3].code, rows[0].period)] = _Current(rows[0], context_of(*rows))
+        key = (rows[2].code, rows[1].code, rows[3].code, rows[0].period)
+        if key in keys:  # the IN lists also admit other combinations of the same codes
+            out[key] = _Current(rows[0], tuple(rows))
     return out
 
 
