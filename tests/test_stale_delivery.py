@@ -70,3 +70,60 @@ def test_a_deadline_day_reminder_queued_before_its_deadline_is_not_sent_after_it
     assert queued and {r.state for r in queued} == {"withdrawn"}
     assert all("its moment passed while it was queued" in r.last_error for r in queued)
     assert report.withdrawn == len(queued) and report.sent == 0
+
+
+def test_an_escalation_a_later_stage_replaced_while_it_was_queued_is_not_sent(rt):
+    sample(rt)
+    for when in ("2021-05-17T08:00", "2021-05-31T08:00"):
+        tick(rt, at(when))
+    start = rows(rt)[-1].id
+    tick(rt, at("2021-06-01T08:00"), deliver=False)  # level 1 to each late unit; the server is down
+    level1 = [r for r in rows(rt) if r.id > start]
+    assert level1 and {i["stage"] for r in level1 for i in r.items} == {"after:1"}
+    middle = rows(rt)[-1].id
+    tick(rt, at("2021-06-03T08:00"), deliver=False)  # still down: level 2 to the coordinator is decided
+    level2 = [r for r in rows(rt) if r.id > middle]
+    assert level2 and {i["stage"] for r in level2 for i in r.items} == {"after:2"}
+    report = deliver_due(rt, at("2021-06-03T08:05"))
+    after = {r.id: r for r in rows(rt)}
+    for r in level1:
+        [item] = r.items
+        key = f"{item['plan']}/{item['obligation']}/{item['unit']}/{item['period']}"
+        assert (after[r.id].state, after[r.id].last_error) == (
+            "withdrawn", f"nothing left to send: {key} after:1: a later stage (after:2) replaced it while it was queued")
+    assert {after[r.id].state for r in level2} == {"sent"}
+    assert (report.withdrawn, report.sent) == (len(level1), len(level2))
+
+
+def test_a_digest_keeps_and_renders_again_its_items_no_later_stage_replaced(rt):
+    from types import SimpleNamespace
+
+    from sqlalchemy import delete
+
+    from tracker.services.freshness import review
+    from tracker.store.tables import assignments, decisions, obligations, units
+
+    sample(rt)
+    for when in ("2021-05-17T08:00", "2021-05-31T08:00"):
+        tick(rt, at(when))
+    start = rows(rt)[-1].id
+    tick(rt, at("2021-06-01T08:00"), deliver=False)
+    first, second = [r for r in rows(rt) if r.id > start][:2]
+    tick(rt, at("2021-06-03T08:00"), deliver=False)
+    kept = second.items[0]
+    with rt.store.write() as s:  # the second unit's level 2 was never decided: its level 1 is still the news
+        aid = s.scalar(select(assignments.c.id).join(units, units.c.id == assignments.c.unit_id)
+                       .join(obligations, obligations.c.id == assignments.c.obligation_id)
+                       .where(units.c.code == kept["unit"], assignments.c.period == kept["period"],
+                              obligations.c.code == kept["obligation"]))
+        s.execute(delete(decisions).where(decisions.c.assignment_id == aid, decisions.c.stage == "after:2"))
+    row = SimpleNamespace(key=first.key, created_at=first.created_at, recipient_unit=first.recipient_unit,
+                          to_addrs=first.to_addrs, cc_addrs=first.cc_addrs, reply_to=first.reply_to,
+                          items=list(first.items) + [kept])
+    gone = first.items[0]
+    with rt.store.read() as s:
+        seen = review(s.connection(), rt, row, at("2021-06-03T08:05"))
+    assert seen.dropped == (f"{gone['plan']}/{gone['obligation']}/{gone['unit']}/{gone['period']} after:1: "
+                            "a later stage (after:2) replaced it while it was queued",)
+    assert seen.items == [kept]
+    assert "thông báo 1 công việc cần chú ý" in seen.rendered.text  # rendered again, without the replaced one

@@ -15,6 +15,10 @@ So at delivery each item is checked against its assignment as it is now:
   expired while queued: dropped. (A reminder decided after its instant, a
   catch-up after downtime, was meant to leave late and stays.)
 - ``window:start`` once the window has ended: dropped.
+- a stage that a later stage of the same deadline has replaced while it was
+  queued (``after:1`` waiting out an outage while ``after:2`` was decided):
+  dropped, the newer stage carries the news, as when both fall due in one pass
+  (core/policy.py ``decide``: only the newest due stage is sent).
 
 What is left is rendered again; a message left with nothing is not sent.
 Messages without items (tests, notices) are left alone.
@@ -30,8 +34,8 @@ from sqlalchemy.engine import Connection
 
 from tracker.core.digest import Digest, DigestItem
 from tracker.core.outgoing import Rendered
-from tracker.core.states import AssignmentState
-from tracker.store.tables import assignments, obligations, plans, units
+from tracker.core.states import AssignmentState, StageOutcome
+from tracker.store.tables import assignments, decisions, obligations, plans, units
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ def review(conn: Connection, rt, row, now: datetime) -> Review:
     if not items:
         return UNCHANGED
     found = _assignments(conn, items)
+    later = _sent_stages(conn, found.values())
     kept: list[DigestItem] = []
     kept_json: list[dict] = []
     dropped: list[str] = []
@@ -67,7 +72,7 @@ def review(conn: Connection, rt, row, now: datetime) -> Review:
         current = found.get(key)
         if current is None:  # a retired unit or plan: keep what was decided, nothing to compare
             return UNCHANGED
-        reason = _stale(entry, current, row.created_at, now)
+        reason = _stale(entry, current, row.created_at, now) or _replaced(entry, current, later)
         if reason:
             dropped.append(f"{'/'.join(str(k) for k in key)} {entry.get('stage')}: {reason}")
             continue
@@ -102,6 +107,39 @@ def _stale(entry: dict, current, queued_at: datetime, now: datetime) -> str | No
     if stage == "window:start" and a.ends_at is not None and a.ends_at < now:
         return "the window has ended"
     return None
+
+
+def _replaced(entry: dict, current, sent: dict[int, list[tuple[datetime, str, bool]]]) -> str | None:
+    """A later stage of the same deadline was decided (to be sent) after this one:
+    the newer carries the news. ``sent``: each assignment's decisions of its
+    current deadline, (scheduled_at, stage, sent)."""
+    stage = entry.get("stage") or ""
+    if stage == "resolved":
+        return None
+    decided = sent.get(current.assignment.id, ())
+    mine = next((at for at, name, _ in decided if name == stage), None)
+    if mine is None:  # decided for an older deadline (``_stale`` says so) or not recorded: nothing to compare
+        return None
+    newer = [(at, name) for at, name, was_sent in decided if was_sent and at > mine and name != "resolved"]
+    if not newer:
+        return None
+    return f"a later stage ({max(newer)[1]}) replaced it while it was queued"
+
+
+def _sent_stages(conn: Connection, found) -> dict[int, list[tuple[datetime, str, bool]]]:
+    """The decisions of each assignment's current deadline: one query through the
+    unique (assignment, deadline, stage) index, a few rows per assignment."""
+    current = {c.assignment.id: c.assignment.due_at for c in found}
+    if not current:
+        return {}
+    d = decisions.c
+    out: dict[int, list[tuple[datetime, str, bool]]] = {}
+    rows = conn.execute(select(d.assignment_id, d.due_at, d.stage, d.scheduled_at, d.outcome)
+                        .where(d.assignment_id.in_(sorted(current))))
+    for r in rows:
+        if r.due_at == current[r.assignment_id]:
+            out.setdefault(r.assignment_id, []).append((r.scheduled_at, r.stage, r.outcome == StageOutcome.SENT))
+    return out
 
 
 @dataclass(frozen=True)
