@@ -59,7 +59,7 @@ def test_outbox_retry(cli, rt, tmp_path):
 
     refused = cli("outbox", "retry", str(sent_id))
     assert refused.exit_code == 1
-    assert refused.err == f"error: only failed or queued messages can be retried: {sent_id} is sent\n"
+    assert refused.err == f"error: only failed, unconfirmed or queued messages can be retried: {sent_id} is sent\n"
     missing = cli("outbox", "retry", "999")
     assert missing.exit_code == 1 and missing.err == "error: no outbox message 999\n"
 

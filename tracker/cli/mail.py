@@ -98,7 +98,9 @@ def _problem(row) -> str:
 @pass_env
 def retry(env: Env, ids: tuple[int, ...], send: bool) -> None:
     """Put failed messages back in the queue with a fresh set of attempts
-    (every failed message when no ID is given).
+    (every failed message when no ID is given). An unconfirmed message (the
+    server's answer lost twice; it most likely arrived) is retried only by ID,
+    with the same Message-ID.
 
     \b
     Example:

@@ -4,6 +4,13 @@ A dead letter (attempts exhausted) or an address the server refused means a
 unit was not reminded: the coordinator must hear of it, or the tool is silent
 exactly when it matters. One notice per failed message and coordinator, under
 a unique outbox key, so restarts and several daemons never repeat it.
+
+A message whose delivery could not be confirmed (the server took it and its
+answer was lost, twice: ``unconfirmed``, never sent a third time) gets the same
+notice in other words: it most likely arrived, so the coordinator is asked to
+check with the unit and to resend it by name if it did not. Its key ends in
+``|unconfirmed``: should the coordinator resend it and that fail, the dead
+letter is a new notice.
 """
 
 from __future__ import annotations
@@ -34,6 +41,12 @@ _TEXT = {
         "partial": "Thư đã được gửi tới các địa chỉ còn lại ({delivered}); chỉ các địa chỉ bị từ chối chưa nhận được.",
         "partial_action": "Đề nghị sửa địa chỉ của đơn vị (tracker units import): các thư nhắc sau sẽ gửi tới "
                           "địa chỉ mới. Không cần gửi lại thư này.",
+        "unconfirmed_subject": "[Chưa xác nhận] Thư nhắc hạn tới {who}",
+        "unconfirmed_intro": "Kính gửi: {name}\n\nMáy chủ thư đã nhận thư sau nhưng không xác nhận (kết nối bị ngắt "
+                             "hoặc quá thời gian chờ sau khi gửi), hai lần, nên không biết đơn vị đã nhận được hay "
+                             "chưa. Hệ thống không gửi lại thư này:",
+        "unconfirmed_action": "Đề nghị hỏi đơn vị đã nhận được thư chưa; nếu chưa, gửi lại bằng: "
+                              "tracker outbox retry {id}",
     },
     "en": {
         "subject": "[Undelivered] Reminder to {who}",
@@ -44,6 +57,12 @@ _TEXT = {
         "partial": "It was delivered to the other addresses ({delivered}); only the refused ones did not get it.",
         "partial_action": "Please correct the unit's addresses (tracker units import): the next reminders go to "
                           "the new ones. This message need not be sent again.",
+        "unconfirmed_subject": "[Unconfirmed] Reminder to {who}",
+        "unconfirmed_intro": "Dear {name},\n\nThe mail server took the message below but never confirmed it (the "
+                             "connection dropped or timed out after sending), twice, so it is not known whether its "
+                             "recipients got it. The tracker will not send it again:",
+        "unconfirmed_action": "Please ask the unit whether it arrived; if it did not, resend it with: "
+                              "tracker outbox retry {id}",
     },
 }
 
@@ -68,7 +87,8 @@ def notify_dead_letters(rt: Runtime, conn, now: datetime) -> int:
         for code in codes:
             unit = coordinators.get(code)
             if unit is not None and unit.emails and code != f.recipient_unit:
-                wanted[f"{NOTICE_PREFIX}{f.outbox_id}|{code}"] = (f, unit)
+                suffix = "|unconfirmed" if f.state == OutboxState.UNCONFIRMED else ""
+                wanted[f"{NOTICE_PREFIX}{f.outbox_id}|{code}{suffix}"] = (f, unit)
     if not wanted:
         return 0
     done = set(conn.execute(select(outbox.c.key).where(outbox.c.key.in_(list(wanted)))).scalars())
@@ -99,7 +119,8 @@ def render_notice(f: FailedDelivery, coordinator_name: str, language: str, tz) -
     t = _TEXT.get(language, _TEXT["vi"])
     who = ", ".join(f.to) or "?"
     labels = t["fields"]
-    lines = [t["intro"].format(name=coordinator_name), "",
+    unconfirmed = f.state == OutboxState.UNCONFIRMED
+    lines = [t["unconfirmed_intro" if unconfirmed else "intro"].format(name=coordinator_name), "",
              f"- {labels[0]}: {f.subject}", f"- {labels[1]}: {who}"]
     if f.failed_recipients:
         lines.append(f"- {labels[2]}: {', '.join(f.failed_recipients)}")
@@ -107,6 +128,9 @@ def render_notice(f: FailedDelivery, coordinator_name: str, language: str, tz) -
         lines.append(f"- {labels[3]}: {public_error(f.error)}")
     lines.append(f"- {labels[4]}: {f.at.astimezone(tz):%d/%m/%Y %H:%M}")
     delivered = [a for a in f.to if a not in f.failed_recipients]
+    if unconfirmed:  # most likely delivered: ask before sending it again
+        lines += ["", t["unconfirmed_action"].format(id=f.outbox_id), ""]
+        return t["unconfirmed_subject"].format(who=who), "\n".join(lines)
     if f.state == OutboxState.SENT and delivered:
         # Partly refused: the rest got it, and `outbox retry` (failed messages only) would refuse it.
         lines += ["", t["partial"].format(delivered=", ".join(delivered)), t["partial_action"], ""]

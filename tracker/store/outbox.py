@@ -98,25 +98,27 @@ def enqueue_once(conn: Connection | Session, row: dict) -> int | None:
 
 @dataclass(frozen=True)
 class FailedDelivery:
-    """A dead letter, or a sent message some addresses refused: what the coordinator should hear about."""
+    """A dead letter, a sent message some addresses refused, or a message whose
+    delivery could not be confirmed: what the coordinator should hear about."""
 
     outbox_id: int
     key: str
     recipient_unit: str | None
     to: tuple[str, ...]
     subject: str
-    state: str  # failed | sent (partly)
+    state: str  # failed | sent (partly) | unconfirmed
     failed_recipients: tuple[str, ...]
     error: str | None
     at: datetime
 
 
 def failed_since(session: Session, since: datetime) -> list[FailedDelivery]:
-    """Dead letters whose last attempt was at or after ``since``, and messages sent
-    since then that some addresses refused; oldest first. For the coordinator's digest."""
+    """Dead letters and unconfirmed messages (the server's answer lost twice) whose
+    last attempt was at or after ``since``, and messages sent since then that some
+    addresses refused; oldest first. For the coordinator's notices."""
     rows = session.execute(
         select(T).where(or_(
-            and_(T.c.state == OutboxState.FAILED, T.c.claimed_at >= since),
+            and_(T.c.state.in_([OutboxState.FAILED, OutboxState.UNCONFIRMED]), T.c.claimed_at >= since),
             and_(T.c.state == OutboxState.SENT, T.c.sent_at >= since),
         )).order_by(T.c.id)
     )
@@ -149,9 +151,11 @@ def list_messages(session: Session, state: str | None = None, limit: int | None 
 def requeue(rt, now: datetime, ids: list[int] | None = None) -> list[int]:
     """Put failed messages back in the queue, due now, with a fresh set of attempts.
 
-    No ids: every failed message. Named ids must exist and be failed (or queued,
-    which just makes them due now); a sent message is refused, since retrying it
-    would send it again to everyone.
+    No ids: every failed message. Named ids must exist and be failed, unconfirmed
+    (the coordinator asked the unit, which did not get it) or queued (which just
+    makes them due now); a sent message is refused, since retrying it would send
+    it again to everyone. An unconfirmed message is retried only when named: it
+    most likely arrived.
     """
     with rt.store.write() as session:
         if ids:
@@ -159,9 +163,10 @@ def requeue(rt, now: datetime, ids: list[int] | None = None) -> list[int]:
             missing = [str(i) for i in ids if i not in rows]
             if missing:
                 raise NotFound(f"no outbox message {', '.join(missing)}")
-            wrong = [f"{i} is {rows[i]}" for i in ids if rows[i] not in (OutboxState.FAILED, OutboxState.QUEUED)]
+            retriable = (OutboxState.FAILED, OutboxState.UNCONFIRMED, OutboxState.QUEUED)
+            wrong = [f"{i} is {rows[i]}" for i in ids if rows[i] not in retriable]
             if wrong:
-                raise InputError("only failed or queued messages can be retried: " + "; ".join(wrong))
+                raise InputError("only failed, unconfirmed or queued messages can be retried: " + "; ".join(wrong))
             targets = sorted(set(ids))
         else:
             targets = list(session.scalars(select(T.c.id).where(T.c.state == OutboxState.FAILED).order_by(T.c.id)))
@@ -169,7 +174,8 @@ def requeue(rt, now: datetime, ids: list[int] | None = None) -> list[int]:
             # Refused addresses get another chance too: the coordinator may have fixed the server or the address.
             session.execute(
                 update(T).where(T.c.id.in_(targets))
-                .values(state=OutboxState.QUEUED, attempts=0, next_attempt_at=now, claimed_by=None, failed_recipients=None)
+                .values(state=OutboxState.QUEUED, attempts=0, next_attempt_at=now, claimed_by=None, failed_recipients=None,
+                        unknown_outcomes=0)  # the same Message-ID, so a copy that did arrive shows once
             )
             _current_addresses(session, targets)
     return targets
