@@ -32,6 +32,8 @@ def import_(env: Env, file: str) -> None:
     from tracker.services.imports import import_plan
 
     result = import_plan(env.runtime(), file, env.now())
+    if result.note:
+        click.echo(f"{file}: {result.note}", err=True)
     click.echo(f"{file}: {result.summary('plans')}")
 
 

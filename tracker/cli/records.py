@@ -55,6 +55,8 @@ def submit(env: Env, unit: str | None, obligation: str | None, plan: str | None,
         from tracker.services.records import submit_from_file
 
         done = submit_from_file(env.runtime(), env.now(), from_file, encoding)
+        if done.note:
+            click.echo(f"{from_file}: {done.note}", err=True)
         for r in done:
             click.echo(f"{r.unit} {r.obligation} ({r.plan}, {r.period}): {r.state} at {fmt_local(r.at)}")
         click.echo(f"{from_file}: {len(done)} submissions recorded")

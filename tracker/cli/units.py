@@ -39,6 +39,8 @@ def import_(env: Env, file: str, encoding: str | None) -> None:
     from tracker.services.imports import import_units
 
     result = import_units(env.runtime(), file, env.now(), encoding=encoding)
+    if result.note:
+        click.echo(f"{file}: {result.note}", err=True)
     click.echo(f"{file}: {result.summary('units')}")
 
 

@@ -48,6 +48,7 @@ class ImportResult:
     units: "ImportResult | None" = None  # a plan file's own units: section
     obligations_removed: int = 0  # gone from a re-imported plan file
     assignments_waived: int = 0  # their open work
+    note: str | None = None  # "read as Windows-1258 …" when the file was not UTF-8
 
     def summary(self, noun: str) -> str:
         parts = [f"{len(self.created)} {noun} created", f"{len(self.updated)} updated", f"{self.unchanged} unchanged"]
@@ -65,30 +66,21 @@ class ImportResult:
 
 
 def read_text(path: str | Path, max_bytes: int | None = None) -> str:
-    """The file as text; larger than ``max_bytes`` (config tracker.max_input_bytes) is refused unread."""
-    p = Path(path)
-    try:
-        if max_bytes is not None and p.stat().st_size > max_bytes:
-            raise InputError(f"{p.stat().st_size} bytes is more than tracker.max_input_bytes ({max_bytes}); "
-                             "is this the right file?", str(path))
-        return p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("file not found", str(path)) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start})", str(path)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", str(path)) from None
+    """A text file (a units .yaml) by the decoding rule of core/tabletext.py."""
+    from tracker.services.officefiles import read_plan_text
+
+    return read_plan_text(path, max_bytes).text
 
 
 def import_units(rt: Runtime, path: str | Path, now: datetime, encoding: str | None = None) -> ImportResult:
     from tracker.services.officefiles import read_table
 
     limits = rt.settings.tracker
-    text = read_text(path, limits.max_input_bytes) if str(path).lower().endswith((".yaml", ".yml")) else read_table(path, encoding)
-    specs, problems = parse_units_with_problems(text, str(path), max_depth=limits.max_nesting)
+    decoded = read_table(path, encoding, limits.max_input_bytes)
+    specs, problems = parse_units_with_problems(decoded.text, str(path), max_depth=limits.max_nesting)
     with rt.store.write() as session:
         _check_parents(session, specs, str(path), problems)
-        result = ImportResult()
+        result = ImportResult(note=decoded.note())
         _upsert_units(session, specs, now, rt.actor, result)
         if result.created:
             # New units join "all" obligations: give them their assignments.
@@ -151,13 +143,16 @@ def _upsert_units(session: Session, specs, now: datetime, actor: str, result: Im
 
 
 def import_plan(rt: Runtime, path: str | Path, now: datetime) -> ImportResult:
+    from tracker.services.officefiles import read_plan_text
+
     limits = rt.settings.tracker
-    text = read_text(path, limits.max_input_bytes)
+    decoded = read_plan_text(path, limits.max_input_bytes)
+    text = decoded.text
     spec = parse_plan(text, str(path), max_depth=limits.max_nesting)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     with rt.store.write() as session:
         _check_plan_references(session, spec)
-        result = ImportResult(units=ImportResult())
+        result = ImportResult(units=ImportResult(), note=decoded.note())
         _upsert_units(session, spec.units, now, rt.actor, result.units)
         plan = session.scalar(select(Plan).where(Plan.code == spec.id))
         if plan is not None and plan.content_hash == digest:

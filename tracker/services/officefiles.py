@@ -9,20 +9,47 @@ import io
 from pathlib import Path
 
 from tracker.core.errors import InputError
-from tracker.core.tabletext import decode_table
+from tracker.core.tabletext import Decoded, decode_text, file_kind, not_a_plan, not_a_table
+
+_TABLE_HINT = "save it in Excel as 'CSV UTF-8', or give its encoding with --encoding NAME"
 
 
-def read_table(path: str | Path, encoding: str | None = None) -> str:
+def read_bytes(path: str | Path, max_bytes: int | None = None) -> bytes:
+    """The file's bytes; larger than ``max_bytes`` (tracker.max_input_bytes) is refused unread."""
     p = Path(path)
     try:
-        data = p.read_bytes()
+        if p.is_dir():
+            raise InputError("is a folder, not a file", str(path))
+        size = p.stat().st_size
+        if max_bytes is not None and size > max_bytes:
+            raise InputError(f"{size} bytes is more than tracker.max_input_bytes ({max_bytes}); "
+                             "is this the right file?", str(path))
+        return p.read_bytes()
     except FileNotFoundError:
         raise InputError("file not found", str(path)) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", str(path)) from None
-    if p.suffix.lower() in (".xlsx", ".xlsm"):
-        return xlsx_as_csv(data, str(path))
-    return decode_table(data, str(path), encoding)
+
+
+def read_table(path: str | Path, encoding: str | None = None, max_bytes: int | None = None) -> Decoded:
+    """A table (units, submissions): an .xlsx workbook, by its content whatever its
+    name, as CSV text; else text by the decoding rule of core/tabletext.py."""
+    data = read_bytes(path, max_bytes)
+    kind = file_kind(data)
+    if kind == "xlsx":
+        return Decoded(xlsx_as_csv(data, str(path)), "xlsx")
+    if kind is not None:
+        raise InputError(not_a_table(kind, str(path)))
+    return decode_text(data, str(path), encoding, hint=_TABLE_HINT)
+
+
+def read_plan_text(path: str | Path, max_bytes: int | None = None) -> Decoded:
+    """A plan file (YAML text); a Word, PDF, Excel or zip file is named, with what to do."""
+    data = read_bytes(path, max_bytes)
+    kind = file_kind(data)
+    if kind is not None:
+        raise InputError(not_a_plan(kind, str(path)))
+    return decode_text(data, str(path))
 
 
 def xlsx_as_csv(data: bytes, filename: str) -> str:

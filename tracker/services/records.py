@@ -206,7 +206,13 @@ def _ref(a: Assignment) -> str:
     return f"{a.obligation.plan.code}/{a.obligation.code}/{a.unit.code}/{a.period}"
 
 
-def submit_from_file(rt: Runtime, now: datetime, path: str, encoding: str | None = None) -> list[Recorded]:
+class FileSubmissions(list):
+    """The submissions recorded from a file, and how the file was read."""
+
+    note: str | None = None  # "read as Windows-1258 …" when the file was not UTF-8
+
+
+def submit_from_file(rt: Runtime, now: datetime, path: str, encoding: str | None = None) -> FileSubmissions:
     """Record every submission of a file (.csv, .txt, .xlsx) in one transaction,
     or none: every row is checked (unit, obligation, period, state) first and all
     problems are reported together with their lines."""
@@ -214,8 +220,10 @@ def submit_from_file(rt: Runtime, now: datetime, path: str, encoding: str | None
     from tracker.core.submissionfile import parse_submissions
     from tracker.services.officefiles import read_table
 
-    rows, errors = parse_submissions(read_table(path, encoding), str(path), rt.tz)
-    done: list[Recorded] = []
+    decoded = read_table(path, encoding, rt.settings.tracker.max_input_bytes)
+    rows, errors = parse_submissions(decoded.text, str(path), rt.tz)
+    done = FileSubmissions()
+    done.note = decoded.note()
     seen: dict[tuple, str] = {}
     with rt.store.write() as session:
         for row in rows:
