@@ -288,3 +288,38 @@ def test_duplicate_unit_code_and_obligation_id_in_a_plan_file_name_both_lines(cl
         f"error: {path}:11: duplicate unit code 'sldtbxh' (first at {path}:8)",
         f"error: {path}:26: duplicate obligation id 'bao-cao' (first at {path}:19)",
     ]
+
+
+def test_every_problem_of_a_plan_file_is_reported_in_one_run_file_and_store_problems_together(cli, rt, tmp_path):
+    text = (PLAN.format(due="31/2")
+            .replace("  coordinator: sldtbxh", "  coordinator: so-khong-co")
+            .replace("    email: vanthu@sldtbxh.example.vn", "    email: vanthu-at-sldtbxh")
+            .replace("responsible: all", "responsible: [hlhpn, phong-khong-co]")
+            + "  - id: hop\n    title: Họp\n    kind: event\n    date: 1/6\n    report_to: ban-khong-co\n"
+              "    responsible: [sldtbxh]\n")
+    path = write(tmp_path, "p.yaml", text)
+    result = cli("plan", "import", path)
+    assert (result.exit_code, result.out) == (1, "")
+    # Parse problems (a bad address, an impossible date) and the units only the
+    # store could know (coordinator, responsible, report_to), in line order.
+    assert result.err.splitlines() == [
+        f"error: {path}:6: plan: coordinator 'so-khong-co' is not a known unit",
+        f"error: {path}:10: unit 'sldtbxh': 'vanthu-at-sldtbxh' is not a valid e-mail address",
+        f"error: {path}:19: obligation 'bao-cao': due: '31/2' is not a real date",
+        f"error: {path}:22: obligation 'bao-cao': unknown unit 'phong-khong-co' in responsible",
+        f"error: {path}:27: obligation 'hop': report_to 'ban-khong-co' is not a known unit",
+    ]
+    assert count(rt, Plan) == 0 and count(rt, Unit) == 0
+
+
+def test_a_reference_problem_and_a_parse_problem_of_another_obligation_come_in_one_run(cli, rt, tmp_path):
+    text = (PLAN.format(due="30/5").replace("responsible: all", "responsible: [hlhpn, phong-khong-co]")
+            + "  - id: hop\n    title: Họp\n    kind: event\n    date: 31/6\n")
+    path = write(tmp_path, "p.yaml", text)
+    result = cli("plan", "import", path)
+    assert (result.exit_code, result.out) == (1, "")
+    assert result.err.splitlines() == [
+        f"error: {path}:22: obligation 'bao-cao': unknown unit 'phong-khong-co' in responsible",
+        f"error: {path}:26: obligation 'hop': date: '31/6' is not a real date",
+    ]
+    assert count(rt, Plan) == 0 and count(rt, Unit) == 0

@@ -103,6 +103,9 @@ def test_every_problem_of_periodic_obligations_is_named_in_one_run(cli, tmp_path
     assert result.exit_code == 1
     assert result.out == ""
     assert result.err.splitlines() == [
+        # A problem only the store can confirm (no other unit in the store either), in the same run.
+        f"error: {path}:12: obligation 'thang-31' and 2 more: responsible: all, but the plan has no units of its "
+        "own besides its coordinator: list them under units: (the code is enough for a unit already imported)",
         f"error: {path}:14: obligation 'thang-31': due day 31 does not exist in every month: a monthly deadline "
         "needs a day from 1 to 28, or short_months: last_day to take a shorter month's last day",
         f"error: {path}:18: obligation 'sau-chot-so-lieu': due_after_cutoff counts working days after the data "

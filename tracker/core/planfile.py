@@ -88,6 +88,12 @@ class PlanSpec:
     coordinator_where: str = ""
     valid_until: date | None = None  # None: 31/12 of year
     unit_refs: tuple[str, ...] = ()  # units: entries that only give the code of a unit in the store
+    # Codes of units: entries with problems of their own (already reported): the
+    # reference checks count them as the file's units instead of reporting them twice.
+    unparsed_units: tuple[str, ...] = ()
+    # (obligation label, key, unit code, where) named by obligations with problems
+    # of their own, so an unknown unit there is reported in the same run too.
+    unparsed_refs: tuple[tuple[str, str, str, str], ...] = ()
 
 
 def nfc(text: str) -> str:
@@ -404,6 +410,18 @@ def _parse_list(c: Collector, doc: dict, key: str, parse_one: Callable[[Any, str
 
 def parse_plan(text: str, filename: str, *, max_depth: int = MAX_DEPTH) -> PlanSpec:
     """Validate a whole plan file; raise ValidationErrors listing every problem."""
+    spec, problems = parse_plan_with_problems(text, filename, max_depth=max_depth)
+    if problems:
+        raise ValidationErrors(problems)
+    return spec
+
+
+def parse_plan_with_problems(text: str, filename: str, *,
+                             max_depth: int = MAX_DEPTH) -> tuple[PlanSpec, list[InputError]]:
+    """The plan as far as it is valid, and the problems of the rest, without
+    raising (unless the file is not a plan at all): the import adds what only the
+    store can tell (unknown units) and reports every problem in one run. With
+    problems, missing header fields are empty ("" or 0) and invalid entries left out."""
     doc = load_yaml(text, filename, max_depth=max_depth)
     c = Collector(filename)
     if not isinstance(doc, dict):
@@ -460,10 +478,30 @@ def parse_plan(text: str, filename: str, *, max_depth: int = MAX_DEPTH) -> PlanS
     obligations = _parse_list(c, doc, "obligations", lambda node, what: obligation_spec(c, node, what, year),
                               "obligation id", "id")
     review = doc.get("review") or []
-    c.raise_if_any()
-    assert pid and issuer and title and coordinator and year
+    parsed = {u.code for u in units}
+    unparsed = sorted({nfc(str(n["code"])) for n in raw_units if isinstance(n, dict) and isinstance(n.get("code"), str)}
+                      - parsed) if isinstance(raw_units, list) else []
     return PlanSpec(
-        pid, number, issuer, place, issued_on, year, title, coordinator,
+        pid or "", number, issuer or "", place, issued_on, year or 0, title or "", coordinator or "",
         tuple(units), tuple(obligations), tuple(str(r) for r in review) if isinstance(review, list) else (),
-        c.at(plan), c.at(plan, "coordinator"), valid_until, tuple(refs),
-    )
+        c.at(plan), c.at(plan, "coordinator"), valid_until, tuple(refs), tuple(unparsed),
+        _unparsed_refs(c, doc.get("obligations"), {o.where for o in obligations}),
+    ), c.errors
+
+
+def _unparsed_refs(c: Collector, nodes: Any, parsed: set[str]) -> tuple[tuple[str, str, str, str], ...]:
+    """The unit codes named by obligations left out for problems of their own."""
+    out = []
+    for i, node in enumerate(nodes if isinstance(nodes, list) else []):
+        if not isinstance(node, dict) or c.at(node) in parsed:
+            continue
+        oid = node.get("id")
+        label = f"obligation {oid!r}" if isinstance(oid, str) and CODE.match(oid) else f"obligations[{i}]"
+        raw = node.get("responsible")
+        for code in raw if isinstance(raw, list) else []:
+            if isinstance(code, str) and CODE.match(code):
+                out.append((label, "responsible", nfc(code), c.at(node, "responsible")))
+        report_to = node.get("report_to")
+        if isinstance(report_to, str) and CODE.match(report_to):
+            out.append((label, "report_to", nfc(report_to), c.at(node, "report_to")))
+    return tuple(out)

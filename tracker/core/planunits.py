@@ -31,4 +31,5 @@ def own_unit_codes(spec: Any) -> list[str]:
             codes.add(o.report_to)
         if o.responsible != "all":
             codes.update(r for r in o.responsible if group_of(r) is None)
+    codes.discard("")  # a coordinator missing from a file with problems
     return sorted(codes)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from tracker.store.models import Assignment, Obligation, Plan, Unit
 from tracker.core.errors import InputError, ValidationErrors
-from tracker.core.planfile import ObligationSpec, PlanSpec, UnitSpec, parse_plan
+from tracker.core.planfile import ObligationSpec, PlanSpec, UnitSpec, parse_plan_with_problems
 from tracker.core.planunits import group_of, own_unit_codes
 from tracker.services import audit
 from tracker.services.materialise import materialise, occurrence_for, responsible_units
@@ -148,10 +148,10 @@ def import_plan(rt: Runtime, path: str | Path, now: datetime) -> ImportResult:
     limits = rt.settings.tracker
     decoded = read_plan_text(path, limits.max_input_bytes)
     text = decoded.text
-    spec = parse_plan(text, str(path), max_depth=limits.max_nesting)
+    spec, problems = parse_plan_with_problems(text, str(path), max_depth=limits.max_nesting)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     with rt.store.write() as session:
-        _check_plan_references(session, spec)
+        _check_plan_references(session, spec, problems)
         result = ImportResult(units=ImportResult(), note=decoded.note())
         _upsert_units(session, spec.units, now, rt.actor, result.units)
         plan = session.scalar(select(Plan).where(Plan.code == spec.id))
@@ -193,13 +193,16 @@ def import_plan(rt: Runtime, path: str | Path, now: datetime) -> ImportResult:
         return result
 
 
-def _check_plan_references(session: Session, spec: PlanSpec) -> None:
-    file_units = {u.code for u in spec.units}
+def _check_plan_references(session: Session, spec: PlanSpec, problems: list[InputError] | None = None) -> None:
+    """What only the store can tell (units named but defined elsewhere), with the
+    file's own ``problems``: every problem of the file in one run, in line order."""
+    file_units = {u.code for u in spec.units} | set(spec.unparsed_units)
     wanted = {spec.coordinator} | {o.report_to for o in spec.obligations if o.report_to}
     for o in spec.obligations:
         if o.responsible != "all":
             wanted.update(o.responsible)
-    wanted = {w for w in wanted if group_of(w) is None}
+    wanted |= {code for _label, _key, code, _where in spec.unparsed_refs}
+    wanted = {w for w in wanted if w and group_of(w) is None}
     wanted |= {u.parent for u in spec.units if u.parent} | set(spec.unit_refs)
     missing = wanted - file_units
     known = set(session.scalars(select(Unit.code).where(Unit.code.in_(missing)))) if missing else set()
@@ -209,7 +212,7 @@ def _check_plan_references(session: Session, spec: PlanSpec) -> None:
             errors.append(InputError(f"unit {u.code!r} ({u.name}) has no e-mail address: fill in its email", u.where))
         if u.parent and u.parent not in file_units and u.parent not in known:
             errors.append(InputError(f"unit {u.code!r}: unknown parent unit {u.parent!r}", u.where))
-    if spec.coordinator not in file_units and spec.coordinator not in known:
+    if spec.coordinator and spec.coordinator not in file_units and spec.coordinator not in known:
         errors.append(InputError(f"plan: coordinator {spec.coordinator!r} is not a known unit", spec.coordinator_where))
     for code in spec.unit_refs:
         if code not in known:
@@ -225,13 +228,17 @@ def _check_plan_references(session: Session, spec: PlanSpec) -> None:
                 if group_of(code) is None and code not in file_units and code not in known:
                     errors.append(InputError(f"obligation {o.id!r}: unknown unit {code!r} in responsible",
                                              o.responsible_where))
-    if errors:
-        raise ValidationErrors(errors)
+    for label, key, code, where in spec.unparsed_refs:
+        if code not in file_units and code not in known:
+            errors.append(InputError(f"{label}: report_to {code!r} is not a known unit" if key == "report_to"
+                                     else f"{label}: unknown unit {code!r} in responsible", where))
+    if problems or errors:
+        raise ValidationErrors(sorted(list(problems or []) + errors, key=_line_of))
 
 
 def _check_responsible(session: Session, spec: PlanSpec) -> list[InputError]:
     """Groups must match some of the plan's own units, and ``all`` must mean someone."""
-    own = own_unit_codes(spec)
+    own = own_unit_codes(spec) + list(spec.unparsed_units)
     info = {u.code: (u.kind, u.parent) for u in spec.units}
     stored = [c for c in own if c not in info]
     if stored:
@@ -257,7 +264,8 @@ def _check_responsible(session: Session, spec: PlanSpec) -> list[InputError]:
             index = 0 if field == "kind" else 1
             if field == "parent" and session.scalar(select(Unit.id).where(Unit.parent_code == value).limit(1)):
                 continue
-            if not any(v[index] == value for c, v in info.items() if c in own):
+            if not any(v[index] == value for c, v in info.items() if c in own) and not spec.unparsed_units:
+                # (a unit with problems of its own might be the one the group means: not reported twice)
                 errors.append(InputError(f"obligation {o.id!r}: group {entry!r} matches none of the plan's units",
                                          o.responsible_where))
     return errors
