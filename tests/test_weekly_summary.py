@@ -45,3 +45,28 @@ def test_no_weekly_summary_when_none_is_configured(rt):
     load_sample(rt, at("2021-03-01T09:00"))
     tick(rt, at("2021-05-28T08:00"))
     assert summaries(rt) == []
+
+
+def test_the_weekly_summary_has_an_html_part_with_the_digests_look_escaped_beside_its_text(rt, tmp_path):
+    from email import message_from_bytes, policy
+
+    wrt = weekly_rt(rt, tmp_path)
+    load_sample(wrt, at("2021-03-01T09:00"))
+    with wrt.store.write() as s:  # a unit name a browser would read as markup
+        from tracker.store.models import Unit
+
+        s.scalars(select(Unit).where(Unit.code == "syt")).one().name = "Sở Y tế <b>& Cục</b>"
+    submit(wrt, at("2021-05-26T09:00"), "syt", "bao-cao-6-thang", period="2021", at=at("2021-05-26T09:00"))
+    tick(wrt, at("2021-05-28T08:00"))
+    [msg] = summaries(wrt)
+    assert msg.body_text.startswith("Kính gửi: Sở Lao động - Thương binh và Xã hội\n")  # the text part stays
+    html = msg.body_html
+    assert html.startswith("<!DOCTYPE html>") and 'font-family: Arial' in html
+    assert "<td>Sở Y tế &lt;b&gt;&amp; Cục&lt;/b&gt;</td>" in html and "<b>& Cục" not in html
+    assert "Đã nộp trong 7 ngày qua (1)</h3>" in html and "Quá hạn, chưa nộp (14)</h3>" in html
+    assert "<td>năm 2021</td>\n<td>31/05/2021</td>\n<td>hn-2021-43</td>" in html
+    sent = [message_from_bytes(p.read_bytes(), policy=policy.default) for p in (tmp_path / "out").glob("*.eml")]
+    [weekly] = [m for m in sent if str(m["Subject"]).startswith("[Tổng hợp tuần]")]
+    assert weekly.get_content_type() == "multipart/alternative"
+    assert weekly.get_body(("html",)).get_content().replace("\r\n", "\n") == html
+    assert weekly.get_body(("plain",)).get_content().replace("\r\n", "\n") == msg.body_text

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, insert, or_, select
 
 from tracker.core.states import AssignmentState, Kind, OutboxState
-from tracker.render.weekly import SummaryLine, render_summary
+from tracker.render.weekly import SummaryLine, render_summary, render_summary_html
 from tracker.services.materialise import valid_until
 from tracker.services.runtime import Runtime
 from tracker.store.tables import assignments as A, obligations as O, outbox, plans as P, units as U
@@ -74,8 +74,9 @@ def enqueue_weekly(rt: Runtime, conn, now: datetime) -> int:
         if key in done:
             continue
         subject, body = render_summary(name, lines, today)
+        html = render_summary_html(name, lines, today, rt.settings)
         rows.append({"key": key, "recipient_unit": code, "to_addrs": to, "cc_addrs": [], "reply_to": [],
-                     "subject": subject, "body_text": body, "body_html": None, "items": [],
+                     "subject": subject, "body_text": body, "body_html": html, "items": [],
                      "state": OutboxState.QUEUED, "attempts": 0, "next_attempt_at": now, "created_at": now})
     if rows:
         conn.execute(insert(outbox), rows)
