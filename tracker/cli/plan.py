@@ -24,6 +24,8 @@ def plan() -> None:
 def import_(env: Env, file: str) -> None:
     """Import or update a plan file (YAML). Re-importing the same file changes
     nothing; a changed file updates what changed and keeps every submission.
+    Every problem of the file, unknown units included, is listed in one run.
+    A Word document or PDF is named, with the plan extract command to run.
 
     \b
     Example:

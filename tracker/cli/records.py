@@ -32,7 +32,8 @@ def _with_common(f):
 @click.option("--from", "from_file", metavar="FILE",
               help="Record many: a .csv/.txt/.xlsx with columns unit,obligation[,period,at,note,plan]; "
                    "checked in full first, all or nothing.")
-@click.option("--encoding", "encoding", metavar="NAME", help="With --from: the file's encoding if not UTF-8/UTF-16.")
+@click.option("--encoding", "encoding", metavar="NAME", help="With --from: the file's encoding when detection cannot tell "
+                   "(UTF-8, UTF-16 with a BOM and Windows-1258 are detected).")
 @pass_env
 def submit(env: Env, unit: str | None, obligation: str | None, plan: str | None, period: str | None,
            at: str | None, note: str | None, from_file: str | None, encoding: str | None) -> None:

@@ -21,20 +21,22 @@ def units() -> None:
 @units.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--encoding", "encoding", metavar="NAME",
-              help="The file's encoding when it is not UTF-8 or UTF-16 with a BOM (e.g. cp1258).")
+              help="The file's encoding when detection cannot tell (UTF-8, UTF-16 with a BOM and "
+                   "Windows-1258 Vietnamese are detected), e.g. cp1252.")
 @pass_env
 def import_(env: Env, file: str, encoding: str | None) -> None:
     """Import or update units from FILE: a table with header
     code,name,email,head_email,kind,parent (several e-mails separated by ';')
-    as Excel saves it — .csv (comma or semicolon; UTF-8, or --encoding),
-    .txt (Unicode Text: UTF-16, tab-separated), .xlsx — or .yaml with a
-    units: list. The whole file is checked before anything is written, and
-    every problem is listed.
+    as Excel saves it — .csv (comma or semicolon), .txt (Unicode Text:
+    tab-separated), .xlsx — or .yaml with a units: list. UTF-8, UTF-16 and
+    Windows-1258 (Vietnamese) are detected, and a line says how a file that
+    was not UTF-8 was read. The whole file is checked before anything is
+    written, and every problem is listed.
 
     \b
     Example:
       tracker units import examples/units.csv
-      tracker units import don-vi.csv --encoding cp1258
+      tracker units import don-vi.csv --encoding cp1252
     """
     from tracker.services.imports import import_units
 
