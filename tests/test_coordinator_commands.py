@@ -42,6 +42,26 @@ def test_status_with_now_in_the_past_does_not_count_later_submissions(cli):
     assert [r["state"] for r in after if r["obligation"] == "bao-cao-6-thang"] == ["late"]
 
 
+def test_exports_and_status_as_of_a_past_now_do_not_show_a_later_submissions_time(cli, tmp_path):
+    from openpyxl import load_workbook
+
+    setup(cli)
+    cli("--now", "2021-06-04T10:00", "submit", "syt", "bao-cao-6-thang")
+    [row] = [r for r in json.loads(cli("--now", "2021-06-02T10:00", "status", "--unit", "syt", "--json").out)
+             if r["obligation"] == "bao-cao-6-thang"]
+    assert (row["state"], row["submitted_at"]) == ("overdue", None)
+    raw = cli("--now", "2021-06-02T10:00", "export", "csv", "--columns", "raw", "-o", "-").out
+    [line] = [x for x in raw.splitlines() if ",bao-cao-6-thang," in x and ",syt," in x]
+    assert ",overdue,," in line and "2021-06-04" not in line
+    cli("--now", "2021-06-02T10:00", "export", "xlsx", "-o", "t.xlsx")
+    cells = [r for r in load_workbook(tmp_path / "t.xlsx").active.iter_rows(values_only=True)
+             if r[1] == "bao-cao-6-thang" and r[3] == "syt"]
+    assert [c for c in cells[0] if hasattr(c, "year") and c.month == 6] == []  # no 04/06 submission date
+    late = '<li class="card late"><span class="n">{}</span> nộp muộn</li>'
+    assert late.format(0) in cli("--now", "2021-06-02T10:00", "report", "html", "-o", "-").out  # syt sent later
+    assert late.format(1) in cli("--now", "2021-06-05T10:00", "report", "html", "-o", "-").out
+
+
 def test_plan_show_lists_obligation_ids_periods_and_units(cli):
     setup(cli)
     result = cli("--now", "2021-03-01T09:00", "plan", "show", "hn-2021-43")
@@ -82,3 +102,16 @@ def test_a_replay_before_the_last_real_pass_says_why_it_decides_nothing(cli):
     assert replay.err == ("note: nothing decided: the store's last pass decided at 2021-05-24 08:00, after --now; "
                           "each stage is decided once, so a replay before it decides nothing (use `tracker simulate` "
                           "to preview the past)\n")
+
+
+def test_an_unknown_obligation_points_to_the_command_that_shows_obligation_ids(cli, tmp_path):
+    setup(cli)
+    one = cli("--now", "2021-05-20T09:00", "submit", "syt", "bao-cao-thang")
+    assert (one.exit_code, one.err) == (1, "error: unknown obligation 'bao-cao-thang' (its obligations' ids: "
+                                           "`tracker plan show hn-2021-43`)\n")
+    shown = cli("plan", "show", "hn-2021-43").out
+    assert "bao-cao-6-thang" in shown  # the id the coordinator was looking for is there
+    cli("--now", "2025-01-02T09:00", "plan", "import", str(EXAMPLES / "bao-cao-dinh-ky-2025.yaml"))
+    two = cli("--now", "2021-05-20T09:00", "waive", "syt", "bao-cao-nam-nao", "--reason", "x")
+    assert (two.exit_code, two.err) == (1, "error: unknown obligation 'bao-cao-nam-nao' (obligations' ids: "
+                                           "`tracker plan show ID`, plan ids: `tracker plan list`)\n")

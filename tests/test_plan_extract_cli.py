@@ -103,6 +103,22 @@ def test_with_a_unit_file_the_draft_imports_without_editing(cli, tmp_path):
     assert imported.exit_code == 0, imported.err
 
 
+def test_a_unit_file_saved_by_excel_as_unicode_text_or_xlsx_is_read_for_matching(cli, tmp_path):
+    from openpyxl import Workbook
+
+    write_docx(PLAN, tmp_path / "plan.docx")
+    rows = [line.split(",") for line in UNITS_CSV.strip().splitlines()]
+    (tmp_path / "units.txt").write_bytes("\r\n".join("\t".join(r) for r in rows).encode("utf-16"))
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.save(tmp_path / "units.xlsx")
+    for name in ("units.txt", "units.xlsx"):
+        result = cli("plan", "extract", "plan.docx", "--units", name, "-o", "draft.yaml")
+        assert (result.exit_code, result.err) == (0, ""), name
+        assert f"4 of 4 units matched to {name}" in (tmp_path / "draft.yaml").read_text(encoding="utf-8")
+
+
 def test_without_a_unit_file_the_stores_units_are_matched(cli, tmp_path):
     (tmp_path / "plan.txt").write_text(PLAN, encoding="utf-8")
     (tmp_path / "units.csv").write_text(UNITS_CSV, encoding="utf-8")

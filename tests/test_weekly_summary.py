@@ -70,3 +70,18 @@ def test_the_weekly_summary_has_an_html_part_with_the_digests_look_escaped_besid
     assert weekly.get_content_type() == "multipart/alternative"
     assert weekly.get_body(("html",)).get_content().replace("\r\n", "\n") == html
     assert weekly.get_body(("plain",)).get_content().replace("\r\n", "\n") == msg.body_text
+
+
+def test_leadership_gets_the_weekly_summary_of_every_plan_when_configured(rt, tmp_path):
+    cfg = tmp_path / "weekly.toml"
+    cfg.write_text(f'[mail]\ntransport = "file"\noutbox_dir = "{tmp_path / "out"}"\n'
+                   '[schedule]\nweekly_summary = "fri"\nweekly_summary_to = ["coordinator", "leadership"]\n'
+                   '[escalation]\nleadership = ["lanhdao@ubnd.example.vn"]\n', encoding="utf-8")
+    wrt = Runtime(load_settings(cfg, environ={}), rt.store, actor="tester")
+    load_sample(wrt, at("2021-03-01T09:00"))
+    tick(wrt, at("2021-05-28T08:00"))
+    by_key = {m.key: m for m in summaries(wrt)}
+    assert sorted(by_key) == ["weekly|leadership|2021-05-28", "weekly|sldtbxh|2021-05-28"]
+    lead = by_key["weekly|leadership|2021-05-28"]
+    assert lead.to_addrs == ["lanhdao@ubnd.example.vn"] and lead.body_text.startswith("Kính gửi: Lãnh đạo\n")
+    assert "<strong>Lãnh đạo</strong>" in lead.body_html

@@ -93,12 +93,13 @@ def convert_doc(path: str) -> bytes:
 
 
 def units_from_file(path: str) -> list[KnownUnit]:
-    """The units of a unit file (.csv or .yaml), validated as `tracker units import` does."""
+    """The units of a unit file (.csv, .txt, .xlsx or .yaml), read and validated as
+    `tracker units import` does (encodings detected, a Word or zip file named)."""
     from tracker.core.unitfile import parse_units
-    from tracker.services.imports import read_text
+    from tracker.services.officefiles import read_table
 
     return [KnownUnit(u.code, u.name, u.emails, u.head_email, u.kind, u.parent)
-            for u in parse_units(read_text(path), path)]
+            for u in parse_units(read_table(path).text, path)]
 
 
 def units_in_store(database_url: str, runtime: Callable[[], "Runtime"]) -> list[KnownUnit] | None:

@@ -45,7 +45,7 @@ def find_assignment(session: Session, rt: Runtime, now: datetime, unit_code: str
     obligations = list(session.scalars(query))
     if not obligations:
         where = f" in plan {plan_code!r}" if plan_code else ""
-        raise NotFound(f"unknown obligation {obligation_code!r}{where} (see `tracker plan list`)")
+        raise NotFound(f"unknown obligation {obligation_code!r}{where} ({_where_ids_are(session, plan_code)})")
     if len(obligations) > 1:
         plans = ", ".join(sorted(o.plan.code for o in obligations))
         raise Ambiguous(f"obligation {obligation_code!r} is in several plans ({plans}): pick one with --plan")
@@ -200,6 +200,14 @@ def _open_assignment(session: Session, rt: Runtime, now: datetime, unit: str, ob
     if a.state != AssignmentState.OPEN:
         raise TrackerError(f"{unit} {obligation} ({a.period}) is already {a.state}: nothing to {verb}")
     return a
+
+
+def _where_ids_are(session: Session, plan_code: str | None) -> str:
+    """The command that shows obligation ids: `plan show`, of the one plan when it is known."""
+    codes = [plan_code] if plan_code else list(session.scalars(select(Plan.code).order_by(Plan.code).limit(2)))
+    if len(codes) == 1:
+        return f"its obligations' ids: `tracker plan show {codes[0]}`"
+    return "obligations' ids: `tracker plan show ID`, plan ids: `tracker plan list`"
 
 
 def _ref(a: Assignment) -> str:

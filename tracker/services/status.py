@@ -124,6 +124,8 @@ def status(rt: Runtime, now: datetime, *, plan: str | None = None, unit: str | N
             # The plan's stored zone, as ICS does: a config zone changed after import shifts no date.
             tz = zones.get(plan_zone) or zones.setdefault(plan_zone, _zone(plan_zone, rt.tz))
             shown, days = derive_state(a_state, due_at, submitted_at, now, tz, returned_at)
+            if submitted_at is not None and submitted_at > now:
+                submitted_at = None  # --now is an "as of": a submission after it is not shown, not only not counted
             rows.append(StatusRow(
                 plan_code, ob_code, title, unit_code, unit_name, period, due_at.astimezone(tz), shown,
                 submitted_at.astimezone(tz) if submitted_at else None, days,
