@@ -323,3 +323,20 @@ def test_a_reference_problem_and_a_parse_problem_of_another_obligation_come_in_o
         f"error: {path}:26: obligation 'hop': date: '31/6' is not a real date",
     ]
     assert count(rt, Plan) == 0 and count(rt, Unit) == 0
+
+
+def test_a_plan_files_duplicate_units_missing_addresses_and_unknown_parents_come_in_one_run(cli, rt, tmp_path):
+    text = PLAN.format(due="30/5").replace(
+        "    head_email: chutich@hlhpn.example.vn\n",
+        "    head_email: chutich@hlhpn.example.vn\n    parent: so-khong-co\n"
+        "  - code: hlhpn\n    name: Hội Liên hiệp Phụ nữ (lần hai)\n    email: c@hlhpn.example.vn\n"
+        "  - code: ctk\n    name: Cục Thống kê\n")
+    path = write(tmp_path, "p.yaml", text)
+    result = cli("plan", "import", path)
+    assert (result.exit_code, result.out) == (1, "")
+    assert result.err.splitlines() == [
+        f"error: {path}:11: unit 'hlhpn': unknown parent unit 'so-khong-co'",
+        f"error: {path}:16: duplicate unit code 'hlhpn' (first at {path}:11)",
+        f"error: {path}:19: unit 'ctk' (Cục Thống kê) has no e-mail address: fill in its email",
+    ]
+    assert count(rt, Plan) == 0 and count(rt, Unit) == 0
