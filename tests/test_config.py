@@ -27,6 +27,7 @@ def test_shipped_config_file_is_valid_and_equals_the_defaults():
 
     shipped = load_settings(Path(__file__).parent.parent / "config" / "tracker.toml", environ={})
     assert shipped.schedule == load_settings(None, environ={"TRACKER_CONFIG": ""}).schedule
+    assert shipped.mail.max_attachment_bytes == 5 * 1024 * 1024
 
 
 def test_unknown_key_is_an_error_naming_it(tmp_path):
@@ -59,6 +60,7 @@ def test_environment_overrides_the_file(tmp_path):
     ("[escalation]\nleadership = ['not-an-address']\n", "is not an e-mail address"),
     ("[mail]\ntransport = 'pigeon'\n", "mail.transport must be"),
     ("[calendar]\nextra_days_off = ['31/2']\n", "is not a date"),
+    ("[mail]\nmax_attachment_bytes = 1000\n", r"t.toml: mail.max_attachment_bytes must be at least 4096 \(room for "),
 ])
 def test_bad_values_are_named(tmp_path, text, message):
     with pytest.raises(ConfigError, match=message):

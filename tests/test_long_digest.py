@@ -3,6 +3,9 @@ and attached as CSV; a pass renders each message once, however many batches."""
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 from collections import Counter
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -14,7 +17,7 @@ from sqlalchemy import select
 from tests.conftest import at, load_sample
 from tracker.core.digest import Digest, DigestItem
 from tracker.core.digest_summary import DigestCutter, SummaryLine
-from tracker.render.digest_csv import DigestCsv, attachment_name
+from tracker.render.digest_csv import CsvCut, DigestCsv, attachment_name
 from tracker.render.mail import render_long_digest
 from tracker.render.message import build_message
 from tracker.services.tick import tick
@@ -171,3 +174,89 @@ def test_messages_a_killed_pass_left_composing_are_composed_and_sent_by_the_next
     assert [m.id for m in done] == [m.id for m in left]
     assert {m.state for m in done} == {"sent"}
     assert all(m.items and m.items[0]["stage"] == "before:14" and m.body_text for m in done)
+
+
+def _full_csv() -> tuple[bytes, list[bytes]]:
+    """The header (with the byte-order mark) and each row of _items()'s CSV, as bytes."""
+    header = "\ufeffplan,obligation,title,unit,unit_name,period,stage,due,days_late\r\n".encode("utf-8")
+    rows = [f"kh-2026,bc-{k},Báo cáo {k},u{u:04d},Xã số {u},2026,after:2,2026-06-{1 + 5 * k:02d},{30 - 5 * k}\r\n"
+            .encode("utf-8") for k in range(5) for u in range(1000)]
+    return header, rows
+
+
+def _csv_line(text: str) -> bytes:
+    out = io.StringIO()
+    csv.writer(out).writerow([text] + [""] * 8)
+    return out.getvalue().encode("utf-8")
+
+
+def test_a_csv_over_max_attachment_bytes_stops_at_a_whole_row_and_says_what_it_left_out():
+    cap = 20_000
+    link = "https://tracker.example.vn/c/TOKEN"
+    table = DigestCsv(AT, TZ, cap, "vi")
+    for item in _items():
+        table.add(item)
+    data = table.finish("cong-viec-2026-07-01.csv", link)
+
+    def last(omitted: int) -> str:
+        return (f"Tệp dừng ở giới hạn dung lượng của thư: còn {omitted} dòng không có trong tệp. Danh sách đầy đủ: "
+                f"tracker export csv --plan kh-2026 -o cong-viec-2026-07-01.csv hoặc trang {link}")
+
+    header, rows = _full_csv()
+    # The most whole rows that fit under the limit together with the last line.
+    kept = max(n for n in range(len(rows))
+               if len(header) + sum(map(len, rows[:n])) + len(_csv_line(last(5000 - n))) <= cap)
+    assert 250 < kept < 300  # about 70 bytes a row
+    assert data == header + b"".join(rows[:kept]) + _csv_line(last(5000 - kept))
+    assert len(data) <= cap
+    assert table.cut == CsvCut(kept, 5000 - kept, "tracker export csv --plan kh-2026 -o cong-viec-2026-07-01.csv", link)
+    parsed = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert {len(r) for r in parsed} == {9}  # a valid CSV: every line has the header's nine columns
+    assert parsed[-1] == [last(5000 - kept)] + [""] * 8
+
+
+def test_a_csv_under_max_attachment_bytes_is_the_whole_list_unchanged():
+    header, rows = _full_csv()
+    whole = header + b"".join(rows)
+    for cap in (len(whole), 10 * len(whole)):
+        table = DigestCsv(AT, TZ, cap, "vi")
+        for item in _items():
+            table.add(item)
+        assert table.finish("cong-viec-2026-07-01.csv") == whole and table.cut is None
+    one_less = DigestCsv(AT, TZ, len(whole) - 1, "en")
+    for item in _items():
+        one_less.add(item)
+    cut = one_less.finish("items-2026-07-01.csv")
+    assert one_less.cut is not None and cut.endswith(_csv_line(
+        f"Cut at the mail size limit: {one_less.cut.omitted} more rows are not in this file. "
+        "The full list: tracker export csv --plan kh-2026 -o items-2026-07-01.csv"))
+
+
+def test_a_coordinator_digest_whose_csv_outgrows_the_limit_says_so_with_the_command_and_its_page(rt, monkeypatch):
+    from tracker.services.links import COORDINATOR, Signer
+
+    monkeypatch.setenv("TRACKER_WEB_SECRET", "s" * 40)
+    load_sample(rt, at("2021-02-01T09:00"))
+    tick(rt, at("2021-05-10T09:00"))
+    s = rt.settings
+    rt = replace(rt, settings=replace(s, mail=replace(s.mail, max_items=3, max_attachment_bytes=1200),
+                                      web=replace(s.web, base_url="https://tracker.example.vn")))
+    start = max(m.id for m in _outbox(rt, 0))
+    tick(rt, at("2021-06-03T08:00"), deliver=False)  # level 2: every late unit, to the coordinator
+    [m] = [m for m in _outbox(rt, start) if m.attachment_name]
+    with rt.store.read() as session:
+        data = session.get(OutboxMessage, m.id).attachment
+    assert len(data) <= 1200
+    *listed, last = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))[1:]
+    total = int(re.search(r"có \d+ trong (\d+) công việc", m.body_text).group(1))
+    omitted = total - len(listed)
+    page = re.search(r"hoặc trang (\S+)$", last[0]).group(1)
+    assert page.startswith("https://tracker.example.vn/c/")
+    assert Signer(b"s" * 40).read_link(COORDINATOR, page.rsplit("/", 1)[1]) is not None
+    command = f"tracker export csv --plan hn-2021-43 -o {m.attachment_name}"
+    assert last == [f"Tệp dừng ở giới hạn dung lượng của thư: còn {omitted} dòng không có trong tệp. "
+                    f"Danh sách đầy đủ: {command} hoặc trang {page}"] + [""] * 8
+    assert (f"Tệp đính kèm {m.attachment_name} có {len(listed)} trong {total} công việc, theo giới hạn dung lượng "
+            f"của thư; {omitted} công việc còn lại không có trong tệp. Danh sách đầy đủ: người quản trị hệ thống "
+            f"chạy lệnh\n   {command}\nhoặc xem trên trang:\n{page}\n") in m.body_text
+    assert f"<code>{command}</code>, hoặc xem trên <a href=\"{page}\">trang này</a>" in m.body_html

@@ -81,6 +81,9 @@ class MailSection:
     max_attempts: int = 8
     templates_dir: str = ""  # operator overrides; empty = the shipped config/templates
     max_items: int = 50  # items listed in one digest, most urgent first; the rest summarised and attached
+    # The attached full list stops here (cut at a whole row, saying what it left out):
+    # 600,000 rows make 69 MB, and mail servers take 10-25 MB (base64 adds a third).
+    max_attachment_bytes: int = 5 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,7 @@ class ScorecardSection:
 
 
 SCORECARD_PERIODS = ("quarter", "half-year", "year")
+MIN_ATTACHMENT_BYTES = 4096
 
 
 @dataclass(frozen=True)
@@ -333,6 +337,9 @@ def _validate(s: Settings, where: str) -> None:
         raise ConfigError(f"{where}: mail.max_attempts must be at least 1")
     if s.mail.max_items < 1:
         raise ConfigError(f"{where}: mail.max_items must be at least 1")
+    if s.mail.max_attachment_bytes < MIN_ATTACHMENT_BYTES:
+        raise ConfigError(f"{where}: mail.max_attachment_bytes must be at least {MIN_ATTACHMENT_BYTES} "
+                          "(room for the header and the line saying what was left out)")
     _validate_inbound(s.inbound, where)
     _validate_scorecard(s.scorecard, where)
     if not 0 < s.web.port < 65536:

@@ -24,6 +24,7 @@ from tracker.core.digest import Digest, DigestItem
 from tracker.core.digest_summary import DigestCut, SummaryLine
 from tracker.core.outgoing import Rendered
 from tracker.core.periods import period_words
+from tracker.render.digest_csv import CsvCut
 from tracker.core.errors import ConfigError
 from tracker.shipped import templates_dir
 
@@ -42,15 +43,19 @@ def render_digest(digest: Digest, settings: Settings) -> Rendered:
     return _render(settings, lang, "digest", context)
 
 
-def render_long_digest(listed: Digest, cut: DigestCut, settings: Settings, attachment: str | None) -> Rendered:
+def render_long_digest(listed: Digest, cut: DigestCut, settings: Settings, attachment: str | None,
+                       attachment_cut: CsvCut | None = None) -> Rendered:
     """A digest over ``[mail] max_items``: ``listed`` carries the items the message
     lists (``cut.listed``); the subject and the counts speak of every item, and
     the rest is summarised by plan and obligation, with the attachment's name
-    and, when ``[web] base_url`` is set, the unit's page (``digest.link``)."""
+    and, when ``[web] base_url`` is set, the unit's page (``digest.link``).
+    ``attachment_cut``: the attachment stopped at ``[mail] max_attachment_bytes``;
+    the message says how many rows it left out and how to get them all."""
     lang = settings.tracker.language
     context = digest_context(listed, settings)
     context.update(
         total=cut.total, counts=dict(cut.counts), rest_total=cut.rest_total, attachment=attachment,
+        attachment_cut=attachment_cut,
         attention=cut.total - dict(cut.counts).get("resolved", 0),
         rest=[{"plan": r.plan, "plan_title": r.plan_title, "obligation": r.obligation, "title": r.title,
                "items": r.items, "units": r.units, "max_days_late": r.max_days_late, "text": _rest_text(r, lang)}
@@ -170,7 +175,7 @@ def digest_context(digest: Digest, settings: Settings) -> dict[str, Any]:
         "today": today, "today_text": weekday_date(today, lang),
         "reply_to": list(digest.reply_to), "leadership": digest.recipient_unit is None,
         # A long digest's summary (render_long_digest); empty for one that lists everything.
-        "rest": [], "rest_total": 0, "attachment": None,
+        "rest": [], "rest_total": 0, "attachment": None, "attachment_cut": None,
         "link": digest.link,  # the recipient unit's signed page, when [web] base_url is set
     }
 

@@ -11,7 +11,8 @@ When every batch has been decided, ``compose_pending`` reads each composing
 row's items back from the store (its decisions, and ``outbox_copies`` for a
 stage carried by several messages), streamed in the order of obligation and
 unit, and renders it once: at most ``[mail] max_items`` items listed, the rest
-summarised (core/digest_summary.py) and attached as CSV (render/digest_csv.py).
+summarised (core/digest_summary.py) and attached as CSV (render/digest_csv.py),
+which stops at ``[mail] max_attachment_bytes`` and says what it left out.
 Memory follows a chunk of messages, not the pass.
 
 A pass that dies between its batches and this step leaves composing rows whose
@@ -117,8 +118,9 @@ def items_query(ids: list[int]):
 class _Message:
     """One message being composed from its items, in bounded memory."""
 
-    def __init__(self, rt: Runtime, directory: Directory, row: Any) -> None:
+    def __init__(self, rt: Runtime, directory: Directory, row: Any, coordinators: set[str]) -> None:
         self.rt, self.directory, self.row = rt, directory, row
+        self.coordinators = coordinators
         self.rkey = row.key.split("|", 1)[0]
         self.box: Box = new_box(self.rkey, directory)
         self.max_items = rt.settings.mail.max_items
@@ -138,7 +140,9 @@ class _Message:
             if len(self.first) > self.max_items:  # a long digest: from now on every item goes to the CSV
                 from tracker.render.digest_csv import DigestCsv
 
-                self.csv = DigestCsv(self.row.created_at, self.rt.tz)
+                mail = self.rt.settings.mail
+                self.csv = DigestCsv(self.row.created_at, self.rt.tz, mail.max_attachment_bytes,
+                                     self.rt.settings.tracker.language)
                 for i in self.first:
                     self.csv.add(i)
                 self.first = None
@@ -161,8 +165,8 @@ class _Message:
             rendered = render_digest(digest, settings)
         else:
             name = attachment_name(self.row.created_at, tz, settings.tracker.language)
-            rendered = render_long_digest(digest, cut, settings, name)
-            attachment = self.csv.finish()
+            attachment = self.csv.finish(name, self._full_list_link(digest))  # first: the body says if it was cut
+            rendered = render_long_digest(digest, cut, settings, name, self.csv.cut)
         if finish is not None:
             rendered = finish(digest, rendered)
         return {
@@ -170,6 +174,13 @@ class _Message:
             "v_subject": rendered.subject, "v_text": rendered.text, "v_html": rendered.html,
             "v_items": [i.to_json(tz) for i in digest.ordered()], "v_name": name, "v_attachment": attachment,
         }
+
+
+    def _full_list_link(self, digest: Digest) -> str | None:
+        """Where a cut attachment's rows can all be seen: a coordinator's page, else the unit's own."""
+        if self.box.unit in self.coordinators:
+            return self.directory.coordinator_link(self.box.unit)
+        return digest.link
 
 
 _QUEUE = (
@@ -193,7 +204,7 @@ def _compose_chunk(rt: Runtime, conn: Connection, directory: Directory, catalog:
         if message is None or message.row.id != r.box:
             if message is not None:
                 values.append(message.values(render_calls, finish))
-            message = _Message(rt, directory, by_id[r.box])
+            message = _Message(rt, directory, by_id[r.box], catalog.coordinators)
         ob = obs[r.obligation_id]
         plan = plans_[ob.plan_id]
         item = DigestItem(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from datetime import datetime, timezone
-from typing import Any, Callable, Hashable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Hashable, Iterable, Mapping
 
 from sqlalchemy import select
 
@@ -19,6 +19,9 @@ from tracker.store.tables import decisions, units
 from tracker.core.digest import Digest, DigestItem
 from tracker.core.policy import LEADERSHIP, Past, Target
 from tracker.core.states import AssignmentState
+
+if TYPE_CHECKING:
+    from tracker.services.links import PageLinks
 
 # Assignments, obligations, plans and units are read by attribute (``ob.report_to``),
 # so these functions take ORM objects (imports, simulate) and Core rows (the tick)
@@ -145,13 +148,20 @@ class Directory:
 
     leadership: tuple[str, ...]
     units: dict[str, Contact] = field(default_factory=dict)
-    # (unit id, link version) -> the unit's page URL (services/links.py), or None:
-    # no [web] base_url, digests carry no link.
-    links: Callable[[int, int], str] | None = None
+    # (unit id, link version) -> the unit's page URL, and its coordinator page
+    # (services/links.py), or None: no [web] base_url, digests carry no link.
+    links: PageLinks | None = None
 
     def link(self, code: str | None) -> str | None:
         contact = self.units.get(code) if code else None
         return self.links(contact.id, contact.link_version) if self.links and contact and contact.id else None
+
+    def coordinator_link(self, code: str | None) -> str | None:
+        """The coordinator page of unit ``code`` (its plans' matrix), when links are made."""
+        contact = self.units.get(code) if code else None
+        if not (self.links and contact and contact.id):
+            return None
+        return self.links.coordinator(contact.id, contact.link_version)
 
     def ensure(self, conn, codes: Iterable[str]) -> None:
         missing = {c for c in codes if c not in self.units}

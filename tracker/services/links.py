@@ -144,14 +144,27 @@ def link_url(base_url: str, page: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/{'u' if page == UNIT else 'c'}/{token}"
 
 
-def digest_links(settings: Settings, environ: dict[str, str] | None = None):
-    """What a digest needs to carry each unit's link: a function of (unit id,
-    link version) -> URL, or None when ``[web] base_url`` is not set."""
+@dataclass(frozen=True)
+class PageLinks:
+    """A digest's links, by (unit id, link version): called, a unit's page;
+    ``coordinator``, a coordinator's page (where a cut attachment's full list is)."""
+
+    base: str
+    signer: Signer
+
+    def __call__(self, unit_id: int, version: int) -> str:
+        return link_url(self.base, UNIT, self.signer.link_token(UNIT, unit_id, version))
+
+    def coordinator(self, unit_id: int, version: int) -> str:
+        return link_url(self.base, COORDINATOR, self.signer.link_token(COORDINATOR, unit_id, version))
+
+
+def digest_links(settings: Settings, environ: dict[str, str] | None = None) -> PageLinks | None:
+    """What a digest needs to carry each unit's link, or None when ``[web] base_url`` is not set."""
     base = settings.web.base_url
     if not base:
         return None
-    signer = Signer(web_secret(settings, environ))
-    return lambda unit_id, version: link_url(base, UNIT, signer.link_token(UNIT, unit_id, version))
+    return PageLinks(base, Signer(web_secret(settings, environ)))
 
 
 @dataclass(frozen=True)
