@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, ContextManager, Iterable, Iterator, NamedTuple
 
-from sqlalchemy import Table, and_, func, insert, or_, select
+from sqlalchemy import Table, func, insert, select, tuple_
 from sqlalchemy.engine import Connection
 
 from tracker.core import policy
@@ -298,7 +298,12 @@ def claim_query(now: datetime, cursor: tuple[datetime, int] | None, limit: int, 
     query = select(assignments).where(a.next_action_at <= now).order_by(a.next_action_at, a.id).limit(limit)
     if cursor is not None:  # keyset paging: rows a failed batch left due are not retried in this pass
         at, last_id = cursor
-        query = query.where(or_(a.next_action_at > at, and_(a.next_action_at == at, a.id > last_id)))
+        # A row-value comparison, not "> at OR (= at AND id > last)": SQLite answers
+        # that OR with two index searches merged in a temporary B-tree, i.e. it sorted
+        # every remaining due row for each batch (a pass quadratic in what is due:
+        # 260 ms a batch with 660k due, against 1.3 ms this way). The plain lower
+        # bound lets PostgreSQL use the index whatever it makes of the row value.
+        query = query.where(a.next_action_at >= at, tuple_(a.next_action_at, a.id) > tuple_(at, last_id))
     if postgresql:
         # Another daemon's batch is skipped, not waited for: each row is decided by one pass.
         query = query.with_for_update(skip_locked=True)
