@@ -119,10 +119,6 @@ class SingleInstance:
         self.release()
 
 
-def _counted_only(rows) -> None:
-    """The daemon logs a pass's counts; its decisions are in the store, not kept in memory."""
-
-
 def run_pass(rt: Runtime, clock: Clock, stop: threading.Event | None = None) -> None:
     """The job: one tick at the clock's ``now``, one log line. Never raises: the
     next pass must run even if this one failed (its batch was rolled back).
@@ -132,7 +128,8 @@ def run_pass(rt: Runtime, clock: Clock, stop: threading.Event | None = None) -> 
     now = clock()
     read_mailbox(rt, now)
     try:
-        result = tick(rt, now, on_decisions=_counted_only, stop=stop)
+        # The daemon logs a pass's counts; its decisions are in the store, not kept in memory.
+        result = tick(rt, now, stop=stop, decision_rows=False)
     except Exception:
         log.exception("pass at %s failed; nothing of it was committed past the failing batch", now.isoformat())
         return

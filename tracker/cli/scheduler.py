@@ -55,7 +55,7 @@ def tick(env: Env, dry_run: bool, as_json: bool) -> None:
 
     if as_json:
         write('{\n  "decisions": [\n')
-    result = run(rt, env.now(), dry_run=dry_run, on_decisions=show)
+    result = run(rt, env.now(), dry_run=dry_run, on_decisions=show, decision_rows=as_json or dry_run)
     failed = result.delivery_failed  # cron and monitoring must see it: every attempt of this pass failed
     if as_json:
         delivery = json.dumps(result.delivery.to_json() if result.delivery is not None else None, ensure_ascii=False)

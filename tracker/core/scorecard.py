@@ -60,18 +60,6 @@ class Counts:
 
 
 @dataclass(frozen=True)
-class Cell:
-    """The counts of one unit for one obligation in the period (one GROUP BY row)."""
-
-    unit: str
-    unit_name: str
-    plan: str
-    obligation: str
-    title: str
-    counts: Counts
-
-
-@dataclass(frozen=True)
 class Line:
     key: str  # unit code, or "plan/obligation"
     name: str  # unit name, or obligation title
@@ -134,25 +122,16 @@ def rank(lines: list[tuple[str, str, Counts]]) -> list[Line]:
     return out
 
 
-def build(period: str, cells: list[Cell], *, as_of: datetime, today: date, plan: str | None = None) -> Scorecard:
-    """The scorecard of ``period`` from its cells; ``today`` (local) decides if it is provisional."""
+def build(period: str, units: list[tuple[str, str, Counts]], obligations: list[tuple[str, str, Counts]], *,
+          as_of: datetime, today: date, plan: str | None = None) -> Scorecard:
+    """The scorecard of ``period`` from its counts per unit (code, name, counts) and per
+    obligation ("plan/obligation", title, counts); ``today`` (local) decides if it is provisional."""
     start, end = period_bounds(period)
-    by_unit: dict[str, tuple[str, Counts]] = {}
-    by_obligation: dict[str, tuple[str, Counts]] = {}
     total = Counts()
-    for c in cells:
-        name, counts = by_unit.get(c.unit, (c.unit_name, Counts()))
-        by_unit[c.unit] = (name, counts + c.counts)
-        key = f"{c.plan}/{c.obligation}"
-        title, counts = by_obligation.get(key, (c.title, Counts()))
-        by_obligation[key] = (title, counts + c.counts)
-        total = total + c.counts
-    return Scorecard(
-        period, period_words(period), start, end, as_of, today <= end, plan,
-        rank([(k, n, c) for k, (n, c) in by_unit.items()]),
-        rank([(k, n, c) for k, (n, c) in by_obligation.items()]),
-        total,
-    )
+    for _, _, counts in units:
+        total = total + counts
+    return Scorecard(period, period_words(period), start, end, as_of, today <= end, plan,
+                     rank(list(units)), rank(list(obligations)), total)
 
 
 # --- the end-of-period mail ----------------------------------------------------

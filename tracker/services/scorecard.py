@@ -1,8 +1,9 @@
 """Count a period's scorecard in the store (core/scorecard.py has the rules).
 
-One GROUP BY over the period's deadline assignments, per (unit, obligation):
-the database does the counting, so a year of a million assignments comes
-back as a few tens of thousands of small rows (bench/scale.py measures it).
+Two GROUP BYs over the period's deadline assignments, per unit and per
+obligation: the database does the counting, so a year of a million
+assignments comes back as one small row per unit and per obligation
+(bench/scale.py measures it).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from sqlalchemy import and_, case, func, or_, select
 
 from tracker.core.errors import InputError
 from tracker.core.schedule import end_of_day, start_of_day
-from tracker.core.scorecard import Cell, Counts, Scorecard, build, period_bounds
+from tracker.core.scorecard import Counts, Scorecard, build, period_bounds
 from tracker.core.states import AssignmentState, Kind
 from tracker.services.runtime import Runtime
 from tracker.services.status import plan_id_or_fail
@@ -47,26 +48,25 @@ def count(conn, rt: Runtime, now: datetime, period: str, *, plan_ids: list[int] 
     waived = and_(a.state == AssignmentState.WAIVED.value, or_(a.waived_at.is_(None), a.waived_at <= now))
     done = and_(a.submitted_at.is_not(None), a.submitted_at <= now, ~waived)
     owed = and_(or_(a.submitted_at.is_(None), a.submitted_at > now), ~waived)
-    query = (
-        select(a.unit_id, a.obligation_id,
-               _count(and_(done, a.submitted_at <= a.due_at)), _count(and_(done, a.submitted_at > a.due_at)),
+    numbers = (_count(and_(done, a.submitted_at <= a.due_at)), _count(and_(done, a.submitted_at > a.due_at)),
                _count(and_(owed, a.due_at < now)), _count(and_(owed, a.due_at >= now)), _count(waived))
-        .where(a.kind == Kind.DEADLINE.value, a.base_due_at >= start, a.base_due_at <= end)
-        .group_by(a.unit_id, a.obligation_id)
-    )
+    where = [a.kind == Kind.DEADLINE.value, a.base_due_at >= start, a.base_due_at <= end]
     if plan_ids is not None:
-        query = query.where(a.obligation_id.in_(select(O.c.id).where(O.c.plan_id.in_(plan_ids))))
-    counted = conn.execute(query).all()
-    unit_ids = {r[0] for r in counted}
-    ob_ids = {r[1] for r in counted}
+        where.append(a.obligation_id.in_(select(O.c.id).where(O.c.plan_id.in_(plan_ids))))
+
+    def grouped(column) -> dict[int, Counts]:
+        # One GROUP BY per side of the card, not per (unit, obligation): after a
+        # national import that pair is a row per assignment (660k), this is one
+        # per unit (55k) and one per obligation.
+        rows = conn.execute(select(column, *numbers).where(*where).group_by(column))
+        return {key: Counts(*(int(n or 0) for n in counts)) for key, *counts in rows}
+
+    by_unit, by_obligation = grouped(a.unit_id), grouped(a.obligation_id)
     unit_of = {r.id: (r.code, r.name) for r in conn.execute(
-        select(U.c.id, U.c.code, U.c.name).where(U.c.id.in_(unit_ids)))} if unit_ids else {}
-    ob_of = {r.id: (r.plan, r.code, r.title) for r in conn.execute(
+        select(U.c.id, U.c.code, U.c.name).where(U.c.id.in_(by_unit)))} if by_unit else {}
+    ob_of = {r.id: (f"{r.plan}/{r.code}", r.title) for r in conn.execute(
         select(O.c.id, P.c.code.label("plan"), O.c.code, O.c.title).join(P, O.c.plan_id == P.c.id)
-        .where(O.c.id.in_(ob_ids)))} if ob_ids else {}
-    cells = [
-        Cell(*unit_of[unit_id], *ob_of[ob_id], Counts(*(int(n or 0) for n in numbers)))
-        for unit_id, ob_id, *numbers in counted
-    ]
+        .where(O.c.id.in_(by_obligation)))} if by_obligation else {}
     local = now.astimezone(tz)
-    return build(period, cells, as_of=local, today=local.date(), plan=plan)
+    return build(period, [(*unit_of[k], c) for k, c in by_unit.items()],
+                 [(*ob_of[k], c) for k, c in by_obligation.items()], as_of=local, today=local.date(), plan=plan)

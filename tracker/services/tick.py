@@ -154,23 +154,28 @@ class _Pass:
     # Coordinators' codes and the review queue's length, read once per pass (services/inbox.py).
     queue_note: tuple[frozenset[str], int] | None = None
     on_decisions: Callable[[list[DecisionRow]], None] | None = None
+    # False: only counts (the daemon, a plain `tick`): a pass after a mass import
+    # records millions of decisions, and nobody reads a row object for each.
+    rows_wanted: bool = True
     render_calls: Callable[[str], None] | None = None  # tests count the renderings
     verdicts: dict = field(default_factory=dict)  # policy.decide_shared's, for this pass's ``now``
 
 
 def tick(rt: Runtime, now: datetime, *, dry_run: bool = False, batch_size: int = BATCH_SIZE,
          deliver: bool = True, on_decisions: Callable[[list[DecisionRow]], None] | None = None,
-         render_calls: Callable[[str], None] | None = None, stop: threading.Event | None = None) -> TickResult:
+         render_calls: Callable[[str], None] | None = None, stop: threading.Event | None = None,
+         decision_rows: bool = True) -> TickResult:
     """One pass at ``now`` (read once by the caller and passed down); ``stop`` (SIGTERM) ends delivery early.
 
     ``on_decisions`` receives each committed batch's decisions (the CLI prints
-    them as they come); without it they are collected in ``result.decisions``."""
+    them as they come); without it they are collected in ``result.decisions``.
+    ``decision_rows=False``: neither, only the counts of the summary."""
     started = time.monotonic()
     result = TickResult(now=now, dry_run=dry_run)
     directory = Directory(tuple(rt.settings.escalation.leadership), links=digest_links(rt.settings))
     p = _Pass(rt, now, result, directory,
               policy.PolicySettings.from_settings(rt.settings), on_decisions=on_decisions,
-              render_calls=render_calls)
+              rows_wanted=decision_rows, render_calls=render_calls)
     with rt.store.writer() as conn:
         if dry_run:  # one transaction, rolled back; each batch in a savepoint
             with conn.begin() as outer:
@@ -257,12 +262,12 @@ def _run_batches(p: _Pass, transaction: Callable[[], ContextManager[Connection]]
         # Only what was committed counts (and is pointed at by later batches).
         r, rows_out = p.result, outcome["decisions"]
         r.evaluated += outcome["evaluated"]
-        r.decided += len(rows_out)
-        r.sent += sum(1 for d in rows_out if d.outcome == policy.SENT)
-        r.skipped += sum(1 for d in rows_out if d.outcome == policy.SKIPPED)
-        if p.on_decisions is None:
+        r.decided += outcome["sent"] + outcome["skipped"]
+        r.sent += outcome["sent"]
+        r.skipped += outcome["skipped"]
+        if p.rows_wanted and p.on_decisions is None:
             r.decisions += rows_out
-        else:
+        elif p.rows_wanted:
             p.on_decisions(rows_out)
         r.messages += [key for key in outcome["enqueued"] if key not in p.enqueued]
         p.enqueued.update(outcome["enqueued"])
@@ -346,6 +351,7 @@ def _process(p: _Pass, conn: Connection, rows: list[Any]) -> dict[str, Any]:
             by_ref.setdefault(ref, []).append(stored)
     unroutable = set(grouped.unroutable)
     out: list[DecisionRow] = []
+    sent = 0
     records: list[tuple] = []
     moves: list[tuple] = []
     by_id = {a.id: a for a in rows}
@@ -361,16 +367,19 @@ def _process(p: _Pass, conn: Connection, rows: list[Any]) -> dict[str, Any]:
             key, msg_id = carriers[0] if carriers else (None, None)
             records.append((a_id, a.due_at, d.stage, d.scheduled_at, now, outcome,
                             list(d.routes) if outcome == policy.SENT else None, msg_id))
-            out.append(DecisionRow(a_id, ctx.plan, ctx.obligation, ctx.target.unit, ctx.period, d.stage, a.due_at,
-                                   d.scheduled_at, outcome, reason, d.routes if outcome == policy.SENT else (),
-                                   key))
+            sent += outcome == policy.SENT
+            if p.rows_wanted:
+                out.append(DecisionRow(a_id, ctx.plan, ctx.obligation, ctx.target.unit, ctx.period, d.stage, a.due_at,
+                                       d.scheduled_at, outcome, reason,
+                                       d.routes if outcome == policy.SENT else (), key))
         moves.append((verdict.next_action_at, a_id))
     # One executemany each: the pass costs what is due. A duplicate decision
     # (the unique key) fails here, inside the batch's transaction.
     bulk.insert_many(conn, decisions, _DECISION_COLUMNS, records)
     _copies(conn, rows, by_ref)
     bulk.update_many(conn, assignments, ("next_action_at",), ("id",), moves)
-    return {"evaluated": len(rows), "decisions": out, "enqueued": enqueued}
+    return {"evaluated": len(rows), "decisions": out, "enqueued": enqueued, "sent": sent,
+            "skipped": len(records) - sent}
 
 
 def _copies(conn: Connection, rows: list[Any], by_ref: dict[Any, list[outbox.Enqueued]]) -> None:
