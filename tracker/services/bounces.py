@@ -12,12 +12,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
 from tracker.core.inbound import Failure
-from tracker.core.states import OutboxState
-from tracker.store.tables import outbox, plans, units
+from tracker.store.outbox import enqueue_notices, queued_message
+from tracker.store.tables import plans, units
 
 log = logging.getLogger("tracker.inbox")
 
@@ -99,15 +99,9 @@ def _queue_notice(conn: Connection, rt, now: datetime, unit, failure: Failure, d
             continue
         subject, body = render_notice(failure, unit.name, unit.head_email, coordinator.name,
                                       rt.settings.tracker.language)
-        rows.append({
-            "key": f"{NOTICE_PREFIX}{unit.code}|{failure.recipient}|{inbox_id}|{coordinator.code}"[:200],
-            "recipient_unit": coordinator.code, "to_addrs": list(coordinator.emails), "cc_addrs": [],
-            "reply_to": [], "subject": subject, "body_text": body, "body_html": None, "items": [],
-            "state": OutboxState.QUEUED, "attempts": 0, "next_attempt_at": now, "created_at": now,
-        })
-    if rows:
-        conn.execute(insert(outbox), rows)
-    else:
+        key = f"{NOTICE_PREFIX}{unit.code}|{failure.recipient}|{inbox_id}|{coordinator.code}"[:200]
+        rows.append(queued_message(key, coordinator.code, coordinator.emails, subject, body, now))
+    if not enqueue_notices(conn, rows):
         log.warning("bounce for %s of unit %s: no coordinator address to tell", failure.recipient, unit.code)
 
 

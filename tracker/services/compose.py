@@ -27,7 +27,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import bindparam, delete, select, union_all, update
+from sqlalchemy import select, union_all
 from sqlalchemy.engine import Connection
 
 from tracker.core.digest import Digest, DigestItem
@@ -38,6 +38,7 @@ from tracker.services.dispatch import (
     Box, Directory, data_period_words, final_addresses, new_box, recipient_key, route_to,
 )
 from tracker.services.runtime import Runtime
+from tracker.store import outbox
 from tracker.store.tables import assignments, decisions, obligations, outbox_copies, plans, units
 from tracker.store.tables import outbox as T
 
@@ -48,12 +49,8 @@ CHUNK = 200  # messages read and written per statement (a chunk's rendered bodie
 
 
 def placeholder(digest: Digest, now: datetime) -> dict[str, Any]:
-    """The row a batch creates for a recipient and instant; ``compose_pending`` fills it."""
-    return {
-        "key": digest.key, "recipient_unit": digest.recipient_unit, "to_addrs": [], "cc_addrs": [],
-        "reply_to": [], "subject": "", "body_text": "", "body_html": None, "items": [], "state": COMPOSING,
-        "attempts": 0, "next_attempt_at": None, "created_at": now,
-    }
+    """The row a batch creates for a recipient and instant (``composing``); ``compose_pending`` fills it."""
+    return outbox.composing_message(digest, now)
 
 
 Finish = Callable[[Digest, Any], Any]  # (digest, rendered) -> rendered, e.g. the review queue's note
@@ -183,17 +180,6 @@ class _Message:
         return digest.link
 
 
-_QUEUE = (
-    update(T).where(T.c.id == bindparam("oid"), T.c.state == COMPOSING).values(
-        state=OutboxState.QUEUED, to_addrs=bindparam("v_to", type_=T.c.to_addrs.type),
-        cc_addrs=bindparam("v_cc", type_=T.c.cc_addrs.type), reply_to=bindparam("v_reply_to", type_=T.c.reply_to.type),
-        subject=bindparam("v_subject"), body_text=bindparam("v_text"), body_html=bindparam("v_html"),
-        items=bindparam("v_items", type_=T.c["items"].type), attachment_name=bindparam("v_name"),
-        attachment=bindparam("v_attachment", type_=T.c.attachment.type), next_attempt_at=bindparam("v_due"),
-    )
-)
-
-
 def _compose_chunk(rt: Runtime, conn: Connection, directory: Directory, catalog: _Catalog, chunk: list[Any],
                    now: datetime, render_calls: Callable[[str], None] | None, finish: Finish | None) -> int:
     by_id = {r.id: r for r in chunk}
@@ -220,10 +206,9 @@ def _compose_chunk(rt: Runtime, conn: Connection, directory: Directory, catalog:
         values.append(message.values(render_calls, finish))
     for v in values:
         v["v_due"] = now
-    if values:
-        conn.execute(_QUEUE, values)
+    outbox.queue_composed(conn, values)
     empty = set(by_id) - {v["oid"] for v in values}
     if empty:  # nothing carried (cannot happen through the tick): nothing to send
         log.warning("outbox rows %s had no items; removed", sorted(empty))
-        conn.execute(delete(T).where(T.c.id.in_(empty), T.c.state == COMPOSING))
+        outbox.drop_composing(conn, empty)
     return len(values)

@@ -19,10 +19,10 @@ import re
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from tracker.store.tables import outbox, plans, units
-from tracker.store.outbox import FailedDelivery, failed_since
+from tracker.store.outbox import FailedDelivery, enqueue_notices, failed_since, queued_message
 from tracker.services.runtime import Runtime
 from tracker.core.states import OutboxState
 
@@ -97,14 +97,8 @@ def notify_dead_letters(rt: Runtime, conn, now: datetime) -> int:
         if key in done:
             continue
         subject, body = render_notice(failure, unit.name, rt.settings.tracker.language, rt.tz)
-        rows.append({
-            "key": key, "recipient_unit": unit.code, "to_addrs": list(unit.emails), "cc_addrs": [], "reply_to": [],
-            "subject": subject, "body_text": body, "body_html": None, "items": [], "state": OutboxState.QUEUED,
-            "attempts": 0, "next_attempt_at": now, "created_at": now,
-        })
-    if rows:
-        conn.execute(insert(outbox), rows)
-    return len(rows)
+        rows.append(queued_message(key, unit.code, unit.emails, subject, body, now))
+    return enqueue_notices(conn, rows)
 
 
 def public_error(error: str) -> str:

@@ -37,11 +37,9 @@ def enqueue_returned(rt: Runtime, session: Session, a: Assignment, reason: str, 
         now=now,
     )
     key = f"returned:{unit.code}|{a.id}|{now.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%SZ}"
-    row = {
-        "key": key, "recipient_unit": unit.code, "to_addrs": to, "cc_addrs": cc, "reply_to": reply_to,
-        "subject": rendered.subject, "body_text": rendered.text, "body_html": rendered.html,
-        "items": [{"plan": plan.code, "obligation": ob.code, "unit": unit.code, "period": a.period,
-                   "stage": "returned", "due": a.due_at.astimezone(rt.tz).isoformat()}],
-        "state": "queued", "attempts": 0, "next_attempt_at": now, "created_at": now,
-    }
+    row = outbox.queued_message(
+        key, unit.code, to, rendered.subject, rendered.text, now, cc=cc, reply_to=reply_to, body_html=rendered.html,
+        items=[{"plan": plan.code, "obligation": ob.code, "unit": unit.code, "period": a.period,
+                "stage": "returned", "due": a.due_at.astimezone(rt.tz).isoformat()}],
+    )
     return outbox.enqueue_many(session, [row])[key].key

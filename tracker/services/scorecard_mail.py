@@ -16,9 +16,8 @@ from datetime import datetime
 from sqlalchemy import select
 
 from tracker.core.scorecard import scorecards_due
-from tracker.core.states import OutboxState
 from tracker.services.runtime import Runtime
-from tracker.store.outbox import enqueue_once
+from tracker.store.outbox import enqueue_once, queued_message
 from tracker.store.tables import outbox, plans, units
 
 log = logging.getLogger(__name__)
@@ -66,13 +65,8 @@ def _queue_one(rt: Runtime, conn, now: datetime, key: str, coordinator: str, pla
     attach = "attachment" in outbox.c
     name = attachment_name(cards) if attach else None
     subject, body = render_scorecard_mail(cards, unit.name, name)
-    row = {
-        "key": key, "recipient_unit": coordinator, "to_addrs": list(unit.emails),
-        "cc_addrs": list(rt.settings.escalation.leadership), "reply_to": [], "subject": subject,
-        "body_text": body, "body_html": None, "items": [{"scorecard": c.period} for c in cards],
-        "state": OutboxState.QUEUED, "attempts": 0, "next_attempt_at": now, "created_at": now,
-    }
-    if attach:
-        row.update(attachment_name=name, attachment=render_xlsx(*cards))
+    row = queued_message(key, coordinator, unit.emails, subject, body, now,
+                         cc=rt.settings.escalation.leadership, items=[{"scorecard": c.period} for c in cards],
+                         attachment_name=name, attachment=render_xlsx(*cards) if attach else None)
     # None: another pass decided it first, and its row is the decision.
     return enqueue_once(conn, row) is not None

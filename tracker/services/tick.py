@@ -33,13 +33,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, ContextManager, Iterable, Iterator, NamedTuple
 
-from sqlalchemy import Table, func, insert, select, tuple_
+from sqlalchemy import Table, func, select, tuple_
 from sqlalchemy.engine import Connection
 
 from tracker.core import policy
 from tracker.services import delivery
 from tracker.store import bulk, outbox
-from tracker.store.tables import assignments, decisions, obligations, outbox_copies, plans, units
+from tracker.store.tables import assignments, decisions, obligations, plans, units
 from tracker.services.compose import compose_pending, placeholder
 from tracker.services.dispatch import (
     Context, Directory, Send, codes_needed, context_of, group_digests, load_history,
@@ -392,8 +392,8 @@ def _copies(conn: Connection, rows: list[Any], by_ref: dict[Any, list[outbox.Enq
     ids = {(r.assignment_id, r.stage): r.id for r in conn.execute(
         select(d.id, d.assignment_id, d.stage, d.due_at).where(d.assignment_id.in_({a for a, _ in extra})))
         if r.due_at == due[r.assignment_id]}
-    conn.execute(insert(outbox_copies), [{"outbox_id": c.id, "decision_id": ids[ref]}
-                                         for ref, carriers in extra.items() for c in carriers])
+    outbox.link_copies(conn, [{"outbox_id": c.id, "decision_id": ids[ref]}
+                              for ref, carriers in extra.items() for c in carriers])
 
 
 _DECISION_COLUMNS = ("assignment_id", "due_at", "stage", "scheduled_at", "decided_at", "outcome", "recipients",

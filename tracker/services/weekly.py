@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import and_, or_, select
 
-from tracker.core.states import AssignmentState, Kind, OutboxState
+from tracker.core.states import AssignmentState, Kind
 from tracker.render.weekly import SummaryLine, render_summary, render_summary_html
 from tracker.services.materialise import valid_until
 from tracker.services.runtime import Runtime
+from tracker.store.outbox import enqueue_notices, queued_message
 from tracker.store.tables import assignments as A, obligations as O, outbox, plans as P, units as U
 
 PREFIX = "weekly|"
@@ -75,9 +76,5 @@ def enqueue_weekly(rt: Runtime, conn, now: datetime) -> int:
             continue
         subject, body = render_summary(name, lines, today)
         html = render_summary_html(name, lines, today, rt.settings)
-        rows.append({"key": key, "recipient_unit": code, "to_addrs": to, "cc_addrs": [], "reply_to": [],
-                     "subject": subject, "body_text": body, "body_html": html, "items": [],
-                     "state": OutboxState.QUEUED, "attempts": 0, "next_attempt_at": now, "created_at": now})
-    if rows:
-        conn.execute(insert(outbox), rows)
-    return len(rows)
+        rows.append(queued_message(key, code, to, subject, body, now, body_html=html))
+    return enqueue_notices(conn, rows)

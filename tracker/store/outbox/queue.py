@@ -1,10 +1,5 @@
-"""The outbox: one row per digest, enqueued in the same transaction as the
-decisions it carries, so a decided stage is never lost nor sent twice.
-
-A row moves ``queued -> sending (claimed) -> sent | failed``; a transient
-failure puts it back to ``queued`` with ``next_attempt_at`` pushed out by
-``tracker.core.retry.backoff``. ``tracker.services.delivery`` moves the rows; this
-module writes them and answers the questions asked about them.
+"""The outbox's rows going in and coming back: enqueue (digests, notices, the
+scorecard), compose, requeue; and the questions the CLI and the scheduler ask.
 
 ``claimed_at`` doubles as "when the last attempt started": it is kept after
 the attempt ends, and ``failed_since`` uses it to date dead letters.
@@ -15,13 +10,13 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, Iterable, NamedTuple
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from tracker.store.tables import outbox as T
+from tracker.store.tables import outbox as T, outbox_copies
 from tracker.core.digest import Digest
 from tracker.core.errors import InputError, NotFound
 from tracker.core.states import OutboxState
@@ -33,14 +28,44 @@ if TYPE_CHECKING:  # neither the ORM nor rendering is needed to count or list th
     from tracker.core.outgoing import Rendered
 
 
+# --- the rows: built here, so every writer stores the same shape -----------------
+
+def queued_message(key: str, recipient_unit: str | None, to: Iterable[str], subject: str, body_text: str,
+                   now: datetime, *, cc: Iterable[str] = (), reply_to: Iterable[str] = (),
+                   body_html: str | None = None, items: Iterable[dict] = (), attachment_name: str | None = None,
+                   attachment: bytes | None = None) -> dict[str, Any]:
+    """The row of a message queued at ``now`` and due at once. The attachment
+    columns are named only when there is one: a store migrated before them
+    still takes every other message."""
+    row = {
+        "key": key, "recipient_unit": recipient_unit, "to_addrs": list(to), "cc_addrs": list(cc),
+        "reply_to": list(reply_to), "subject": subject, "body_text": body_text, "body_html": body_html,
+        "items": list(items), "state": OutboxState.QUEUED, "attempts": 0, "next_attempt_at": now, "created_at": now,
+    }
+    if attachment is not None:
+        row.update(attachment_name=attachment_name, attachment=attachment)
+    return row
+
+
 def new_message(digest: Digest, rendered: Rendered, now: datetime, tz) -> dict:
     """The row of a queued message for the digest, due at ``now``."""
+    return queued_message(digest.key, digest.recipient_unit, digest.to, rendered.subject, rendered.text, now,
+                          cc=digest.cc, reply_to=digest.reply_to, body_html=rendered.html,
+                          items=[i.to_json(tz) for i in digest.items])
+
+
+def composing_message(digest: Digest, now: datetime) -> dict[str, Any]:
+    """The row a tick batch creates for a recipient and instant: ``composing``, so
+    delivery never takes it, and empty until ``queue_composed`` fills it once the
+    pass has decided everything it carries (services/compose.py)."""
     return {
-        "key": digest.key, "recipient_unit": digest.recipient_unit, "to_addrs": list(digest.to),
-        "cc_addrs": list(digest.cc), "reply_to": list(digest.reply_to), "subject": rendered.subject,
-        "body_text": rendered.text, "body_html": rendered.html, "items": [i.to_json(tz) for i in digest.items],
-        "state": OutboxState.QUEUED, "attempts": 0, "next_attempt_at": now, "created_at": now,
+        "key": digest.key, "recipient_unit": digest.recipient_unit, "to_addrs": [], "cc_addrs": [],
+        "reply_to": [], "subject": "", "body_text": "", "body_html": None, "items": [],
+        "state": OutboxState.COMPOSING, "attempts": 0, "next_attempt_at": None, "created_at": now,
     }
+
+
+# --- inserts ------------------------------------------------------------------------
 
 
 class Enqueued(NamedTuple):
@@ -92,6 +117,51 @@ def enqueue_once(conn: Connection | Session, row: dict) -> int | None:
             return conn.execute(insert(T).values(row).returning(T.c.id)).scalar_one()
     except IntegrityError:
         return None
+
+
+def enqueue_notices(conn: Connection | Session, rows: list[dict]) -> int:
+    """Insert notices (dead letters, bounces, the weekly summary) whose keys the
+    caller found free, in one executemany. A key taken meanwhile by another
+    daemon fails the caller's transaction, and with it the duplicate: that
+    failure is what keeps each notice single. Returns how many."""
+    if rows:
+        conn.execute(insert(T), rows)
+    return len(rows)
+
+
+def link_copies(conn: Connection, links: list[dict]) -> None:
+    """Record the further messages that carry a decided stage (``outbox_id``,
+    ``decision_id`` pairs): ``resolved`` goes to everyone an escalation went to,
+    and the composer reads a message's items from its decisions and these."""
+    if links:
+        conn.execute(insert(outbox_copies), links)
+
+
+# --- composing -> queued --------------------------------------------------------------
+
+_QUEUE_COMPOSED = (
+    update(T).where(T.c.id == bindparam("oid"), T.c.state == OutboxState.COMPOSING).values(
+        state=OutboxState.QUEUED, to_addrs=bindparam("v_to", type_=T.c.to_addrs.type),
+        cc_addrs=bindparam("v_cc", type_=T.c.cc_addrs.type), reply_to=bindparam("v_reply_to", type_=T.c.reply_to.type),
+        subject=bindparam("v_subject"), body_text=bindparam("v_text"), body_html=bindparam("v_html"),
+        items=bindparam("v_items", type_=T.c["items"].type), attachment_name=bindparam("v_name"),
+        attachment=bindparam("v_attachment", type_=T.c.attachment.type), next_attempt_at=bindparam("v_due"),
+    )
+)
+
+
+def queue_composed(conn: Connection, values: list[dict]) -> None:
+    """Fill composed rows and queue them, one executemany per chunk (``oid`` and
+    the ``v_*`` values: services/compose.py). Only a row still ``composing`` is
+    touched: one composed by another pass meanwhile stays as that pass made it."""
+    if values:
+        conn.execute(_QUEUE_COMPOSED, values)
+
+
+def drop_composing(conn: Connection, ids: Iterable[int]) -> None:
+    """Remove composing rows that carry no item: nothing to send. (The tick never
+    makes one; the guard on the state leaves any other row alone.)"""
+    conn.execute(delete(T).where(T.c.id.in_(list(ids)), T.c.state == OutboxState.COMPOSING))
 
 
 # --- queries for the CLI and the scheduler ---------------------------------------
@@ -199,26 +269,3 @@ def _current_addresses(session, ids: list[int]) -> None:
         cc = [unit.head_email] if r.cc_addrs and unit.head_email and unit.head_email not in to else []
         if to != list(r.to_addrs or []) or cc != list(r.cc_addrs or []):
             session.execute(update(T).where(T.c.id == r.id).values(to_addrs=to, cc_addrs=cc))
-
-
-# --- the database's clock and a claimed row's rewrite ------------------------------
-
-def database_now(conn: Connection) -> datetime:
-    """The database's own clock (UTC, aware). Leases are judged on it: every
-    deliverer shares it, whatever its own clock or ``--now`` says."""
-    from datetime import timezone
-
-    if conn.dialect.name == "postgresql":
-        return conn.scalar(select(func.clock_timestamp())).astimezone(timezone.utc)
-    text = conn.scalar(select(func.strftime("%Y-%m-%d %H:%M:%f", "now")))
-    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
-
-
-def rewrite_claimed(conn: Connection, outbox_id: int, worker: str, rendered: Rendered, items: list[dict]) -> bool:
-    """Replace a claimed message's words and items (some went stale while it was
-    queued); only while ``worker`` holds the claim. True if it did."""
-    result = conn.execute(
-        update(T).where(T.c.id == outbox_id, T.c.claimed_by == worker)
-        .values(subject=rendered.subject, body_text=rendered.text, body_html=rendered.html, items=items)
-    )
-    return result.rowcount == 1
