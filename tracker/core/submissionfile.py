@@ -15,7 +15,7 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from tracker.core.errors import InputError
-from tracker.core.planfile import nfc
+from tracker.core.yamltext import nfc
 from tracker.core.schedule import DateError, parse_date
 from tracker.core.tabletext import sniff_delimiter
 

@@ -8,8 +8,10 @@ import csv
 import io
 
 from tracker.core.errors import InputError
-from tracker.core.planfile import MAX_DEPTH, Collector, UnitSpec, load_yaml, nfc, unit_spec
+from tracker.core.fieldchecks import Collector
+from tracker.core.planfile import UnitSpec, unit_spec
 from tracker.core.tabletext import sniff_delimiter
+from tracker.core.yamltext import MAX_DEPTH, load_yaml, nfc
 
 CSV_COLUMNS = ("code", "name", "email", "head_email", "kind", "parent")
 _REQUIRED = ("code", "name", "email")

@@ -106,6 +106,7 @@ def units_in_store(database_url: str, runtime: Callable[[], "Runtime"]) -> list[
     """The store's active units; None when there is no store to ask (not created, not migrated, down)."""
     if _missing_sqlite_file(database_url):
         return None  # decided before importing SQLAlchemy: a draft without a store starts fast
+    from tracker.core.states import UnitStatus
     from tracker.services.catalog import list_units
     from tracker.store.engine import sqlite_path
 
@@ -117,7 +118,7 @@ def units_in_store(database_url: str, runtime: Callable[[], "Runtime"]) -> list[
     except TrackerError:
         return None
     return [KnownUnit(r.code, r.name, r.emails, r.head_email, r.kind, r.parent) for r in rows
-            if r.status == "active"] or None
+            if r.status == UnitStatus.ACTIVE] or None
 
 
 def _missing_sqlite_file(url: str) -> bool:

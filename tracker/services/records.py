@@ -35,7 +35,7 @@ class Recorded:
 
 
 def find_assignment(session: Session, rt: Runtime, now: datetime, unit_code: str, obligation_code: str,
-                    plan_code: str | None, period: str | None, *, state: str = "open") -> Assignment:
+                    plan_code: str | None, period: str | None, *, state: str = AssignmentState.OPEN) -> Assignment:
     """The unit's assignment of the obligation: of ``period``, else the one in
     ``state`` (open; received for accept/return) whose deadline is nearest to now."""
     unit = unit_or_fail(session, unit_code)
@@ -60,7 +60,7 @@ def find_assignment(session: Session, rt: Runtime, now: datetime, unit_code: str
         return a
     candidates = list(session.scalars(query.where(Assignment.state == state)))
     if not candidates:
-        what = "open assignment" if state == "open" else f"assignment in state {state}"
+        what = "open assignment" if state == AssignmentState.OPEN else f"assignment in state {state}"
         raise NotFound(f"unit {unit_code!r} has no {what} of {obligation_code!r} "
                        f"(is it responsible? see `tracker status --unit {unit_code}`)")
     # The open period whose deadline is nearest to now, earlier first on a tie.

@@ -196,8 +196,8 @@ def _return(rt: Runtime, session: Session, a: Assignment, now: datetime, reason:
 
 def _waiting(session: Session, a: Assignment) -> list[Submission]:
     if a.state != RECEIVED:
-        what = {"open": "has no submission waiting", "submitted": "is already accepted",
-                "waived": "is waived"}.get(a.state, f"is {a.state}")
+        what = {AssignmentState.OPEN: "has no submission waiting", AssignmentState.SUBMITTED: "is already accepted",
+                AssignmentState.WAIVED: "is waived"}.get(a.state, f"is {a.state}")
         raise NothingToDecide(f"{a.unit.code} {a.obligation.code} ({a.period}) {what}: nothing to accept or return")
     rows = list(session.scalars(select(Submission).where(Submission.assignment_id == a.id,
                                                          Submission.state == SubmissionState.RECEIVED.value)
