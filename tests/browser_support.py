@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from tests.report_support import CHROMIUM_FLAGS
+from tests.web_support import die_with_parent
 
 PHONE = (390, 844)  # CSS pixels: a common phone's viewport
 
@@ -31,6 +32,7 @@ class Browser:
             read, write = os.dup(to_child_r), os.dup(from_child_w)  # above 4: dup2 cannot clobber them
             os.dup2(read, 3)
             os.dup2(write, 4)
+            die_with_parent()  # a test process killed outright takes its browser with it
 
         profile.mkdir(parents=True, exist_ok=True)
         self.log = open(profile / "chromium.log", "wb")
@@ -44,12 +46,16 @@ class Browser:
         self._buffer = b""
         self._next_id = 0
         self.events: list[dict] = []
-        target = self.call("Target.createTarget", url="about:blank")["targetId"]
-        self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
-        for domain in ("Page.enable", "Runtime.enable", "DOM.enable"):
-            self.call(domain, session=True)
-        self.call("Emulation.setDeviceMetricsOverride", session=True, width=PHONE[0], height=PHONE[1],
-                  deviceScaleFactor=2, mobile=True)
+        try:
+            target = self.call("Target.createTarget", url="about:blank")["targetId"]
+            self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+            for domain in ("Page.enable", "Runtime.enable", "DOM.enable"):
+                self.call(domain, session=True)
+            self.call("Emulation.setDeviceMetricsOverride", session=True, width=PHONE[0], height=PHONE[1],
+                      deviceScaleFactor=2, mobile=True)
+        except BaseException:  # a browser that never became usable is not left running
+            self.close()
+            raise
 
     # --- the protocol -------------------------------------------------------------
 
@@ -152,7 +158,7 @@ class Browser:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            self.process.wait()
+            self.process.wait(timeout=10)
         os.close(self._to_child)
         os.close(self._from_child)
         self.log.close()

@@ -7,6 +7,7 @@ Set TRACKER_SCREENSHOTS=docs to refresh the screenshots of docs/ (phone width)."
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -18,7 +19,7 @@ from sqlalchemy import select
 
 from tests.conftest import EXAMPLES
 from tests.report_support import find_chromium
-from tests.web_support import SECRET, start_server
+from tests.web_support import SECRET, serving
 from tracker.store.engine import Store
 from tracker.store.tables import assignments, obligations, units
 
@@ -50,11 +51,16 @@ def test_a_unit_uploads_from_its_mail_link_and_the_coordinator_returns_it(cli, c
     def configure(url: str) -> None:
         config_file.write_text(base + f'\n[web]\nbase_url = "{url}"\n\n[inbound]\nfiles_dir = "{tmp_path / "files"}"\n')
 
-    server = start_server(db_url, config_file, tmp_path, "2021-05-25T09:00", before_start=configure)
-    browser = Browser(CHROMIUM, tmp_path / "profile")
-    store = Store(db_url)
+    logs: list[str] = []
     shots = Path(SHOTS).resolve() if SHOTS else None
-    try:
+    # The server and the browser stop however the test ends (the server first
+    # started, last stopped): no process outlives it.
+    with contextlib.ExitStack() as stack:
+        server = stack.enter_context(serving(db_url, config_file, tmp_path, "2021-05-25T09:00",
+                                             before_start=configure, logs=logs))
+        browser = stack.enter_context(contextlib.closing(Browser(CHROMIUM, tmp_path / "profile")))
+        store = Store(db_url)
+        stack.callback(store.dispose)
         # Monday 24/5 08:00: the 7-day reminders go out, each with its unit's link.
         assert cli("--now", "2021-05-24T08:00", "tick").exit_code == 0
         to_syt = next(m for m in mails(tmp_path / "outbox") if "vanthu@syt.example.vn" in m["To"])
@@ -90,11 +96,7 @@ def test_a_unit_uploads_from_its_mail_link_and_the_coordinator_returns_it(cli, c
             row = conn.execute(select(assignments.c.state, assignments.c.returned_at)
                                .where(assignments.c.id == a_id)).one()
         assert row.state == "open" and row.returned_at is not None
-    finally:
-        browser.close()
-        log = server.stop()
-        store.dispose()
-    assert "Traceback" not in log
+    assert "Traceback" not in logs[0]
 
     # The next delivery brings the unit the return message, with the reason and its link.
     before = {p.name for p in (tmp_path / "outbox").glob("*.eml")}
