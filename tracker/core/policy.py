@@ -38,6 +38,17 @@ LEADERSHIP = "leadership"  # route to the leadership list of the config
 RESOLVED = "resolved"
 
 
+def is_acknowledgement(stage: str) -> bool:
+    """``resolved``, or ``resolved:N``: the N-th acknowledgement of one deadline, after
+    the report acknowledged before was returned (the decision's unique key holds the stage)."""
+    return stage == RESOLVED or stage.startswith(RESOLVED + ":")
+
+
+def stage_kind(stage: str) -> str:
+    """The stage a message item shows: every acknowledgement reads as ``resolved``."""
+    return RESOLVED if is_acknowledgement(stage) else stage
+
+
 @dataclass(frozen=True)
 class PolicySettings:
     tz: ZoneInfo
@@ -79,6 +90,9 @@ class Past:
 
     outcome: str  # sent | skipped
     recipients: tuple[str, ...] = ()
+    # When the policy wanted it; for an acknowledgement, the submission it acknowledged
+    # (None: not known, taken as the current one).
+    scheduled_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -238,8 +252,14 @@ def decide(target: Target, history: Mapping[str, Past], cal: WorkCalendar, pol: 
 def _after_submission(target: Target, history: Mapping[str, Past], cal: WorkCalendar, pol: PolicySettings,
                       now: datetime) -> Verdict:
     submitted = target.submitted_at
-    if submitted is None or submitted <= target.due_at or RESOLVED in history:
+    if submitted is None or submitted <= target.due_at:
         return Verdict((), None)
+    acks = [p for name, p in history.items() if is_acknowledgement(name)]
+    # Acknowledged already, unless what was acknowledged has since been returned and
+    # this is a new submission: then it gets its own acknowledgement.
+    if any(p.scheduled_at is None or p.scheduled_at == submitted for p in acks):
+        return Verdict((), None)
+    stage = RESOLVED if not acks else f"{RESOLVED}:{len(acks) + 1}"
     to = routes(RESOLVED, target, pol, history)
     if not to:  # nobody was escalated to: nothing to close
         return Verdict((), None)
@@ -248,7 +268,7 @@ def _after_submission(target: Target, history: Mapping[str, Past], cal: WorkCale
     slot = sending_slot(now, cal, pol)
     if slot > now:
         return Verdict((), slot)
-    return Verdict((StageDecision(RESOLVED, submitted, SENT, RESOLVED, to),), None)
+    return Verdict((StageDecision(stage, submitted, SENT, RESOLVED, to),), None)
 
 
 _UNIT = "\x00"  # stands for the unit in a verdict shared by the units of one deadline

@@ -32,7 +32,7 @@ from sqlalchemy.engine import Connection
 
 from tracker.core.digest import Digest, DigestItem
 from tracker.core.digest_summary import DigestCutter
-from tracker.core.policy import LEADERSHIP
+from tracker.core.policy import LEADERSHIP, is_acknowledgement, stage_kind
 from tracker.core.states import OutboxState
 from tracker.services.dispatch import (
     Box, Directory, data_period_words, final_addresses, new_box, recipient_key, route_to,
@@ -195,9 +195,9 @@ def _compose_chunk(rt: Runtime, conn: Connection, directory: Directory, catalog:
         plan = plans_[ob.plan_id]
         item = DigestItem(
             plan=plan.code, plan_title=plan.title, obligation=ob.code, title=ob.title, kind=r.kind,
-            unit=r.unit_code, unit_name=r.unit_name, period=r.period, stage=r.stage, due_at=r.due_at,
+            unit=r.unit_code, unit_name=r.unit_name, period=r.period, stage=stage_kind(r.stage), due_at=r.due_at,
             ends_at=r.ends_at, source=ob.source, strict_before=bool(ob.strict_before),
-            submitted_at=r.submitted_at if r.stage == "resolved" else None,
+            submitted_at=r.submitted_at if is_acknowledgement(r.stage) else None,
             data_period=data_period_words(ob, plan, r.period),
             tz=getattr(plan, "timezone", None),  # shown in the plan's stored zone
         )

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from tracker.store.tables import decisions, units
 from tracker.core.digest import Digest, DigestItem
-from tracker.core.policy import LEADERSHIP, Past, Target
+from tracker.core.policy import LEADERSHIP, RESOLVED, Past, Target, stage_kind
 from tracker.core.states import AssignmentState
 
 if TYPE_CHECKING:
@@ -51,11 +51,12 @@ class Context:
 
     def item(self, stage: str) -> DigestItem:
         t = self.target
+        stage = stage_kind(stage)  # a repeated acknowledgement (resolved:2) reads as resolved
         return DigestItem(
             plan=self.plan, plan_title=self.plan_title, obligation=self.obligation, title=self.title,
             kind=t.kind, unit=t.unit, unit_name=self.unit_name, period=self.period, stage=stage,
             due_at=t.due_at, ends_at=t.ends_at, source=self.source, strict_before=self.strict_before,
-            submitted_at=t.submitted_at if stage == "resolved" else None, data_period=self.data_period,
+            submitted_at=t.submitted_at if stage == RESOLVED else None, data_period=self.data_period,
             plan_number=self.plan_number, plan_issued_on=self.plan_issued_on, submit_to=self.submit_to,
             extended=self.extended,
             tz=self.tz,
@@ -124,11 +125,12 @@ def load_history(conn, assignments: Iterable[Row]) -> dict[int, dict[str, Past]]
         return history
     d = decisions.c
     rows = conn.execute(
-        select(d.assignment_id, d.due_at, d.stage, d.outcome, d.recipients).where(d.assignment_id.in_(list(by_id)))
+        select(d.assignment_id, d.due_at, d.stage, d.outcome, d.recipients, d.scheduled_at)
+        .where(d.assignment_id.in_(list(by_id)))
     )
-    for assignment_id, due_at, stage, outcome, recipients in rows:
+    for assignment_id, due_at, stage, outcome, recipients, scheduled_at in rows:
         if due_at == by_id[assignment_id].due_at:
-            history[assignment_id][stage] = Past(outcome, tuple(recipients or ()))
+            history[assignment_id][stage] = Past(outcome, tuple(recipients or ()), scheduled_at)
     return history
 
 

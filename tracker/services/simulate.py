@@ -95,7 +95,7 @@ def _messages(rt: Runtime, start: datetime, end: datetime) -> Iterator[Message]:
             if verdict.decisions and histories[i] is None:
                 history = histories[i] = {}
             for d in verdict.decisions:
-                history[d.stage] = policy.Past(d.outcome, d.routes)
+                history[d.stage] = policy.Past(d.outcome, d.routes, d.scheduled_at)
                 if d.outcome == policy.SENT:
                     sends.append(Send((i, d.stage), ctx.item(d.stage), d.routes, ctx.target.coordinator))
             if verdict.next_action_at is not None:
