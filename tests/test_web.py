@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import EXAMPLES, at
-from tests.web_support import SECRET, form_fields, start_server
+from tests.web_support import SECRET, form_fields, serving
 from tracker.services.links import COORDINATOR, UNIT, Signer
 from tracker.store.engine import Store
 from tracker.store.tables import assignments, audit_log, obligations, outbox, submission_files, submissions, units
@@ -25,14 +25,16 @@ def site(cli, config_file, db_url, tmp_path, monkeypatch):
     monkeypatch.setenv("TRACKER_WEB_SECRET", SECRET)
     cli("units", "import", str(EXAMPLES / "units.csv"))
     cli("--now", "2021-03-01T09:00", "plan", "import", str(EXAMPLES / "hn-2021-43.yaml"))
-    server = start_server(db_url, config_file, tmp_path, "2021-05-25T09:00")
-    store = Store(db_url)
-    site = Site(server, store, cli)
-    yield site
-    site.http.close()
-    store.dispose()
-    log = server.stop()
-    assert "Traceback" not in log
+    logs: list[str] = []
+    with serving(db_url, config_file, tmp_path, "2021-05-25T09:00", logs=logs) as server:
+        store = Store(db_url)
+        site = Site(server, store, cli)
+        try:
+            yield site
+        finally:
+            site.http.close()
+            store.dispose()
+    assert "Traceback" not in logs[0]
 
 
 class Site:
@@ -239,3 +241,68 @@ def test_the_coordinator_sees_the_queue_downloads_the_file_and_accepts_or_return
 def test_get_on_a_post_route_and_post_on_a_get_route(site):
     assert site.http.post(site.link("sldtbxh")).status_code == 405
     assert site.http.get(site.link("sldtbxh") + "/decide").status_code == 405
+
+
+def test_the_coordinator_returns_an_accepted_report_from_its_page_and_the_address_is_audited(site):
+    link, coord = site.link("syt"), site.link("sldtbxh")
+    a_id = site.assignment("syt")
+    site.submit(link, form_fields(site.http.get(link).text, a_id),
+                files={"file": ("syt.pdf", PDF, "application/pdf")})
+    token = form_fields(site.http.get(coord).text, a_id)["form"]
+    ok = site.http.post(f"{coord}/decide", data={"form": token, "assignment": a_id, "action": "accept"})
+    assert ok.status_code == 303
+    page = site.http.get(coord).text
+    assert "<h2>Chờ xác nhận (0)</h2>" in page and '<h2 id="r">Đã xác nhận gần đây (1)</h2>' in page
+    assert re.search(r'<a href="/c/[^"]+/files/\d+">syt.pdf</a>', page)
+    fields = form_fields(page, a_id)
+    back = site.http.post(f"{coord}/decide", data={**fields, "action": "return", "reason": "Số liệu chưa khớp"})
+    assert (back.status_code, back.headers["location"]) == (303, f"{coord}?done=returned#q")
+    again = site.http.post(f"{coord}/decide", data={**fields, "action": "return", "reason": "Số liệu chưa khớp"})
+    assert again.status_code == 409 and "<h1>Đã xử lý</h1>" in again.text
+    with site.store.reader() as conn:
+        state = conn.scalar(select(assignments.c.state).where(assignments.c.id == a_id))
+        audit = {r.action: r for r in conn.execute(select(audit_log).where(audit_log.c.action.in_(("accept", "return"))))}
+        msg = conn.execute(select(outbox).where(outbox.c.key.like("returned:syt|%"))).one()
+    assert state == "open"
+    for action in ("accept", "return"):
+        assert (audit[action].actor, audit[action].after["client"]) == (
+            "coordinator:sldtbxh via link from 127.0.0.1", "127.0.0.1")
+    assert audit["return"].after["was_accepted"] is True
+    assert "Lý do trả lại: Số liệu chưa khớp" in msg.body_text and "nhiệm vụ được mở lại" in msg.body_text
+    unit_page = site.http.get(link).text
+    assert "Bị trả lại" in unit_page and "Số liệu chưa khớp" in unit_page
+    assert '<h2 id="r">' not in site.http.get(coord).text  # nothing accepted left to return
+
+
+def test_one_page_load_submits_two_reports_and_each_arrives_once(site):
+    link = site.link("syt")
+    page = site.http.get(link).text
+    assert len(set(re.findall(r'name="form" value="([^"]+)"', page))) == 1  # one token for the page
+    first, second = site.assignment("syt"), site.assignment("syt", "ke-hoach-don-vi")
+    assert site.submit(link, form_fields(page, first)).status_code == 200
+    assert site.submit(link, form_fields(page, second)).status_code == 200
+    replay = site.submit(link, form_fields(page, second))
+    assert replay.status_code == 409 and "Biểu mẫu này đã được gửi trước đó" in replay.text
+    with site.store.reader() as conn:
+        keys = conn.execute(select(submissions.c.assignment_id, submissions.c.source_key)).all()
+    nonce = keys[0].source_key.split(":")[1]
+    assert sorted(keys) == sorted([(first, f"web:{nonce}:{first}"), (second, f"web:{nonce}:{second}")])
+
+
+def test_the_unit_page_shows_the_data_period_of_a_periodic_report(cli, config_file, db_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("TRACKER_WEB_SECRET", SECRET)
+    cli("units", "import", str(EXAMPLES / "units.csv"))
+    cli("--now", "2025-01-02T09:00", "plan", "import", str(EXAMPLES / "bao-cao-dinh-ky-2025.yaml"))
+    link = cli("--now", "2025-06-02T09:00", "units", "link", "syt").out.strip()
+    logs: list[str] = []
+    with serving(db_url, config_file, tmp_path, "2025-06-02T09:00", logs=logs) as server, server.client() as http:
+        page = http.get(link)
+    assert page.status_code == 200
+    half = re.search(r'<section class="card s-pending" id="a\d+">\s*<h2>Báo cáo 6 tháng</h2>.*?</section>',
+                     page.text, re.S).group(0)
+    assert ("<dt>Kỳ báo cáo</dt><dd>6 tháng đầu năm 2025</dd>\n"
+            "    <dt>Chốt số liệu</dt><dd>Số liệu tính từ 15/12/2024 đến 14/6/2025</dd>") in half
+    sections = page.text.split("<section ")
+    [may] = [s for s in sections if "<h2>Báo cáo tháng</h2>" in s and "<dd>tháng 5/2025</dd>" in s]
+    assert "<dt>Chốt số liệu</dt><dd>Số liệu tính từ 15/4/2025 đến 14/5/2025</dd>" in may
+    assert "Traceback" not in logs[0]

@@ -12,7 +12,10 @@ from tracker.render.mail import _render, weekday_date
 
 
 def render_returned(settings: Settings, *, unit_name: str, title: str, plan_title: str, plan_number: str | None,
-                    period: str, due_at: datetime, reason: str, link: str | None, now: datetime) -> Rendered:
+                    period: str, due_at: datetime, reason: str, link: str | None, now: datetime,
+                    reopened: bool = False) -> Rendered:
+    """``reopened``: the unit had been told its report was in (accepted, or a late one
+    acknowledged): the message says that no longer holds."""
     lang = settings.tracker.language
     tz = settings.tz
     due_day = due_at.astimezone(tz).date()
@@ -24,6 +27,6 @@ def render_returned(settings: Settings, *, unit_name: str, title: str, plan_titl
     context = {
         "unit_name": unit_name, "title": title, "plan_title": plan_title, "plan_number": plan_number,
         "period": period, "period_text": period_words(period), "due_text": weekday_date(due_day, lang),
-        "days_text": days_text, "reason": reason, "link": link, "lang": lang,
+        "days_text": days_text, "reason": reason, "link": link, "lang": lang, "reopened": reopened,
     }
     return _render(settings, lang, "returned", context)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup, escape
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -22,7 +23,19 @@ def _env() -> jinja2.Environment:
 
 def render_page(name: str, **context: Any) -> str:
     """``web_<name>.html.j2`` with ``context``."""
-    return _env().get_template(f"web_{name}.html.j2").render(**context)
+    return _env().get_template(f"web_{name}.html.j2").render(matrix_cells=matrix_cells, **context)
+
+
+def matrix_cells(cells) -> Markup:
+    """One matrix row's cells (``None`` for no assignment). A 200-unit plan's year is
+    thousands of cells of a dozen distinct kinds: each kind is escaped and formatted
+    once, not once per cell by the template."""
+    return Markup("".join(_td(c.state, c.text) if c is not None else "<td></td>" for c in cells))
+
+
+@lru_cache(maxsize=2048)
+def _td(state: str, text: str) -> str:
+    return f'<td class="b-{escape(state)}">{escape(text)}</td>'
 
 
 @lru_cache(maxsize=1)

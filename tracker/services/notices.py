@@ -16,8 +16,10 @@ from tracker.store.models import Assignment, Unit
 log = logging.getLogger("tracker.notices")
 
 
-def enqueue_returned(rt: Runtime, session: Session, a: Assignment, reason: str, now: datetime) -> str | None:
-    """Queue the message telling the unit its report came back, and why; its outbox key."""
+def enqueue_returned(rt: Runtime, session: Session, a: Assignment, reason: str, now: datetime, *,
+                     reopened: bool = False) -> str | None:
+    """Queue the message telling the unit its report came back, and why; its outbox key.
+    ``reopened``: it had been accepted or acknowledged, and the message says so no longer holds."""
     from tracker.render.notices import render_returned
     from tracker.services.links import digest_links
 
@@ -34,7 +36,7 @@ def enqueue_returned(rt: Runtime, session: Session, a: Assignment, reason: str, 
     rendered = render_returned(
         rt.settings, unit_name=unit.name, title=ob.title, plan_title=plan.title, plan_number=plan.number,
         period=a.period, due_at=a.due_at, reason=reason, link=links(unit.id, unit.link_version) if links else None,
-        now=now,
+        now=now, reopened=reopened,
     )
     key = f"returned:{unit.code}|{a.id}|{now.astimezone(timezone.utc):%Y-%m-%dT%H:%M:%SZ}"
     row = outbox.queued_message(

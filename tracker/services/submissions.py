@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tracker.core.errors import InputError, TrackerError
+from tracker.core.errors import InputError, NotFound, TrackerError
 from tracker.core.schedule import is_late
 from tracker.core.states import AssignmentState, Kind, UnitStatus
 from tracker.core.submissions import (
@@ -135,63 +135,97 @@ def accept(rt: Runtime, now: datetime, unit: str, obligation: str, *, plan: str 
     """``tracker accept``: the unit's waiting submission counts, judged by its first time."""
     with rt.store.write() as session:
         a = find_assignment(session, rt, now, unit, obligation, plan, period, state=RECEIVED)
-        _accept(session, a, now, rt.actor)
+        _accept(session, a, now, rt.actor, None)
         return _result(rt, a, a.submitted_at, now)
 
 
-def accept_assignment(rt: Runtime, now: datetime, assignment: int, *, actor: str) -> Recorded:
-    """Accept by assignment id (the coordinator's page)."""
+def accept_assignment(rt: Runtime, now: datetime, assignment: int, *, actor: str,
+                      client: str | None = None) -> Recorded:
+    """Accept by assignment id (the coordinator's page, from ``client``'s address)."""
     with rt.store.write() as session:
         a = _assignment(session, assignment)
-        _accept(session, a, now, actor)
+        _accept(session, a, now, actor, client)
         return _result(rt, a, a.submitted_at, now)
 
 
 def return_(rt: Runtime, now: datetime, unit: str, obligation: str, *, reason: str, plan: str | None = None,
             period: str | None = None) -> Recorded:
-    """``tracker return``: open the assignment again and tell the unit why."""
+    """``tracker return``: open the assignment again and tell the unit why. Without
+    ``--period``: the submission waiting nearest its deadline, else the accepted one."""
     reason = _reason(reason)
     with rt.store.write() as session:
-        a = find_assignment(session, rt, now, unit, obligation, plan, period, state=RECEIVED)
-        _return(rt, session, a, now, reason, rt.actor)
+        try:
+            a = find_assignment(session, rt, now, unit, obligation, plan, period, state=RECEIVED)
+        except NotFound:
+            a = find_assignment(session, rt, now, unit, obligation, plan, period, state=AssignmentState.SUBMITTED)
+        _return(rt, session, a, now, reason, rt.actor, None)
         return _result(rt, a, now, now)
 
 
-def return_assignment(rt: Runtime, now: datetime, assignment: int, *, reason: str, actor: str) -> Recorded:
+def return_assignment(rt: Runtime, now: datetime, assignment: int, *, reason: str, actor: str,
+                      client: str | None = None) -> Recorded:
     reason = _reason(reason)
     with rt.store.write() as session:
         a = _assignment(session, assignment)
-        _return(rt, session, a, now, reason, actor)
+        _return(rt, session, a, now, reason, actor, client)
         return _result(rt, a, now, now)
 
 
 # --- the steps -------------------------------------------------------------------
 
-def _accept(session: Session, a: Assignment, now: datetime, actor: str) -> None:
+def _accept(session: Session, a: Assignment, now: datetime, actor: str, client: str | None) -> None:
     waiting = _waiting(session, a)
+    actor = _decider(actor, client)
     before = audit.snapshot(a, _FIELDS)
     for s in waiting:
-        s.state, s.decided_at, s.decided_by = SubmissionState.ACCEPTED.value, now, actor[:128]
+        s.state, s.decided_at, s.decided_by = SubmissionState.ACCEPTED.value, now, actor
     # On time or late by the first submission that is accepted (DESIGN.md, "The loop").
     a.state, a.submitted_at = AssignmentState.SUBMITTED, min(s.submitted_at for s in waiting)
     a.next_action_at, a.updated_at = now, now
-    audit.record(session, at=now, actor=actor[:128], action="accept", entity="assignment", entity_id=_ref(a),
-                 before=before, after={**audit.snapshot(a, _FIELDS), "submissions": [s.id for s in waiting]})
+    audit.record(session, at=now, actor=actor, action="accept", entity="assignment", entity_id=_ref(a),
+                 before=before, after={**audit.snapshot(a, _FIELDS), "submissions": [s.id for s in waiting],
+                                       "client": client})
 
 
-def _return(rt: Runtime, session: Session, a: Assignment, now: datetime, reason: str, actor: str) -> None:
+def _return(rt: Runtime, session: Session, a: Assignment, now: datetime, reason: str, actor: str,
+            client: str | None) -> None:
+    """Return what waits, or what was accepted: an office that finds an accepted
+    report incomplete returns it and counts it as not done (DESIGN.md, "The loop")."""
     from tracker.services.notices import enqueue_returned
 
-    waiting = _waiting(session, a)
+    if a.state == AssignmentState.SUBMITTED:
+        returned, accepted = _accepted(session, a), True
+    else:
+        returned, accepted = _waiting(session, a), False
+    actor = _decider(actor, client)
     before = audit.snapshot(a, _FIELDS)
-    for s in waiting:
-        s.state, s.decided_at, s.decided_by, s.reason = SubmissionState.RETURNED.value, now, actor[:128], reason
+    for s in returned:
+        s.state, s.decided_at, s.decided_by, s.reason = SubmissionState.RETURNED.value, now, actor, reason
+    # The unit may already have been told its report was in: by the acceptance, or by the
+    # ``resolved`` acknowledgement of a late one. The message then says the task is open again.
+    acknowledged = accepted or _acknowledged(session, a)
     # Open again: the scheduler looks at it now and resumes what the deadline puts due.
     a.state, a.submitted_at, a.returned_at, a.next_action_at, a.updated_at = AssignmentState.OPEN, None, now, now, now
-    enqueue_returned(rt, session, a, reason, now)
-    audit.record(session, at=now, actor=actor[:128], action="return", entity="assignment", entity_id=_ref(a),
+    enqueue_returned(rt, session, a, reason, now, reopened=acknowledged)
+    audit.record(session, at=now, actor=actor, action="return", entity="assignment", entity_id=_ref(a),
                  before=before, after={**audit.snapshot(a, _FIELDS), "reason": reason,
-                                       "submissions": [s.id for s in waiting]})
+                                       "submissions": [s.id for s in returned], "was_accepted": accepted,
+                                       "client": client})
+
+
+def _decider(actor: str, client: str | None) -> str:
+    """Who decided, in the audit log: as a unit's submission is recorded, with the client's address."""
+    return (actor + (f" from {client}" if client else ""))[:128]
+
+
+def _acknowledged(session: Session, a: Assignment) -> bool:
+    """Whether a ``resolved`` acknowledgement of this deadline went out."""
+    from tracker.core.policy import is_acknowledgement
+    from tracker.store.models import Decision
+
+    return any(is_acknowledgement(stage) for stage in session.scalars(
+        select(Decision.stage).where(Decision.assignment_id == a.id, Decision.due_at == a.due_at,
+                                     Decision.outcome == "sent")))
 
 
 def _waiting(session: Session, a: Assignment) -> list[Submission]:
@@ -205,6 +239,14 @@ def _waiting(session: Session, a: Assignment) -> list[Submission]:
     if not rows:
         raise NothingToDecide(f"{a.unit.code} {a.obligation.code} ({a.period}) has no submission waiting")
     return rows
+
+
+def _accepted(session: Session, a: Assignment) -> list[Submission]:
+    """The accepted submissions of a submitted assignment (none when it predates the
+    submission log: it is returned all the same)."""
+    return list(session.scalars(select(Submission).where(Submission.assignment_id == a.id,
+                                                         Submission.state == SubmissionState.ACCEPTED.value)
+                                .order_by(Submission.submitted_at, Submission.id)))
 
 
 def _owed(session: Session, unit: str, assignment: int) -> Assignment:

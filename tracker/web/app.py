@@ -1,5 +1,6 @@
-"""The web application: a thin shell over services/pages.py (what to show) and
-services/submissions.py (what to record). Starlette; uvicorn serves it.
+"""The web application: a thin shell over services/pages.py and
+services/coordinator_page.py (what to show) and services/submissions.py (what
+to record). Starlette; uvicorn serves it.
 
 Routes (a token is a signed link, services/links.py):
   GET  /u/TOKEN               a unit's page
@@ -19,8 +20,9 @@ from ``clock`` (``--now`` moves it) and passed down.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
+from typing import Awaitable, Callable
 from urllib.parse import quote
 
 from starlette.applications import Starlette
@@ -34,7 +36,7 @@ from starlette.routing import Route
 from tracker.core.errors import InputError, StoreError
 from tracker.core.submissions import NothingToDecide, SubmissionRefused
 from tracker.render.pages import render_page, size_text, stylesheet
-from tracker.services import pages
+from tracker.services import coordinator_page as coordination, pages
 from tracker.services.links import COORDINATOR, FORM_MAX_AGE_S, UNIT, Signer
 from tracker.services.runtime import Runtime
 from tracker.web.safety import BodyTooLarge, SecurityHeaders, body_limit
@@ -43,6 +45,16 @@ log = logging.getLogger("tracker.web")
 Clock = Callable[[], datetime]
 MAX_FILES = 1
 MAX_FIELDS = 10
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One request on a signed link: whose link, its path, the request's time and client address."""
+
+    unit: pages.LinkedUnit
+    base: str  # /u/TOKEN or /c/TOKEN
+    now: datetime
+    client: str | None  # the audit log records it (behind the proxy: X-Forwarded-For)
 
 
 class Refusal(Exception):
@@ -63,24 +75,40 @@ def make_app(rt: Runtime, signer: Signer, clock: Clock) -> Starlette:
     def not_found() -> HTMLResponse:
         return page("not_found", 404)
 
-    async def unit_page(request: Request) -> Response:
-        token = request.path_params["token"]
-        now = clock()
-        unit = await run_in_threadpool(pages.linked_unit, rt, signer, UNIT, token)
-        if unit is None:
-            return not_found()
+    def linked(kind: str):
+        """Every page of a signed link starts alike: read the clock once, turn the token
+        into its unit, or answer the plain 404; the handler gets a ``Visit``."""
+
+        def wrap(handler: Callable[[Request, Visit], Awaitable[Response]]):
+            async def endpoint(request: Request) -> Response:
+                token = request.path_params["token"]
+                now = clock()
+                unit = await run_in_threadpool(pages.linked_unit, rt, signer, kind, token)
+                if unit is None:
+                    return not_found()
+                base = f"/{'u' if kind == UNIT else 'c'}/{token}"
+                return await handler(request, Visit(unit, base, now, _client(request)))
+
+            return endpoint
+
+        return wrap
+
+    @linked(UNIT)
+    async def unit_page(request: Request, visit: Visit) -> Response:
         if request.method == "POST":
-            return await _submit(request, unit, token, now)
+            return await _submit(request, visit)
+        unit, now = visit.unit, visit.now
         view = await run_in_threadpool(pages.unit_view, rt, now, unit)
-        forms = {i.assignment_id: signer.form_token(UNIT, unit.id, unit.version, now) for i in view.items
-                 if i.can_submit}
-        return page("unit", view=view, form_tokens=forms, action=f"/u/{token}", max_mb=web.max_upload_mb,
+        # One form token for the page (it names the unit, not the assignment; the
+        # submission's key adds the assignment), so its cost does not grow per item.
+        form = signer.form_token(UNIT, unit.id, unit.version, now) if any(i.can_submit for i in view.items) else ""
+        return page("unit", view=view, form_token=form, action=visit.base, max_mb=web.max_upload_mb,
                     types=", ".join(t.lstrip(".") for t in web.file_types), accept=",".join(web.file_types))
 
-    async def _submit(request: Request, unit: pages.LinkedUnit, token: str, now: datetime) -> Response:
+    async def _submit(request: Request, visit: Visit) -> Response:
         from tracker.services.submissions import Upload, submit_by_unit
 
-        back = f"/u/{token}"
+        unit, now, back = visit.unit, visit.now, visit.base
         form = await _form(request, back)
         claim = _form_claim(form.get("form"), UNIT, unit, now, back)
         assignment = _int(form.get("assignment"), back)
@@ -92,10 +120,9 @@ def make_app(rt: Runtime, signer: Signer, clock: Clock) -> Starlette:
                     uploads.append(Upload(value.filename or "", value.content_type or "", data))
         note = form.get("note")
         note = note if isinstance(note, str) else None
-        client = request.client.host if request.client else None
         try:
             r = await run_in_threadpool(submit_by_unit, rt, unit.code, assignment, uploads, note, "web", now,
-                                        client=client, key=f"web:{claim['nonce']}")
+                                        client=visit.client, key=f"web:{claim['nonce']}:{assignment}")
         except SubmissionRefused as exc:
             raise Refusal(exc.status, _REFUSAL_HEADINGS.get(exc.status, "Không ghi nhận được"), str(exc), back)
         view = await run_in_threadpool(pages.unit_view, rt, now, unit)
@@ -105,69 +132,63 @@ def make_app(rt: Runtime, signer: Signer, clock: Clock) -> Starlette:
                     period_text=item.period_text if item else "", state_text=item.state_text if item else "",
                     at_text=f"{local:%H:%M} {pages.day_text(local)}", files=[f.name for f in r.files], back=back)
 
-    async def coordinator_page(request: Request) -> Response:
-        token = request.path_params["token"]
-        now = clock()
-        unit = await run_in_threadpool(pages.linked_unit, rt, signer, COORDINATOR, token)
-        if unit is None:
-            return not_found()
+    @linked(COORDINATOR)
+    async def coordinator_page(request: Request, visit: Visit) -> Response:
+        unit, now, base = visit.unit, visit.now, visit.base
         q = request.query_params
-        base = f"/c/{token}"
         try:
             view = await run_in_threadpool(
-                lambda: pages.coordinator_view(rt, now, unit, plan=q.get("plan") or None, state=q.get("state") or None,
-                                               unit_code=q.get("unit") or None, period=q.get("period") or None))
-        except pages.BadFilter as exc:
+                lambda: coordination.coordinator_view(rt, now, unit, plan=q.get("plan") or None,
+                                                      state=q.get("state") or None, unit_code=q.get("unit") or None,
+                                                      period=q.get("period") or None))
+        except coordination.BadFilter as exc:
             raise Refusal(400, "Bộ lọc không hợp lệ", str(exc), base)
         notice = _NOTICES.get(q.get("done", ""))
         return page("coordinator", view=view, base=base, notice=notice, size_text=size_text,
                     form_token=signer.form_token(COORDINATOR, unit.id, unit.version, now),
                     states=[(s, pages.STATE_WORDS[s]) for s in pages.STATE_WORDS])
 
-    async def decide(request: Request) -> Response:
+    @linked(COORDINATOR)
+    async def decide(request: Request, visit: Visit) -> Response:
         from tracker.services.submissions import accept_assignment, return_assignment
 
-        token = request.path_params["token"]
-        now = clock()
-        unit = await run_in_threadpool(pages.linked_unit, rt, signer, COORDINATOR, token)
-        if unit is None:
-            return not_found()
-        base = f"/c/{token}"
+        unit, now, base = visit.unit, visit.now, visit.base
         form = await _form(request, base)
         _form_claim(form.get("form"), COORDINATOR, unit, now, base)
         assignment = _int(form.get("assignment"), base)
-        if not await run_in_threadpool(pages.coordinates_assignment, rt, unit.code, assignment):
+        if not await run_in_threadpool(coordination.coordinates_assignment, rt, unit.code, assignment):
             raise Refusal(403, "Không thuộc phạm vi điều phối", "Báo cáo này không thuộc kế hoạch do đơn vị điều phối.",
                           base)
         action, reason = form.get("action"), form.get("reason")
         actor = f"coordinator:{unit.code} via link"
         try:
             if action == "accept":
-                await run_in_threadpool(lambda: accept_assignment(rt, now, assignment, actor=actor))
+                await run_in_threadpool(lambda: accept_assignment(rt, now, assignment, actor=actor,
+                                                                  client=visit.client))
             elif action == "return":
                 if not isinstance(reason, str) or not reason.strip():
                     raise Refusal(400, "Thiếu lý do", "Hãy ghi lý do trả lại: đơn vị sẽ nhận được lý do này.", base)
-                await run_in_threadpool(lambda: return_assignment(rt, now, assignment, reason=reason, actor=actor))
+                await run_in_threadpool(lambda: return_assignment(rt, now, assignment, reason=reason, actor=actor,
+                                                                  client=visit.client))
             else:
                 raise Refusal(400, "Yêu cầu không hợp lệ", "Không rõ thao tác (xác nhận hay trả lại).", base)
         except NothingToDecide:
-            raise Refusal(409, "Đã xử lý", "Báo cáo này không còn chờ xác nhận (đã được xác nhận hoặc trả lại).", base)
+            raise Refusal(409, "Đã xử lý", "Báo cáo này không có gì để xử lý thêm: đã được xác nhận, đã trả lại, "
+                          "hoặc đơn vị chưa gửi.", base)
         except InputError as exc:
             raise Refusal(400, "Yêu cầu không hợp lệ", exc.message, base)
         return RedirectResponse(f"{base}?done={'accepted' if action == 'accept' else 'returned'}#q", status_code=303)
 
-    async def coordinator_file(request: Request) -> Response:
+    @linked(COORDINATOR)
+    async def coordinator_file(request: Request, visit: Visit) -> Response:
         from tracker.services.submissions import files_root
         from tracker.store.files import read_file
 
-        unit = await run_in_threadpool(pages.linked_unit, rt, signer, COORDINATOR, request.path_params["token"])
-        if unit is None:
-            return not_found()
         try:
             file_id = int(request.path_params["file_id"])
         except ValueError:
             return not_found()
-        f = await run_in_threadpool(pages.coordinator_file, rt, unit.code, file_id)
+        f = await run_in_threadpool(coordination.coordinator_file, rt, visit.unit.code, file_id)
         if f is None:
             return not_found()
         data = await run_in_threadpool(read_file, files_root(rt), f.sha256)
@@ -225,6 +246,10 @@ def make_app(rt: Runtime, signer: Signer, clock: Clock) -> Starlette:
     app.add_middleware(SecurityHeaders, https=web.base_url.startswith("https://"))
     app.add_middleware(body_limit(limit))
     return app
+
+
+def _client(request: Request) -> str | None:
+    return request.client.host if request.client else None
 
 
 def _int(value, back: str) -> int:
