@@ -3,6 +3,7 @@
     .venv/bin/python bench/web.py                 # 3,500 units x 30 obligations x 10 years (~1.1M assignments)
     .venv/bin/python bench/web.py --units 350     # a tenth, to try the script
     .venv/bin/python bench/web.py --db sqlite:///path/large.db   # reuse a store this script built (--keep)
+    .venv/bin/python bench/web.py --pg            # the same on PostgreSQL (TRACKER_TEST_PG_URL's server)
 
 The store is built as bench/scale.py builds it (units, a ten-year plan, then
 bench/steady.py's decade of history), plus a second plan of 200 of those units
@@ -12,7 +13,10 @@ office, and 40 submissions waiting in its acceptance queue. Then the real server
 clients (threads, one HTTP keep-alive connection each) sending requests back to
 back: a unit's page (a different unit each time) and the coordinator's matrix of
 the 200-unit plan. Printed: p50 and p95 latency and requests per second, with
-the targets (p95 < 100 ms for a unit's page, < 1 s for a 200-unit plan's matrix).
+the targets (p95 < 100 ms for a unit's page, < 1 s for a 200-unit plan's matrix),
+and the server's CPU time per request (read from /proc): on a shared machine the
+latencies follow the load, the CPU time much less; the machine reference (a
+fixed pure-Python workload, bench/scale.py) says how fast the machine was.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from bench.generate import write_inputs  # noqa: E402
-from bench.scale import LOCAL, NOW, machine_reference, precompile  # noqa: E402
+from bench.scale import LOCAL, NOW, drop_pg, machine_reference, pg_database, precompile  # noqa: E402
 
 SECRET = "bench-web-secret-" + "y" * 32
 MATRIX_UNITS = 200
@@ -80,11 +84,11 @@ def build(db: str, folder: Path, units: int) -> None:
     extra_units, extra_plan = second_plan(folder)
     tracker(db, "units", "import", str(extra_units))
     tracker(db, "plan", "import", str(extra_plan))
-    queue_submissions(db, now)
+    queue_submissions(db, now, folder)
     print(f"store built in {time.perf_counter() - started:.0f} s")
 
 
-def queue_submissions(db: str, now: datetime) -> None:
+def queue_submissions(db: str, now: datetime, folder: Path) -> None:
     """40 units of the 200-unit plan send a report on their page: the coordinator's queue."""
     from sqlalchemy import select
 
@@ -94,7 +98,7 @@ def queue_submissions(db: str, now: datetime) -> None:
     from tracker.store.engine import Store
     from tracker.store.tables import assignments, obligations, plans, units
 
-    rt = Runtime(load_settings(None, environ={"TRACKER_INBOUND_FILES_DIR": str(Path(db.split("///")[-1]).parent / "files")}),
+    rt = Runtime(load_settings(None, environ={"TRACKER_INBOUND_FILES_DIR": str(folder / "files")}),
                  Store(db), actor="bench")
     with rt.store.reader() as conn:
         rows = conn.execute(select(units.c.code, assignments.c.id).join(units).join(obligations).join(plans)
@@ -135,7 +139,13 @@ def serve(db: str, folder: Path) -> tuple[subprocess.Popen, str]:
     return proc, f"http://127.0.0.1:{port}"
 
 
-def load(base: str, paths: list[str], clients: int, per_client: int) -> dict:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load(base: str, paths: list[str], clients: int, per_client: int, pid: int) -> dict:
     import httpx
 
     latencies: list[float] = []
@@ -156,16 +166,18 @@ def load(base: str, paths: list[str], clients: int, per_client: int) -> dict:
                         errors.append(f"{r.status_code} {path[:40]}")
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    cpu, own = cpu_seconds(pid), time.process_time()
     started = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     wall = time.perf_counter() - started
+    cpu, own = cpu_seconds(pid) - cpu, time.process_time() - own
     latencies.sort()
     return {"n": len(latencies), "p50": statistics.median(latencies),
             "p95": latencies[max(0, int(len(latencies) * 0.95) - 1)], "rps": len(latencies) / wall,
-            "errors": errors}
+            "cpu": cpu / max(1, len(latencies)), "client_cpu": own / max(1, len(latencies)), "errors": errors}
 
 
 def main() -> None:
@@ -175,15 +187,33 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=10)
     parser.add_argument("--requests", type=int, default=50, help="requests per client and page")
     parser.add_argument("--keep", metavar="DIR", help="build the store in DIR and keep it")
+    parser.add_argument("--pg", action="store_true", help="build the store in a new PostgreSQL database "
+                                                          "(dropped at the end unless --keep)")
     args = parser.parse_args()
     precompile()
     print(f"machine reference: a fixed pure-Python workload took {machine_reference() * 1000:.0f} ms")
+    if os.path.exists("/proc/loadavg"):
+        print(f"load average: {' '.join(Path('/proc/loadavg').read_text().split()[:3])} on {os.cpu_count()} cores")
     tmp = tempfile.TemporaryDirectory()
     folder = Path(args.keep or tmp.name)
     folder.mkdir(parents=True, exist_ok=True)
-    db = args.db or f"sqlite:///{folder}/web.db"
+    pg = pg_database() if args.pg and not args.db else None
+    if args.pg and not args.db and pg is None:
+        raise SystemExit(1)
+    db = args.db or pg or f"sqlite:///{folder}/web.db"
+    if pg and args.keep:
+        print(f"PostgreSQL store kept: --db {pg}")
     if not args.db:
         build(db, folder, args.units)
+    try:
+        run(args, db, folder)
+    finally:
+        if pg and not args.keep:
+            drop_pg(pg)
+        tmp.cleanup()
+
+
+def run(args: argparse.Namespace, db: str, folder: Path) -> None:
     from sqlalchemy import func, select
 
     from tracker.store.engine import Store
@@ -205,23 +235,29 @@ def main() -> None:
         print(f"store: {total:,} assignments; coordinator matrix: {MATRIX_UNITS} units, {cells} cells, "
               f"{check.text.count('<section')} waiting for acceptance")
         results = {
-            "unit page": load(base, units_paths, args.clients, args.requests),
-            "coordinator matrix (200 units)": load(base, [coord], args.clients, max(5, args.requests // 5)),
+            "unit page": load(base, units_paths, args.clients, args.requests, proc.pid),
+            "coordinator matrix (200 units)": load(base, [coord], args.clients, max(5, args.requests // 5), proc.pid),
         }
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
-    print(f"\n{args.clients} concurrent clients, SQLite, {total:,} assignments")
-    print(f"{'page':34}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>8}")
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=30)
+    kind = "PostgreSQL" if db.startswith("postgresql") else "SQLite"
+    print(f"\n{args.clients} concurrent clients, {kind}, {total:,} assignments")
+    print(f"{'page':34}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'req/s':>8}{'CPU ms/req: server':>20}"
+          f"{'clients':>9}")
     for name, r in results.items():
         print(f"{name:34}{r['n']:>9}{r['p50'] * 1000:>9.1f}{r['p95'] * 1000:>9.1f}{r['rps']:>8.1f}"
+              f"{r['cpu'] * 1000:>20.1f}{r['client_cpu'] * 1000:>9.1f}"
               + (f"  errors: {len(r['errors'])} ({r['errors'][0]})" if r["errors"] else ""))
     targets = [("unit page p95 < 100 ms", results["unit page"]["p95"] < 0.1),
                ("200-unit matrix p95 < 1 s", results["coordinator matrix (200 units)"]["p95"] < 1.0)]
     for name, ok in targets:
         print(f"target {name}: {'ok' if ok else 'MISSED'}")
     print(f"machine reference again: {machine_reference() * 1000:.0f} ms")
-    tmp.cleanup()
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from ``clock`` (``--now`` moves it) and passed down.
 
 from __future__ import annotations
 
+import inspect
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -77,35 +78,48 @@ def make_app(rt: Runtime, signer: Signer, clock: Clock) -> Starlette:
 
     def linked(kind: str):
         """Every page of a signed link starts alike: read the clock once, turn the token
-        into its unit, or answer the plain 404; the handler gets a ``Visit``."""
+        into its unit, or answer the plain 404; the handler gets a ``Visit``.
 
-        def wrap(handler: Callable[[Request, Visit], Awaitable[Response]]):
+        A GET page is a plain function and runs whole in one worker thread (the link,
+        the page's queries and its rendering: one hop off the event loop per request,
+        not one per step); a POST is a coroutine, which reads its form on the loop."""
+
+        def wrap(handler: Callable[[Request, Visit], Response | Awaitable[Response]]):
+            is_async = inspect.iscoroutinefunction(handler)
+
             async def endpoint(request: Request) -> Response:
                 token = request.path_params["token"]
-                now = clock()
+                base, now, client = f"/{'u' if kind == UNIT else 'c'}/{token}", clock(), _client(request)
+                if not is_async:
+                    return await run_in_threadpool(visit_page, handler, request, kind, token, base, now, client)
                 unit = await run_in_threadpool(pages.linked_unit, rt, signer, kind, token)
                 if unit is None:
                     return not_found()
-                base = f"/{'u' if kind == UNIT else 'c'}/{token}"
-                return await handler(request, Visit(unit, base, now, _client(request)))
+                return await handler(request, Visit(unit, base, now, client))
 
             return endpoint
 
         return wrap
 
+    def visit_page(handler, request: Request, kind: str, token: str, base: str, now: datetime,
+                   client: str | None) -> Response:
+        unit = pages.linked_unit(rt, signer, kind, token)
+        if unit is None:
+            return not_found()
+        return handler(request, Visit(unit, base, now, client))
+
     @linked(UNIT)
-    async def unit_page(request: Request, visit: Visit) -> Response:
-        if request.method == "POST":
-            return await _submit(request, visit)
+    def unit_page(request: Request, visit: Visit) -> Response:
         unit, now = visit.unit, visit.now
-        view = await run_in_threadpool(pages.unit_view, rt, now, unit)
+        view = pages.unit_view(rt, now, unit)
         # One form token for the page (it names the unit, not the assignment; the
         # submission's key adds the assignment), so its cost does not grow per item.
         form = signer.form_token(UNIT, unit.id, unit.version, now) if any(i.can_submit for i in view.items) else ""
         return page("unit", view=view, form_token=form, action=visit.base, max_mb=web.max_upload_mb,
                     types=", ".join(t.lstrip(".") for t in web.file_types), accept=",".join(web.file_types))
 
-    async def _submit(request: Request, visit: Visit) -> Response:
+    @linked(UNIT)
+    async def unit_submit(request: Request, visit: Visit) -> Response:
         from tracker.services.submissions import Upload, submit_by_unit
 
         unit, now, back = visit.unit, visit.now, visit.base
@@ -133,14 +147,13 @@ def make_app(rt: Runtime, signer: Signer, clock: Clock) -> Starlette:
                     at_text=f"{local:%H:%M} {pages.day_text(local)}", files=[f.name for f in r.files], back=back)
 
     @linked(COORDINATOR)
-    async def coordinator_page(request: Request, visit: Visit) -> Response:
+    def coordinator_page(request: Request, visit: Visit) -> Response:
         unit, now, base = visit.unit, visit.now, visit.base
         q = request.query_params
         try:
-            view = await run_in_threadpool(
-                lambda: coordination.coordinator_view(rt, now, unit, plan=q.get("plan") or None,
-                                                      state=q.get("state") or None, unit_code=q.get("unit") or None,
-                                                      period=q.get("period") or None))
+            view = coordination.coordinator_view(rt, now, unit, plan=q.get("plan") or None,
+                                                 state=q.get("state") or None, unit_code=q.get("unit") or None,
+                                                 period=q.get("period") or None)
         except coordination.BadFilter as exc:
             raise Refusal(400, "Bộ lọc không hợp lệ", str(exc), base)
         notice = _NOTICES.get(q.get("done", ""))
@@ -180,7 +193,7 @@ def make_app(rt: Runtime, signer: Signer, clock: Clock) -> Starlette:
         return RedirectResponse(f"{base}?done={'accepted' if action == 'accept' else 'returned'}#q", status_code=303)
 
     @linked(COORDINATOR)
-    async def coordinator_file(request: Request, visit: Visit) -> Response:
+    def coordinator_file(request: Request, visit: Visit) -> Response:
         from tracker.services.submissions import files_root
         from tracker.store.files import read_file
 
@@ -188,10 +201,10 @@ def make_app(rt: Runtime, signer: Signer, clock: Clock) -> Starlette:
             file_id = int(request.path_params["file_id"])
         except ValueError:
             return not_found()
-        f = await run_in_threadpool(coordination.coordinator_file, rt, visit.unit.code, file_id)
+        f = coordination.coordinator_file(rt, visit.unit.code, file_id)
         if f is None:
             return not_found()
-        data = await run_in_threadpool(read_file, files_root(rt), f.sha256)
+        data = read_file(files_root(rt), f.sha256)
         ascii_name = f.name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
         return Response(data, media_type="application/octet-stream", headers={
             "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(f.name)}",
@@ -228,7 +241,8 @@ def make_app(rt: Runtime, signer: Signer, clock: Clock) -> Starlette:
             raise Refusal(400, "Biểu mẫu không hợp lệ", f"Biểu mẫu không đọc được ({exc.detail}).", back)
 
     app = Starlette(routes=[
-        Route("/u/{token}", unit_page, methods=["GET", "POST"]),
+        Route("/u/{token}", unit_page, methods=["GET"]),
+        Route("/u/{token}", unit_submit, methods=["POST"]),
         Route("/c/{token}", coordinator_page, methods=["GET"]),
         Route("/c/{token}/decide", decide, methods=["POST"]),
         Route("/c/{token}/files/{file_id}", coordinator_file, methods=["GET"]),
