@@ -34,6 +34,7 @@ from sqlalchemy.engine import Connection
 
 from tracker.core.digest import Digest, DigestItem
 from tracker.core.outgoing import Rendered
+from tracker.core.policy import is_acknowledgement
 from tracker.core.states import AssignmentState, StageOutcome
 from tracker.store.tables import assignments, decisions, obligations, plans, units
 
@@ -120,7 +121,8 @@ def _replaced(entry: dict, current, sent: dict[int, list[tuple[datetime, str, bo
     mine = next((at for at, name, _ in decided if name == stage), None)
     if mine is None:  # decided for an older deadline (``_stale`` says so) or not recorded: nothing to compare
         return None
-    newer = [(at, name) for at, name, was_sent in decided if was_sent and at > mine and name != "resolved"]
+    newer = [(at, name) for at, name, was_sent in decided
+             if was_sent and at > mine and not is_acknowledgement(name)]  # resolved, resolved:2, ...
     if not newer:
         return None
     return f"a later stage ({max(newer)[1]}) replaced it while it was queued"
