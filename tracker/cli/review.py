@@ -33,7 +33,9 @@ def accept(env: Env, unit: str, obligation: str, plan: str | None, period: str |
 def return_(env: Env, unit: str, obligation: str, plan: str | None, period: str | None, reason: str) -> None:
     """Return what UNIT sent for OBLIGATION, with the reason: the assignment is
     open again, the unit gets a message saying why, and reminders and
-    escalation resume where the deadline puts them.
+    escalation resume where the deadline puts them. A report already accepted
+    can be returned too (without --period: the one waiting nearest its
+    deadline, else the accepted one).
 
     \b
     Example:
