@@ -191,7 +191,7 @@ class Send:
     """One sent stage to dispatch: ``ref`` is the caller's handle on it."""
 
     ref: Hashable
-    item: DigestItem
+    item: DigestItem | None  # None: only routed (the tick composes the items later, from the store)
     routes: tuple[str, ...]
     coordinator: str  # replies go to the office the obligation reports to
 
@@ -236,7 +236,8 @@ def group_digests(at: datetime, sends: Iterable[Send], directory: Directory,
 
     ``carried`` holds the digests already enqueued in this same pass (by an earlier
     batch), by key: they are merged, so a recipient never gets two messages for one
-    instant.
+    instant. Sends without an item (the tick's) are only routed: their digests carry
+    no items, and no item is copied per recipient.
     """
     boxes: dict[str, Box] = {}
     routed: set[Hashable] = set()
@@ -247,12 +248,14 @@ def group_digests(at: datetime, sends: Iterable[Send], directory: Directory,
             if box is None:
                 box = boxes[rkey] = new_box(rkey, directory)
             route_to(box, route, send.coordinator, directory)
+            box.refs.setdefault(send.ref, None)
             i = send.item
+            if i is None:
+                continue
             coord = directory.units.get(send.coordinator)
             if coord is not None and i.report_to is None:
                 i = replace(i, report_to=coord.name)
             box.items.setdefault(_item_key(i), i)
-            box.refs.setdefault(send.ref, None)
     digests: list[Digest] = []
     refs: dict[str, list[Hashable]] = {}
     for rkey, box in sorted(boxes.items()):

@@ -336,8 +336,9 @@ def _process(p: _Pass, conn: Connection, rows: list[Any]) -> dict[str, Any]:
             log.exception("assignment %s: cannot decide; skipped this pass", a.id)
             p.result.errors += 1
     p.directory.ensure(conn, codes_needed(contexts.values()))
+    # Routed only: the items are read back from the store when the message is composed.
     sends = [
-        Send((a_id, d.stage), contexts[a_id].item(d.stage), d.routes, contexts[a_id].target.coordinator)
+        Send((a_id, d.stage), None, d.routes, contexts[a_id].target.coordinator)
         for a_id, verdict in verdicts.items() for d in verdict.sent
     ]
     grouped = group_digests(now, sends, p.directory)
