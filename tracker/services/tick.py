@@ -31,7 +31,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, ContextManager, Iterable, Iterator, NamedTuple
+from typing import Any, Callable, ContextManager, Iterable, Iterator
 
 from sqlalchemy import Table, func, select, tuple_
 from sqlalchemy.engine import Connection
@@ -47,6 +47,7 @@ from tracker.services.dispatch import (
 from tracker.services.materialise import materialise
 from tracker.services.links import digest_links
 from tracker.services.runtime import Runtime
+from tracker.services.tick_result import DecisionRow, TickResult
 
 log = logging.getLogger("tracker.tick")
 
@@ -54,69 +55,6 @@ log = logging.getLogger("tracker.tick")
 # write transaction stays well under a second. Messages are rendered once per
 # pass after the last batch (services/compose.py), whatever the number of batches.
 BATCH_SIZE = 1000
-
-
-class DecisionRow(NamedTuple):
-    """One recorded (or, with --dry-run, would-be) decision, for output. A tuple:
-    a pass after a mass import makes millions (a frozen dataclass cost 4x as much)."""
-
-    assignment_id: int
-    plan: str
-    obligation: str
-    unit: str
-    period: str
-    stage: str
-    due: datetime
-    scheduled_at: datetime
-    outcome: str
-    reason: str
-    recipients: tuple[str, ...]
-    outbox_key: str | None
-
-    def to_json(self, tz) -> dict:
-        return {
-            "plan": self.plan, "obligation": self.obligation, "unit": self.unit, "period": self.period,
-            "stage": self.stage, "due": self.due.astimezone(tz).isoformat(),
-            "scheduled_at": self.scheduled_at.astimezone(tz).isoformat(), "outcome": self.outcome,
-            "reason": self.reason, "recipients": list(self.recipients), "outbox_key": self.outbox_key,
-        }
-
-
-@dataclass
-class TickResult:
-    now: datetime
-    dry_run: bool = False
-    materialised: int = 0
-    evaluated: int = 0
-    # The decisions, when the caller did not ask to see them batch by batch
-    # (``on_decisions``): a pass after a mass import decides hundreds of thousands.
-    decisions: list[DecisionRow] = field(default_factory=list)
-    decided: int = 0
-    sent: int = 0
-    skipped: int = 0
-    messages: list[str] = field(default_factory=list)  # outbox keys enqueued: one per recipient and instant
-    composed: int = 0  # messages rendered (this pass's, and any a crashed pass left)
-    delivered: int | None = None  # None: --dry-run (or deliver=False) did not deliver
-    errors: int = 0
-    deferred: bool = False  # another process was deciding: this pass only delivered
-    elapsed: float = 0.0
-    scorecards: int = 0  # end-of-period scorecard messages queued (services/scorecard_mail.py)
-    delivery: Any = None  # the DeliveryReport, when it delivered
-    delivery_failed: bool = False  # something was tried and every attempt failed
-
-    def summary(self, tz) -> str:
-        head = "dry run" if self.dry_run else "tick"
-        delivered = "delivery skipped" if self.delivered is None else f"{self.delivered} delivered"
-        text = (f"{head} at {self.now.astimezone(tz):%Y-%m-%d %H:%M %z}: {self.decided} decided "
-                f"({self.sent} sent stages, {self.skipped} skipped), {len(set(self.messages))} messages enqueued, "
-                f"{delivered}; {self.evaluated} assignments looked at, {self.materialised} materialised")
-        if self.scorecards:
-            text += f", {self.scorecards} scorecard messages"
-        if self.deferred:
-            text += ", deciding left to another process"
-        if self.errors:
-            text += f", {self.errors} errors (see log)"
-        return text + f" in {self.elapsed:.2f} s"
 
 
 @dataclass
