@@ -91,7 +91,7 @@ def test_a_waiting_report_returned_is_not_said_to_reopen_anything(loop):
     assert REOPENED not in msg.body_text and last_audit(loop, "return").after["was_accepted"] is False
 
 
-def test_return_prefers_the_waiting_report_and_refuses_what_has_nothing_to_return(loop, cli):
+def test_cli_return_takes_the_accepted_report_when_nothing_waits_and_refuses_what_has_nothing_to_return(loop, cli):
     submit_by_unit(loop, "syt", assignment_id(loop, "syt"), [], None, "web", at("2021-05-28T10:00"))
     accept(loop, at("2021-05-28T15:00"), "syt", "bao-cao-6-thang")
     out = cli("--now", "2021-06-02T10:00", "return", "syt", "bao-cao-6-thang", "--reason", "Sai mẫu")
@@ -99,7 +99,7 @@ def test_return_prefers_the_waiting_report_and_refuses_what_has_nothing_to_retur
                                            "(returned, due 2021-05-31 23:59); the unit is told by the next delivery\n")
     again = cli("--now", "2021-06-02T10:05", "return", "syt", "bao-cao-6-thang", "--reason", "Sai mẫu")
     assert again.exit_code == 1 and again.err.startswith(
-        "error: unit 'syt' has no assignment in state submitted of 'bao-cao-6-thang'")
+        "error: unit 'syt' has no assignment in state received or submitted of 'bao-cao-6-thang'")
     with pytest.raises(NothingToDecide):  # open, nothing sent: nothing to return
         return_(loop, at("2021-06-02T10:10"), "syt", "bao-cao-6-thang", period="2021", reason="x")
     with pytest.raises(NothingToDecide):  # and nothing to accept either

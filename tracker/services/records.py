@@ -35,9 +35,11 @@ class Recorded:
 
 
 def find_assignment(session: Session, rt: Runtime, now: datetime, unit_code: str, obligation_code: str,
-                    plan_code: str | None, period: str | None, *, state: str = AssignmentState.OPEN) -> Assignment:
+                    plan_code: str | None, period: str | None, *,
+                    state: str | tuple[str, ...] = AssignmentState.OPEN) -> Assignment:
     """The unit's assignment of the obligation: of ``period``, else the one in
-    ``state`` (open; received for accept/return) whose deadline is nearest to now."""
+    ``state`` (open; received for accept; received, else submitted, for return:
+    a tuple says the order of preference) whose deadline is nearest to now."""
     unit = unit_or_fail(session, unit_code)
     query = select(Obligation).join(Plan).where(Obligation.code == obligation_code)
     if plan_code:
@@ -58,13 +60,15 @@ def find_assignment(session: Session, rt: Runtime, now: datetime, unit_code: str
         if a is None:
             raise NotFound(f"unit {unit_code!r} has no assignment of {obligation_code!r} for period {period!r}")
         return a
-    candidates = list(session.scalars(query.where(Assignment.state == state)))
+    states = (state,) if isinstance(state, str) else state
+    candidates = list(session.scalars(query.where(Assignment.state.in_(states))))
     if not candidates:
-        what = "open assignment" if state == AssignmentState.OPEN else f"assignment in state {state}"
+        what = "open assignment" if states == (AssignmentState.OPEN,) else \
+            f"assignment in state {' or '.join(states)}"
         raise NotFound(f"unit {unit_code!r} has no {what} of {obligation_code!r} "
                        f"(is it responsible? see `tracker status --unit {unit_code}`)")
     # The open period whose deadline is nearest to now, earlier first on a tie.
-    return min(candidates, key=lambda a: (abs((a.due_at - now).total_seconds()), a.due_at))
+    return min(candidates, key=lambda a: (states.index(a.state), abs((a.due_at - now).total_seconds()), a.due_at))
 
 
 def _result(rt: Runtime, a: Assignment, at: datetime | None, now: datetime) -> Recorded:

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tracker.core.errors import InputError, NotFound, TrackerError
+from tracker.core.errors import InputError, TrackerError
 from tracker.core.schedule import is_late
 from tracker.core.states import AssignmentState, Kind, UnitStatus
 from tracker.core.submissions import (
@@ -154,10 +154,8 @@ def return_(rt: Runtime, now: datetime, unit: str, obligation: str, *, reason: s
     ``--period``: the submission waiting nearest its deadline, else the accepted one."""
     reason = _reason(reason)
     with rt.store.write() as session:
-        try:
-            a = find_assignment(session, rt, now, unit, obligation, plan, period, state=RECEIVED)
-        except NotFound:
-            a = find_assignment(session, rt, now, unit, obligation, plan, period, state=AssignmentState.SUBMITTED)
+        a = find_assignment(session, rt, now, unit, obligation, plan, period,
+                            state=(RECEIVED, AssignmentState.SUBMITTED))
         _return(rt, session, a, now, reason, rt.actor, None)
         return _result(rt, a, now, now)
 
