@@ -71,3 +71,37 @@ def test_submitted_and_waived_rows_leave_the_due_index_after_one_pass(rt):
         finished = s.scalar(select(func.count()).select_from(Assignment).where(
             Assignment.state != "open", Assignment.next_action_at.is_not(None)))
     assert finished == 0
+
+
+def test_the_freshness_check_reads_a_message_through_indexes_only(rt):
+    """At delivery each message's items are checked against the store: a few
+    indexed lookups per message, never a scan, whatever the size of the store."""
+    from sqlalchemy import event
+
+    from tracker.services.freshness import review
+    from tracker.store.models import OutboxMessage
+
+    load_sample(rt, at("2021-02-01T09:00"))
+    for when in ("2021-05-17T08:00", "2021-05-31T08:00"):
+        tick(rt, at(when))
+    tick(rt, at("2021-06-01T08:00"), deliver=False)
+    with rt.store.read() as s:
+        row = s.scalars(select(OutboxMessage).where(OutboxMessage.state == "queued")
+                        .order_by(OutboxMessage.id.desc()).limit(1)).one()
+        conn = s.connection()
+        statements: list[tuple[str, tuple]] = []
+
+        def seen(_conn, _cursor, statement, parameters, _context, _many):
+            statements.append((statement, tuple(parameters)))
+
+        engine = conn.engine
+        event.listen(engine, "before_cursor_execute", seen)
+        try:
+            review(conn, rt, row, at("2021-06-01T08:05"))
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+        plans = [" ".join(r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params))
+                 for sql, params in statements]
+    assert any("decisions" in p for p in plans) and any("assignments" in p for p in plans), plans
+    for p in plans:
+        assert "SCAN assignments" not in p and "SCAN decisions" not in p and "SCAN a " not in p, p

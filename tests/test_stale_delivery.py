@@ -127,3 +127,51 @@ def test_a_digest_keeps_and_renders_again_its_items_no_later_stage_replaced(rt):
                             "a later stage (after:2) replaced it while it was queued",)
     assert seen.items == [kept]
     assert "thông báo 1 công việc cần chú ý" in seen.rendered.text  # rendered again, without the replaced one
+
+
+def test_an_escalation_a_later_stage_replaced_is_not_sent_on_postgresql(pg_url, settings):
+    from tracker.services.catalog import init_db
+    from tracker.services.runtime import Runtime
+    from tracker.store.engine import Store
+
+    rt = Runtime(settings, Store(pg_url), actor="tester")
+    init_db(rt)
+    try:
+        sample(rt)
+        for when in ("2021-05-17T08:00", "2021-05-31T08:00"):
+            tick(rt, at(when))
+        start = rows(rt)[-1].id
+        tick(rt, at("2021-06-01T08:00"), deliver=False)
+        level1 = [r.id for r in rows(rt) if r.id > start]
+        tick(rt, at("2021-06-03T08:00"), deliver=False)
+        report = deliver_due(rt, at("2021-06-03T08:05"))
+        after = {r.id: r for r in rows(rt)}
+        assert level1 and {after[i].state for i in level1} == {"withdrawn"}
+        assert all(after[i].last_error.endswith("after:1: a later stage (after:2) replaced it while it was queued")
+                   for i in level1)
+        assert report.withdrawn == len(level1) and report.sent == len(after) - start - len(level1)
+    finally:
+        rt.store.dispose()
+
+
+def test_a_reminder_queued_before_a_submission_is_not_sent_after_it_on_postgresql(pg_url, settings):
+    # The delivery loop's connection is in autocommit on PostgreSQL: the check must run there too.
+    from tracker.services.catalog import init_db
+    from tracker.services.runtime import Runtime
+    from tracker.store.engine import Store
+
+    rt = Runtime(settings, Store(pg_url), actor="tester")
+    init_db(rt)
+    try:
+        sample(rt)
+        start = rows(rt)[-1].id
+        tick(rt, at("2021-05-17T08:00"), deliver=False)
+        submit(rt, at("2021-05-17T09:00"), "hlhpn", "bao-cao-6-thang")
+        report = deliver_due(rt, at("2021-05-17T09:05"))
+        queued = [r for r in rows(rt) if r.id > start]
+        assert [(r.state, r.last_error) for r in queued if r.recipient_unit == "hlhpn"] == [
+            ("withdrawn", "nothing left to send: hn-2021-43/bao-cao-6-thang/hlhpn/2021 before:14: "
+                          "the assignment is submitted")]
+        assert report.withdrawn == 1 and report.sent == len(queued) - 1
+    finally:
+        rt.store.dispose()

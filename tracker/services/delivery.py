@@ -39,6 +39,7 @@ import socket
 import threading
 import time
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -237,7 +238,9 @@ def _freshen(conn: Connection, rt, row: Claimed, now: datetime, worker: str) -> 
     from tracker.services.freshness import review
 
     try:
-        with conn.begin():
+        # On PostgreSQL the loop's connection is in autocommit, its transaction
+        # already begun: each statement commits itself (the rewrite is conditional).
+        with nullcontext() if conn.in_transaction() else conn.begin():
             seen = review(conn, rt, row, now)
             if seen.empty:
                 return row, withdrawn(row, now, seen.dropped)
