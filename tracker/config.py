@@ -31,8 +31,10 @@ class TrackerSection:
     language: str = "vi"
     # Input limits: a plan or unit file larger than this is refused unread, and
     # nesting deeper than this refused before it is built. Real plans are a few
-    # kilobytes and four levels deep.
-    max_input_bytes: int = 5_000_000
+    # kilobytes and four levels deep; a national unit list is not: 55,000 units
+    # are 5.6 MB of CSV (5 MB refused it). 20 MB still stops the wrong file
+    # (a 57 MB plan took minutes and 2 GB before its error).
+    max_input_bytes: int = 20_000_000
     max_nesting: int = 32
 
 
