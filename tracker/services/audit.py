@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tracker.store.models import AuditEntry
+from tracker.store import audit as audit_log
 
 
 def jsonable(value: Any) -> Any:
@@ -26,11 +26,9 @@ def record(
     session: Session, *, at: datetime, actor: str, action: str, entity: str, entity_id: str,
     before: dict | None = None, after: dict | None = None,
 ) -> None:
-    session.add(AuditEntry(
-        at=at, actor=actor, action=action, entity=entity, entity_id=entity_id,
-        before=jsonable(before) if before is not None else None,
-        after=jsonable(after) if after is not None else None,
-    ))
+    audit_log.add(session, at=at, actor=actor, action=action, entity=entity, entity_id=entity_id,
+                  before=jsonable(before) if before is not None else None,
+                  after=jsonable(after) if after is not None else None)
 
 
 def snapshot(obj: Any, fields: tuple[str, ...]) -> dict:

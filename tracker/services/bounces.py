@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from tracker.core.inbound import Failure
+from tracker.store import units as store_units
 from tracker.store.outbox import enqueue_notices, queued_message
 from tracker.store.tables import plans, units
 
@@ -69,9 +70,7 @@ def record_bounce(conn: Connection, rt, now: datetime, failure: Failure, unit_co
     marks[failure.recipient] = {"status": failure.status, "reason": failure.reason,
                                 "at": now.isoformat(), "inbox_id": inbox_id}
     # Conditional on the marks read: a concurrent reader marking another address retries nothing twice.
-    changed = conn.execute(update(units).where(u.id == unit.id, u.updated_at == unit.updated_at)
-                           .values(bouncing=marks, updated_at=now)).rowcount
-    if changed != 1:
+    if not store_units.mark_bouncing(conn, unit, marks, now):
         raise RuntimeError(f"unit {unit.code} changed while marking {failure.recipient}; retried next pass")
     log.warning("%s of unit %s bounces (%s %s): its head is copied from now on", failure.recipient, unit.code,
                 failure.status, failure.reason)

@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracker.store import assignments as store_assignments, obligations as store_obligations, plans as store_plans, units as store_units
 from tracker.store.models import Assignment, Obligation, Plan, Unit
 from tracker.core.errors import InputError, ValidationErrors
 from tracker.core.planfile import ObligationSpec, PlanSpec, UnitSpec, parse_plan_with_problems
@@ -23,7 +24,7 @@ from tracker.services.materialise import materialise, occurrence_for, responsibl
 from tracker.services.records import mark_waived
 from tracker.services.runtime import Runtime
 from tracker.core.unitfile import parse_units_with_problems
-from tracker.core.states import AssignmentState, Status, UnitStatus
+from tracker.core.states import AssignmentState, Status
 
 UNIT_FIELDS = ("name", "emails", "head_email", "kind", "parent_code")
 PLAN_FIELDS = ("number", "issuer", "place", "issued_on", "year", "title", "coordinator_code", "unit_codes",
@@ -121,7 +122,7 @@ def _upsert_units(session: Session, specs, now: datetime, actor: str, result: Im
                   "kind": spec.kind, "parent_code": spec.parent}
         unit = existing.get(spec.code)
         if unit is None:
-            session.add(Unit(code=spec.code, status=UnitStatus.ACTIVE, created_at=now, updated_at=now, **values))
+            store_units.add(session, spec.code, values, now)
             audit.record(session, at=now, actor=actor, action="create", entity="unit", entity_id=spec.code,
                          after=values)
             result.created.append(spec.code)
@@ -130,12 +131,7 @@ def _upsert_units(session: Session, specs, now: datetime, actor: str, result: Im
         if before == audit.jsonable(values):
             result.unchanged += 1
             continue
-        for k, v in values.items():
-            setattr(unit, k, v)
-        if unit.bouncing:  # a changed address clears its bounce mark (services/bounces.py)
-            listed = {a.lower() for a in spec.emails}
-            unit.bouncing = {a: m for a, m in unit.bouncing.items() if a in listed} or None
-        unit.updated_at = now
+        store_units.update_from_file(unit, values, now)  # a changed address clears its bounce mark
         audit.record(session, at=now, actor=actor, action="update", entity="unit", entity_id=spec.code,
                      before=before, after=audit.jsonable(values))
         result.updated.append(spec.code)
@@ -162,10 +158,8 @@ def import_plan(rt: Runtime, path: str | Path, now: datetime) -> ImportResult:
                   "year": spec.year, "title": spec.title, "coordinator_code": spec.coordinator,
                   "unit_codes": own_unit_codes(spec), "valid_until": spec.valid_until}
         if plan is None:
-            plan = Plan(code=spec.id, timezone=rt.settings.tracker.timezone, source_file=str(path),
-                        content_hash=digest, imported_at=now, updated_at=now, **values)
-            session.add(plan)
-            session.flush()
+            plan = store_plans.add(session, spec.id, values, timezone=rt.settings.tracker.timezone,
+                                   source_file=str(path), content_hash=digest, now=now)
             audit.record(session, at=now, actor=rt.actor, action="create", entity="plan", entity_id=spec.id,
                          after=values)
             result.created.append(spec.id)
@@ -173,9 +167,7 @@ def import_plan(rt: Runtime, path: str | Path, now: datetime) -> ImportResult:
         else:
             before = audit.snapshot(plan, PLAN_FIELDS)
             units_changed = before["unit_codes"] != values["unit_codes"]
-            for k, v in values.items():
-                setattr(plan, k, v)
-            plan.content_hash, plan.source_file, plan.updated_at = digest, str(path), now
+            store_plans.update_from_file(plan, values, source_file=str(path), content_hash=digest, now=now)
             if before != audit.jsonable(values):
                 audit.record(session, at=now, actor=rt.actor, action="update", entity="plan",
                              entity_id=spec.id, before=before, after=audit.jsonable(values))
@@ -294,9 +286,7 @@ def _upsert_obligations(rt: Runtime, session: Session, plan: Plan, spec: PlanSpe
         values = _obligation_values(o, position)
         ob = existing.pop(o.id, None)
         if ob is None:
-            ob = Obligation(plan_id=plan.id, code=o.id, **values)
-            session.add(ob)
-            session.flush()
+            ob = store_obligations.add(session, plan.id, o.id, values)
             audit.record(session, at=now, actor=rt.actor, action="create", entity="obligation",
                          entity_id=f"{plan.code}/{o.id}", after=values)
             touched.append(ob.id)
@@ -305,8 +295,7 @@ def _upsert_obligations(rt: Runtime, session: Session, plan: Plan, spec: PlanSpe
         after = audit.jsonable(values)
         if before == after:
             continue
-        for k, v in values.items():
-            setattr(ob, k, v)
+        store_obligations.update_from_file(ob, values)
         audit.record(session, at=now, actor=rt.actor, action="update", entity="obligation",
                      entity_id=f"{plan.code}/{o.id}", before=before, after=after)
         if plan.code not in result.updated and plan.code not in result.created:
@@ -315,12 +304,12 @@ def _upsert_obligations(rt: Runtime, session: Session, plan: Plan, spec: PlanSpe
         if any(before[f] != after[f] for f in _DATE_FIELDS):
             result.assignments_changed += _reschedule(rt, session, ob, plan, now)
         result.assignments_changed += _drop_units(rt, session, ob, plan, now)
-        ob.materialised_until = None
+        store_obligations.rematerialise(ob)
         touched.append(ob.id)
     for ob in existing.values():  # gone from the file: retire, keep history
         if ob.retired:
             continue
-        ob.retired = True
+        store_obligations.retire(ob)
         audit.record(session, at=now, actor=rt.actor, action="retire", entity="obligation",
                      entity_id=f"{plan.code}/{ob.code}", before={"retired": False}, after={"retired": True})
         result.obligations_removed += 1
@@ -337,9 +326,7 @@ def _reschedule(rt: Runtime, session: Session, ob: Obligation, plan: Plan, now: 
     for a in session.scalars(select(Assignment).where(Assignment.obligation_id == ob.id,
                                                       Assignment.state == AssignmentState.OPEN)):
         occ = occurrence_for(rt, ob, plan, a.period)
-        a.kind, a.base_due_at, a.ends_at = ob.kind, occ.due_at, occ.ends_at
-        a.due_at = a.extended_until or occ.due_at
-        a.next_action_at, a.updated_at = now, now
+        store_assignments.reschedule(a, ob.kind, occ.due_at, occ.ends_at, now)
         count += 1
     return count
 

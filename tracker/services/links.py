@@ -180,11 +180,12 @@ def unit_link(rt, now: datetime, code: str, *, rotate: bool = False, page: str |
     """The link of unit ``code``: its coordinator page when it coordinates a plan
     (or ``page`` says so), else its own page. ``rotate`` first revokes every
     older link of the unit (both pages)."""
-    from sqlalchemy import select, update
+    from sqlalchemy import select
 
     from tracker.core.errors import InputError
     from tracker.services import audit
     from tracker.services.status import unit_id_or_fail
+    from tracker.store import units as store_units
     from tracker.store.tables import plans, units
 
     signer = Signer(web_secret(rt.settings))
@@ -192,8 +193,7 @@ def unit_link(rt, now: datetime, code: str, *, rotate: bool = False, page: str |
         unit_id = unit_id_or_fail(session, code)
         version = session.scalar(select(units.c.link_version).where(units.c.id == unit_id))
         if rotate:
-            session.execute(update(units).where(units.c.id == unit_id)
-                            .values(link_version=version + 1, updated_at=now))
+            store_units.set_link_version(session, unit_id, version + 1, now)
             audit.record(session, at=now, actor=rt.actor, action="rotate-link", entity="unit", entity_id=code,
                          before={"link_version": version}, after={"link_version": version + 1})
             version += 1

@@ -8,12 +8,13 @@ plans and units are read by attribute, so ORM objects and rows both do."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from tracker.store import assignments as store_assignments, obligations as store_obligations
 from tracker.store.tables import assignments, obligations, plans, units
 from tracker.core.dataperiod import DataPeriodRule
 from tracker.core.schedule import ObligationDates, Occurrence, occurrence, occurrences
@@ -112,9 +113,9 @@ def materialise(rt: Runtime, conn: Connection, now: datetime, *, force: bool = F
                 _row(ob, unit.id, occ, now, first[occ.period])
                 for occ in occs for unit in units_ if (unit.id, occ.period) not in existing
             ]
-            bulk_insert_assignments(conn, rows)
+            store_assignments.insert_materialised(conn, rows)
             created += len(rows)
-    conn.execute(update(obligations).where(o.id.in_([ob.id for ob in obs])).values(materialised_until=until))
+    store_obligations.mark_materialised(conn, [ob.id for ob in obs], until)
     return created
 
 
@@ -126,53 +127,7 @@ def _first_action(rt: Runtime, pol, ob: Row, plan: Row, occ: Occurrence) -> date
     return initial_action_at(target, rt.calendar, pol)
 
 
-_COLUMNS = ("obligation_id", "unit_id", "period", "kind", "base_due_at", "due_at", "ends_at", "state",
-            "next_action_at", "created_at", "updated_at")
-
-
 def _row(ob: Row, unit_id: int, occ: Occurrence, now: datetime, first_action: datetime | None) -> tuple:
+    # In the order of store/assignments.py's COLUMNS.
     return (ob.id, unit_id, occ.period, ob.kind, occ.due_at, occ.due_at, occ.ends_at, AssignmentState.OPEN, first_action,
             now, now)
-
-
-def bulk_insert_assignments(conn: Connection, rows: list[tuple], chunk: int = 10_000) -> None:
-    """Insert assignment rows (tuples in ``_COLUMNS`` order) at driver speed.
-
-    A national store materialises a million rows; per-value ORM type
-    processing made that 8x slower than the driver's executemany, so the
-    instants are converted here once (naive UTC, as UTCDateTime stores them).
-    """
-    if not rows:
-        return
-    sqlite = conn.dialect.name == "sqlite"
-    marks = ", ".join("?" if sqlite else "%s" for _ in _COLUMNS)
-    sql = f"INSERT INTO assignments ({', '.join(_COLUMNS)}) VALUES ({marks})"
-    convert = _sqlite_stamp if sqlite else _naive_utc
-    seen: dict[datetime, object] = {}  # a few distinct instants repeat across thousands of rows
-
-    def stamp(v):
-        if not isinstance(v, datetime):
-            return v
-        if v not in seen:
-            seen[v] = convert(v)
-        return seen[v]
-
-    if conn.dialect.name == "postgresql":
-        # COPY is ~10x faster than executemany for a million rows on psycopg 3.
-        cursor = conn.connection.driver_connection.cursor()
-        with cursor.copy(f"COPY assignments ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
-            for r in rows:
-                copy.write_row(tuple(map(stamp, r)))
-        return
-    for start in range(0, len(rows), chunk):
-        batch = [tuple(map(stamp, r)) for r in rows[start:start + chunk]]
-        conn.exec_driver_sql(sql, batch)
-
-
-def _naive_utc(value: datetime) -> datetime:
-    return value.astimezone(timezone.utc).replace(tzinfo=None)
-
-
-def _sqlite_stamp(value: datetime) -> str:
-    # SQLAlchemy's SQLite DATETIME storage format, so the ORM reads these rows back.
-    return _naive_utc(value).strftime("%Y-%m-%d %H:%M:%S.%f")

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.store.files import content_type_of
-from tracker.store.models import Assignment, Obligation, Plan, Submission, SubmissionFile, Waiver
+from tracker.store import assignments as store_assignments, submissions as store_submissions, waivers as store_waivers
+from tracker.store.models import Assignment, Obligation, Plan
 from tracker.core.errors import Ambiguous, InputError, NotFound, TrackerError
 from tracker.core.schedule import is_late
 from tracker.core.submissions import RECEIVED, SubmissionSource, SubmissionState, display_name
@@ -110,18 +111,14 @@ def record_submission(session: Session, rt: Runtime, now: datetime, unit: str, o
     # The coordinator's own record is accepted at once; a unit's (a reply read from
     # the mailbox) waits for acceptance unless [web] require_acceptance is false.
     waits = source != SubmissionSource.COORDINATOR and rt.settings.web.require_acceptance
-    a.state = RECEIVED if waits else AssignmentState.SUBMITTED
-    a.submitted_at, a.returned_at, a.next_action_at, a.updated_at = at, None, now, now
-    sub = Submission(assignment_id=a.id, submitted_at=at, recorded_at=now, recorded_by=actor[:128],
-                     note=note, late=late, source=SubmissionSource(source).value,
-                     state=(SubmissionState.RECEIVED if waits else SubmissionState.ACCEPTED).value)
-    session.add(sub)
+    store_assignments.record_submitted(a, waits=waits, submitted_at=at, now=now)
+    sub = store_submissions.add(session, assignment_id=a.id, submitted_at=at, recorded_at=now, recorded_by=actor[:128],
+                                note=note, late=late, source=SubmissionSource(source).value,
+                                state=(SubmissionState.RECEIVED if waits else SubmissionState.ACCEPTED).value)
     if files:
-        session.flush()
-        for f in files:
-            session.add(SubmissionFile(submission_id=sub.id, sha256=f["sha256"], size=f["size"],
-                                       content_type=content_type_of(f.get("type")), name=display_name(f["name"]),
-                                       created_at=now))
+        store_submissions.add_files(session, sub, [
+            {"sha256": f["sha256"], "size": f["size"], "content_type": content_type_of(f.get("type")),
+             "name": display_name(f["name"])} for f in files], now)
     audit.record(session, at=now, actor=actor[:128], action="submit", entity="assignment",
                  entity_id=_ref(a), before=before, after={**audit.snapshot(a, _FIELDS), "note": note,
                                                           "source": SubmissionSource(source).value})
@@ -153,7 +150,7 @@ def extend(rt: Runtime, now: datetime, unit: str, obligation: str, *, until: dat
         before = audit.snapshot(a, _FIELDS)
         # The new ladder's first mail ("đã gia hạn đến …") goes at the send hour like
         # every other, not the moment the extension is typed in.
-        a.extended_until, a.due_at, a.next_action_at, a.updated_at = until, until, _send_hour(rt, now), now
+        store_assignments.extend(a, until, _send_hour(rt, now), now)
         audit.record(session, at=now, actor=rt.actor, action="extend", entity="assignment", entity_id=_ref(a),
                      before=before, after={**audit.snapshot(a, _FIELDS), "reason": reason})
         return _result(rt, a, until, now)
@@ -188,8 +185,8 @@ def _send_hour(rt: Runtime, now: datetime) -> datetime:
 
 def mark_waived(session: Session, a: Assignment, now: datetime, reason: str, actor: str) -> None:
     """Waive one assignment with its reason; the scheduler looks at it once more (and stops)."""
-    a.state, a.waived_at, a.next_action_at, a.updated_at = AssignmentState.WAIVED, now, now, now
-    session.add(Waiver(assignment_id=a.id, reason=reason, waived_at=now, recorded_by=actor))
+    store_assignments.waive(a, now)
+    store_waivers.add(session, a.id, reason, now, actor)
 
 
 def _reason(reason: str | None) -> str:

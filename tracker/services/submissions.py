@@ -38,6 +38,7 @@ from tracker.services import audit
 from tracker.services.records import Recorded, _result, find_assignment
 from tracker.services.runtime import Runtime
 from tracker.store.files import StoredFile, store_file
+from tracker.store import assignments as store_assignments, submissions as store_submissions
 from tracker.store.models import Assignment, Submission, SubmissionFile
 
 _FIELDS = ("state", "due_at", "submitted_at", "returned_at")
@@ -106,19 +107,15 @@ def submit_by_unit(rt: Runtime, unit: str, assignment: int, files: Sequence[Uplo
             before = audit.snapshot(a, _FIELDS)
             accepted_now = not rt.settings.web.require_acceptance
             first = a.submitted_at if a.state == RECEIVED and a.submitted_at else at
-            sub = Submission(
-                assignment_id=a.id, submitted_at=at, recorded_at=now, recorded_by=actor[:128], note=note,
+            sub = store_submissions.add(
+                session, assignment_id=a.id, submitted_at=at, recorded_at=now, recorded_by=actor[:128], note=note,
                 late=is_late(at, a.due_at), source=source.value, client=(client or None) and client[:200],
                 source_key=key, state=(SubmissionState.ACCEPTED if accepted_now else SubmissionState.RECEIVED).value,
                 decided_at=now if accepted_now else None, decided_by="auto" if accepted_now else None,
             )
-            session.add(sub)
-            session.flush()
-            for f in stored:
-                session.add(SubmissionFile(submission_id=sub.id, sha256=f.sha256, size=f.size,
-                                           content_type=f.content_type, name=f.name, created_at=now))
-            a.state = AssignmentState.SUBMITTED if accepted_now else RECEIVED
-            a.submitted_at, a.returned_at, a.next_action_at, a.updated_at = first, None, now, now
+            store_submissions.add_files(session, sub, [
+                {"sha256": f.sha256, "size": f.size, "content_type": f.content_type, "name": f.name} for f in stored], now)
+            store_assignments.record_submitted(a, waits=not accepted_now, submitted_at=first, now=now)
             audit.record(session, at=now, actor=actor[:128], action="submit", entity="assignment",
                          entity_id=_ref(a), before=before,
                          after={**audit.snapshot(a, _FIELDS), "note": note, "source": source.value,
@@ -175,11 +172,9 @@ def _accept(session: Session, a: Assignment, now: datetime, actor: str, client: 
     waiting = _waiting(session, a)
     actor = _decider(actor, client)
     before = audit.snapshot(a, _FIELDS)
-    for s in waiting:
-        s.state, s.decided_at, s.decided_by = SubmissionState.ACCEPTED.value, now, actor
+    store_submissions.accept(waiting, now, actor)
     # On time or late by the first submission that is accepted (DESIGN.md, "The loop").
-    a.state, a.submitted_at = AssignmentState.SUBMITTED, min(s.submitted_at for s in waiting)
-    a.next_action_at, a.updated_at = now, now
+    store_assignments.accept(a, min(s.submitted_at for s in waiting), now)
     audit.record(session, at=now, actor=actor, action="accept", entity="assignment", entity_id=_ref(a),
                  before=before, after={**audit.snapshot(a, _FIELDS), "submissions": [s.id for s in waiting],
                                        "client": client})
@@ -197,13 +192,12 @@ def _return(rt: Runtime, session: Session, a: Assignment, now: datetime, reason:
         returned, accepted = _waiting(session, a), False
     actor = _decider(actor, client)
     before = audit.snapshot(a, _FIELDS)
-    for s in returned:
-        s.state, s.decided_at, s.decided_by, s.reason = SubmissionState.RETURNED.value, now, actor, reason
+    store_submissions.return_(returned, now, actor, reason)
     # The unit may already have been told its report was in: by the acceptance, or by the
     # ``resolved`` acknowledgement of a late one. The message then says the task is open again.
     acknowledged = accepted or _acknowledged(session, a)
     # Open again: the scheduler looks at it now and resumes what the deadline puts due.
-    a.state, a.submitted_at, a.returned_at, a.next_action_at, a.updated_at = AssignmentState.OPEN, None, now, now, now
+    store_assignments.reopen_returned(a, now)
     enqueue_returned(rt, session, a, reason, now, reopened=acknowledged)
     audit.record(session, at=now, actor=actor, action="return", entity="assignment", entity_id=_ref(a),
                  before=before, after={**audit.snapshot(a, _FIELDS), "reason": reason,

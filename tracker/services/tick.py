@@ -38,7 +38,7 @@ from sqlalchemy.engine import Connection
 
 from tracker.core import policy
 from tracker.services import delivery
-from tracker.store import bulk, outbox
+from tracker.store import assignments as store_assignments, decisions as store_decisions, outbox
 from tracker.store.tables import assignments, decisions, obligations, plans, units
 from tracker.services.compose import compose_pending, placeholder
 from tracker.services.dispatch import (
@@ -314,9 +314,9 @@ def _process(p: _Pass, conn: Connection, rows: list[Any]) -> dict[str, Any]:
         moves.append((verdict.next_action_at, a_id))
     # One executemany each: the pass costs what is due. A duplicate decision
     # (the unique key) fails here, inside the batch's transaction.
-    bulk.insert_many(conn, decisions, _DECISION_COLUMNS, records)
+    store_decisions.record_many(conn, records)
     _copies(conn, rows, by_ref)
-    bulk.update_many(conn, assignments, ("next_action_at",), ("id",), moves)
+    store_assignments.move_next_actions(conn, moves)
     return {"evaluated": len(rows), "decisions": out, "enqueued": enqueued, "sent": sent,
             "skipped": len(records) - sent}
 
@@ -334,9 +334,6 @@ def _copies(conn: Connection, rows: list[Any], by_ref: dict[Any, list[outbox.Enq
     outbox.link_copies(conn, [{"outbox_id": c.id, "decision_id": ids[ref]}
                               for ref, carriers in extra.items() for c in carriers])
 
-
-_DECISION_COLUMNS = ("assignment_id", "due_at", "stage", "scheduled_at", "decided_at", "outcome", "recipients",
-                     "outbox_id")
 
 
 def _deliver(rt: Runtime, now: datetime, stop: threading.Event | None = None,

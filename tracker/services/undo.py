@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from tracker.core.errors import TrackerError
 from tracker.core.states import AssignmentState, UnitStatus
@@ -16,7 +16,8 @@ from tracker.services import audit
 from tracker.services.records import Recorded, _FIELDS, _ref, _result, find_assignment
 from tracker.services.runtime import Runtime
 from tracker.services.status import unit_or_fail
-from tracker.store.models import Assignment, Submission, Waiver
+from tracker.store import assignments as store_assignments, submissions as store_submissions, units as store_units, waivers as store_waivers
+from tracker.store.models import Assignment, Waiver
 
 
 def unsubmit(rt: Runtime, now: datetime, unit: str, obligation: str, *, plan: str | None = None,
@@ -25,8 +26,8 @@ def unsubmit(rt: Runtime, now: datetime, unit: str, obligation: str, *, plan: st
     with rt.store.write() as session:
         a = _find(session, rt, now, unit, obligation, plan, period, AssignmentState.SUBMITTED)
         before = audit.snapshot(a, _FIELDS)
-        session.execute(delete(Submission).where(Submission.assignment_id == a.id))
-        a.state, a.submitted_at, a.next_action_at, a.updated_at = AssignmentState.OPEN, None, now, now
+        store_submissions.delete_of_assignment(session, a.id)
+        store_assignments.unsubmit(a, now)
         audit.record(session, at=now, actor=rt.actor, action="unsubmit", entity="assignment", entity_id=_ref(a),
                      before=before, after={**audit.snapshot(a, _FIELDS), "reason": reason})
         return _result(rt, a, None, now)
@@ -58,7 +59,7 @@ def restore(rt: Runtime, now: datetime, code: str) -> RestoreResult:
         if unit.status != UnitStatus.RETIRED:
             raise TrackerError(f"unit {code!r} is not retired: nothing to restore")
         before = audit.snapshot(unit, ("status", "merged_into"))
-        unit.status, unit.merged_into, unit.updated_at = UnitStatus.ACTIVE, None, now
+        store_units.restore(unit, now)
         waived = select(Assignment).join(Waiver, Waiver.assignment_id == Assignment.id).where(
             Assignment.unit_id == unit.id, Assignment.state == AssignmentState.WAIVED,
             Waiver.reason.like("unit retired%"))
@@ -73,8 +74,8 @@ def restore(rt: Runtime, now: datetime, code: str) -> RestoreResult:
 
 
 def _reopen(session, a: Assignment, now: datetime) -> None:
-    session.execute(delete(Waiver).where(Waiver.assignment_id == a.id))
-    a.state, a.waived_at, a.next_action_at, a.updated_at = AssignmentState.OPEN, None, now, now
+    store_waivers.delete_of_assignment(session, a.id)
+    store_assignments.unwaive(a, now)
 
 
 def _find(session, rt: Runtime, now: datetime, unit: str, obligation: str, plan: str | None, period: str | None,

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from tracker.store import assignments as store_assignments, units as store_units
 from tracker.store.models import Assignment
 from tracker.core.errors import InputError, TrackerError
 from tracker.services import audit
@@ -54,7 +55,7 @@ def retire(rt: Runtime, now: datetime, code: str, *, merged_into: str | None = N
             if successor.status != UnitStatus.ACTIVE:
                 raise InputError(f"unit {merged_into!r} is retired", "--merged-into")
         before = audit.snapshot(unit, ("status", "merged_into"))
-        unit.status, unit.merged_into, unit.updated_at = UnitStatus.RETIRED, merged_into, now
+        store_units.retire(unit, merged_into, now)
         handed = waived = already = 0
         taken = set()
         if successor is not None and hand_over:
@@ -63,7 +64,7 @@ def retire(rt: Runtime, now: datetime, code: str, *, merged_into: str | None = N
         for a in session.scalars(select(Assignment).where(Assignment.unit_id == unit.id,
                                                           Assignment.state == AssignmentState.OPEN)):
             if successor is not None and hand_over and (a.obligation_id, a.period) not in taken:
-                a.unit_id, a.next_action_at, a.updated_at = successor.id, now, now
+                store_assignments.hand_over(a, successor.id, now)
                 handed += 1
                 continue
             reason = (f"unit retired; {merged_into} already has this assignment" if successor is not None

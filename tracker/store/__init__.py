@@ -1,2 +1,3 @@
-"""The store: Core tables, ORM models, the engine, and the outbox queue (the
-only code that writes the outbox table)."""
+"""The store: Core tables, ORM models, the engine, and one writer module per
+table (the outbox queue, the inbox, units, assignments, ...: docs/architecture.md,
+"One writer per table")."""
