@@ -28,7 +28,7 @@ from tracker.core.digest import DigestItem
 
 COLUMNS = ("plan", "obligation", "title", "unit", "unit_name", "period", "stage", "due", "days_late")
 # Rows that may be taken back to make room for the last line: a row is at least
-# ~30 bytes, the line a few hundred; the smallest limit (config.py) leaves room.
+# ~30 bytes, the line a few hundred; the smallest limit (config/settings.py) leaves room.
 _UNDO = 256
 
 
