@@ -27,9 +27,10 @@ Messages without items (tests, notices) are left alone.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
 
 from tracker.core.digest import Digest, DigestItem
@@ -134,11 +135,8 @@ def _sent_stages(conn: Connection, found) -> dict[int, list[tuple[datetime, str,
     current = {c.assignment.id: c.assignment.due_at for c in found}
     if not current:
         return {}
-    d = decisions.c
     out: dict[int, list[tuple[datetime, str, bool]]] = {}
-    rows = conn.execute(select(d.assignment_id, d.due_at, d.stage, d.scheduled_at, d.outcome)
-                        .where(d.assignment_id.in_(sorted(current))))
-    for r in rows:
+    for r in conn.execute(_statements()["decisions"], {"ids": sorted(current)}):
         if r.due_at == current[r.assignment_id]:
             out.setdefault(r.assignment_id, []).append((r.scheduled_at, r.stage, r.outcome == StageOutcome.SENT))
     return out
@@ -165,24 +163,36 @@ def _assignments(conn: Connection, items: list[dict]) -> dict[tuple, _Current]:
     IN over the joined code columns made SQLite scan every assignment.)"""
     keys = {(i.get("plan"), i.get("obligation"), i.get("unit"), i.get("period")) for i in items}
     a, o, p, u = assignments, obligations, plans, units
-    obligation_ids = select(o.c.id).select_from(o.join(p, o.c.plan_id == p.c.id)).where(
-        tuple_(p.c.code, o.c.code).in_(sorted({(k[0], k[1]) for k in keys})))
-    unit_ids = select(u.c.id).where(u.c.code.in_(sorted({k[2] for k in keys})))
-    query = (
-        select(a, o, p, u)
-        .select_from(a.join(o, a.c.obligation_id == o.c.id).join(p, o.c.plan_id == p.c.id)
-                     .join(u, a.c.unit_id == u.c.id))
-        .where(a.c.obligation_id.in_(obligation_ids), a.c.unit_id.in_(unit_ids),
-               a.c.period.in_(sorted({k[3] for k in keys})))
-    )
+    params = {"plans": sorted({k[0] for k in keys}), "obligations": sorted({k[1] for k in keys}),
+              "units": sorted({k[2] for k in keys}), "periods": sorted({k[3] for k in keys})}
     out: dict[tuple, _Current] = {}
-    for r in conn.execute(query):
+    for r in conn.execute(_statements()["assignments"], params):
         m = r._mapping
         rows = [_Row({c.name: m[c] for c in t.c}) for t in (a, o, p, u)]
         key = (rows[2].code, rows[1].code, rows[3].code, rows[0].period)
         if key in keys:  # the IN lists also admit other combinations of the same codes
             out[key] = _Current(rows[0], tuple(rows))
     return out
+
+
+@lru_cache(maxsize=1)
+def _statements() -> dict:
+    """The check's two statements, built once with expanding parameters: building
+    and cache-keying a four-table join per message cost more than running it."""
+    a, o, p, u, d = assignments, obligations, plans, units, decisions
+    obligation_ids = select(o.c.id).select_from(o.join(p, o.c.plan_id == p.c.id)).where(
+        p.c.code.in_(bindparam("plans", expanding=True)), o.c.code.in_(bindparam("obligations", expanding=True)))
+    unit_ids = select(u.c.id).where(u.c.code.in_(bindparam("units", expanding=True)))
+    found = (
+        select(a, o, p, u)
+        .select_from(a.join(o, a.c.obligation_id == o.c.id).join(p, o.c.plan_id == p.c.id)
+                     .join(u, a.c.unit_id == u.c.id))
+        .where(a.c.obligation_id.in_(obligation_ids), a.c.unit_id.in_(unit_ids),
+               a.c.period.in_(bindparam("periods", expanding=True)))
+    )
+    decided = select(d.c.assignment_id, d.c.due_at, d.c.stage, d.c.scheduled_at, d.c.outcome).where(
+        d.c.assignment_id.in_(bindparam("ids", expanding=True)))
+    return {"assignments": found, "decisions": decided}
 
 
 class _Row:
