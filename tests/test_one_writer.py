@@ -15,12 +15,14 @@ where ``row`` is a name the same function binds to a mapped class: a parameter
 annotated with it, or a name assigned or looped over from an expression naming
 the class (``session.get(Unit, id)``, ``select(Assignment)``), a row name, or a
 function annotated to return the class (``-> Assignment``, ``-> list[Submission]``,
-defined in the module or imported from another).
+defined in the module or imported from another); also on a row reached from one
+through a relationship of store/models.py (``a.unit.status = ...``) or by
+subscript (``rows[0].state = ...``).
 
-It cannot see a row it cannot name that way: one reached through a relationship
-(``a.unit.status = ...``), kept in a container (``rows[0].state = ...``), passed
-as an unannotated parameter or returned by an unannotated function, nor
-``session.merge``, ``Query.update`` or a write through ``getattr``/``exec``.
+It cannot see a row it cannot name that way: one passed as an unannotated
+parameter, returned by an unannotated function, or taken from a container by
+other means (``next(iter(rows))``); nor ``session.merge``, ``Query.update`` or a
+write through ``getattr``/``exec``.
 """
 
 from __future__ import annotations
@@ -50,6 +52,21 @@ OWNERS = {
     "decisions": "tracker/store/decisions.py",
 }
 _WRITES = {"insert", "update", "delete", "insert_many", "update_many"}
+
+
+def _relationships(root: Path) -> dict[tuple[str, str], str]:
+    """(table, attribute) -> the table a relationship of store/models.py leads to
+    (``Assignment.unit`` -> units; ``Plan.obligations`` -> obligations)."""
+    tree = ast.parse((root / "tracker/store/models.py").read_text(encoding="utf-8"))
+    _, models = _tables(root)
+    found = {}
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name in models:
+            for item in node.body:
+                if (isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name) and item.value is not None
+                        and (t := _mapped_words(item.annotation, models))):
+                    found[(models[node.name], item.target.id)] = t[0]
+    return found
 
 
 def _tables(root: Path) -> tuple[set[str], dict[str, str]]:
@@ -129,7 +146,8 @@ def _row_functions(root: Path, tree: ast.AST, models: dict[str, str], bound_mode
     return found
 
 
-def _row_writes(func: ast.AST, bound_models: dict[str, str], row_functions: dict[str, str]) -> list[tuple[int, str]]:
+def _row_writes(func: ast.AST, bound_models: dict[str, str], row_functions: dict[str, str],
+                relationships: dict[tuple[str, str], str] | None = None) -> list[tuple[int, str]]:
     """(line, table) of each ORM attribute change on a row that ``func`` names."""
     rows: dict[str, str] = {}
     args = func.args
@@ -167,10 +185,18 @@ def _row_writes(func: ast.AST, bound_models: dict[str, str], row_functions: dict
             if name not in rows and (t := table_in(value)):
                 rows[name] = t
 
-    def row_of(target: ast.AST) -> str | None:
-        if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
-            return rows.get(target.value.id)
+    def table_of_row(expr: ast.AST) -> str | None:
+        """``a`` (a row name), ``rows[0]`` (an element of one), ``a.unit`` (a relationship of one)."""
+        if isinstance(expr, ast.Name):
+            return rows.get(expr.id)
+        if isinstance(expr, ast.Subscript):
+            return table_of_row(expr.value)
+        if isinstance(expr, ast.Attribute) and (owner := table_of_row(expr.value)):
+            return (relationships or {}).get((owner, expr.attr))
         return None
+
+    def row_of(target: ast.AST) -> str | None:
+        return table_of_row(target.value) if isinstance(target, ast.Attribute) else None
 
     found = []
     for node in ast.walk(func):
@@ -181,8 +207,7 @@ def _row_writes(func: ast.AST, bound_models: dict[str, str], row_functions: dict
             targets = [node.target]
         elif isinstance(node, ast.Call):
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
-            if name in ("setattr", "delete") and node.args and isinstance(node.args[0], ast.Name) \
-                    and (t := rows.get(node.args[0].id)):
+            if name in ("setattr", "delete") and node.args and (t := table_of_row(node.args[0])):
                 found.append((node.lineno, t))  # setattr(unit, k, v), session.delete(a)
         flat = []
         for t in targets:
@@ -191,7 +216,8 @@ def _row_writes(func: ast.AST, bound_models: dict[str, str], row_functions: dict
     return found
 
 
-def _writes(path: Path, tables: set[str], models: dict[str, str], root: Path = REPO) -> list[tuple[int, str]]:
+def _writes(path: Path, tables: set[str], models: dict[str, str], root: Path = REPO,
+            relationships: dict[tuple[str, str], str] | None = None) -> list[tuple[int, str]]:
     """(line, table) of every write of a table in one module."""
     tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
     bound_tables, modules, bound_models = _bound(tree, tables, models)
@@ -226,7 +252,7 @@ def _writes(path: Path, tables: set[str], models: dict[str, str], root: Path = R
     if bound_models or row_functions:  # ORM attribute changes: a module that can name no row holds none
         for node in ast.walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                found += _row_writes(node, bound_models, row_functions)
+                found += _row_writes(node, bound_models, row_functions, relationships)
     return sorted(set(found))
 
 
@@ -237,10 +263,11 @@ def _inside(rel: str, folder: str) -> bool:
 def offenders(root: Path) -> list[str]:
     """``path:line writes table`` for each write outside the table's owner."""
     tables, models = _tables(root)
+    relationships = _relationships(root)
     out = []
     for path in sorted((root / "tracker").rglob("*.py")):
         rel = path.relative_to(root).as_posix()
-        for line, table in _writes(path, tables, models, root):
+        for line, table in _writes(path, tables, models, root, relationships):
             if table not in OWNERS:
                 out.append(f"{rel}:{line} writes {table}, which has no owner")
             elif not _inside(rel, OWNERS[table]):
@@ -335,6 +362,12 @@ VIOLATIONS = {
         "from tracker.store.tables import assignments\n\ndef sneak(conn, moves):\n"
         "    bulk.update_many(conn, assignments, ('next_action_at',), ('id',), moves)\n",
         "writes assignments (only tracker/store/assignments.py may)"),
+    "a unit changed through an assignment's relationship": (
+        "tracker/services/status.py",
+        "from sqlalchemy import select\nfrom tracker.store.models import Assignment\n\ndef sneak(session, ids):\n"
+        "    found = session.scalars(select(Assignment).where(Assignment.id.in_(ids))).all()\n"
+        "    found[0].unit.status = 'retired'\n",
+        "writes units (only tracker/store/units.py may)"),
     "setattr on a unit an imported function returns": (
         "tracker/services/links.py",
         "from tracker.services.status import unit_or_fail\n\ndef sneak(session):\n"
