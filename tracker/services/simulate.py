@@ -3,42 +3,58 @@
 As if the daemon ran continuously from ``start`` and nobody submitted anything
 more: the same pure policy and the same grouping into digests as ``tick``
 (services/dispatch.py), replayed in memory at each instant a stage falls due.
-It reads in one read-only session and writes nothing.
+It reads in one read-only transaction (one snapshot) and writes nothing.
 
-The messages are yielded one at a time, in send order, and nothing of a
-message is kept once the caller has it: the CLI prints as it goes, so a year
-at a national store's size runs in bounded memory. What stays in memory is
-the schedule itself: per assignment with something left to do, a compact
-context and its recorded stages (Core rows, not ORM objects, which took most
-of the 729 MB a year at 1.1M assignments used).
+Memory is bounded by the work near the simulated clock, not by the store:
 
-Assignments the daemon would materialise on the way (periods beyond each
-obligation's high-water mark, up to the horizon as seen from ``end``) are
-simulated too, so a preview of next year is not silently empty.
+- messages are yielded one at a time, in send order, and nothing of a message
+  is kept once the caller has it (the CLI prints as it goes);
+- assignments enter the simulation when the clock reaches them: the stored ones
+  are read in chunks from one cursor in the order of their next action (the
+  tick's own index, ``ix_assignments_next_action_at``), the periods the daemon
+  would materialise on the way are made per obligation and period when their
+  first stage comes; an assignment whose context is not made yet costs nothing;
+- an assignment leaves as soon as it has nothing left to do by ``end``, with
+  its context and history.
+
+So a year at 1.05M assignments holds the few tens of thousands whose ladders
+are under way at any one time, never every assignment with work left in the
+year (213 MB, most of it histories that grew all year, before this).
+
+Periods beyond each obligation's high-water mark, up to the horizon as seen
+from ``end``, are simulated too, so a preview of next year is not silently
+empty.
+
+Within one instant the assignments are decided in a fixed order (stored ones
+by next action and id, then the new periods by obligation, unit and period):
+the order in which digests gather their addresses, as when they were all read
+up front.
 """
 
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Iterable, Iterator
+from typing import Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.core import policy
-from tracker.store.models import Obligation
-from tracker.store.tables import assignments, obligations, plans, units
 from tracker.core.digest import Digest, DigestItem
 from tracker.core.errors import InputError
-from tracker.services.dispatch import Context, Directory, Send, group_digests, load_history, make_context
-from tracker.services.materialise import horizon_end, responsible_units, rule_of
 from tracker.core.schedule import occurrences
+from tracker.core.states import AssignmentState
+from tracker.services.dispatch import Context, Directory, Send, group_digests, load_history, make_context
 from tracker.services.links import digest_links
+from tracker.services.materialise import horizon_end, responsible_units, rule_of
 from tracker.services.runtime import Runtime
+from tracker.store.models import Obligation
+from tracker.store.tables import assignments, obligations, plans
 
-_CHUNK = 500  # ids per IN (...) list
+_CHUNK = 500  # stored assignments read (and their histories queried) at a time
 
 
 @dataclass(frozen=True)
@@ -68,101 +84,179 @@ def simulate(rt: Runtime, start: datetime, end: datetime) -> Iterator[Message]:
     return _messages(rt, start, end)
 
 
-def _messages(rt: Runtime, start: datetime, end: datetime) -> Iterator[Message]:
-    from tracker.render.mail import render_subject
+class _Live:
+    """One assignment under way: its context and what was decided for its current deadline.
+    Compared by identity: it is the handle of its sends (``Send.ref``)."""
 
-    with rt.store.read() as session:
-        contexts, histories, first_at = _existing(session, end)
-        contexts += _not_yet_materialised(rt, session, end)
-        histories += [None] * (len(contexts) - len(histories))
-        directory = Directory(tuple(rt.settings.escalation.leadership), links=digest_links(rt.settings))
-        directory.load_all(session)
-    cal, pol = rt.calendar, policy.PolicySettings.from_settings(rt.settings)
-    # The first pass at ``start`` catches up what was due and never decided, as
-    # the real daemon does on start-up; then one pass at each stage time.
-    # An assignment the store holds back (an extension waits for the send hour) starts then.
-    queue = [(max(start, first_at[i]) if i < len(first_at) else start, i) for i in range(len(contexts))]
-    heapq.heapify(queue)
-    while queue and queue[0][0] <= end:
-        at = queue[0][0]
-        due: list[int] = []
-        while queue and queue[0][0] == at:
-            due.append(heapq.heappop(queue)[1])
-        sends: list[Send] = []
-        for i in sorted(due):
-            ctx, history = contexts[i], histories[i] or _NONE
-            verdict = policy.decide(ctx.target, history, cal, pol, at)
-            if verdict.decisions and histories[i] is None:
-                history = histories[i] = {}
-            for d in verdict.decisions:
-                history[d.stage] = policy.Past(d.outcome, d.routes, d.scheduled_at)
-                if d.outcome == policy.SENT:
-                    sends.append(Send((i, d.stage), ctx.item(d.stage), d.routes, ctx.target.coordinator))
-            if verdict.next_action_at is not None:
-                heapq.heappush(queue, (max(verdict.next_action_at, at), i))
-        grouped = group_digests(at, sends, directory)
-        for i, stage in grouped.unroutable:  # as the tick records them: skipped, no address
-            histories[i][stage] = policy.Past(policy.SKIPPED)
-        del sends
-        for digest in grouped.digests:
-            yield Message(at, digest, render_subject(digest, rt.settings))
+    __slots__ = ("ctx", "history")
+
+    def __init__(self, ctx: Context, history: dict[str, policy.Past] | None) -> None:
+        self.ctx = ctx
+        self.history = history  # None until something is decided
 
 
+# A stage decided in the simulation is read again only by name (an open target's
+# ladder: decided or not); its state never changes here, and a submitted target
+# has nothing left once acknowledged. One shared record per outcome, not one per stage.
+_RECORDED = {policy.SENT: policy.Past(policy.SENT), policy.SKIPPED: policy.Past(policy.SKIPPED)}
 _NONE: dict[str, policy.Past] = {}  # the history of an assignment nothing was decided for (never written)
 
 
-def _existing(session: Session, end: datetime) -> tuple[list[Context], list[dict[str, policy.Past] | None],
-                                                        list[datetime]]:
-    """Assignments with something left to do by ``end`` (the tick's own index), with
-    their history and when the store next looks at them; read in pages of Core
-    rows, kept as contexts only."""
-    conn = session.connection()
-    obs = {o.id: o for o in conn.execute(select(obligations))}
-    plans_ = {p.id: p for p in conn.execute(select(plans))}
-    a, u = assignments.c, units.c
-    query = (select(a.id, a.obligation_id, a.period, a.kind, a.due_at, a.ends_at, a.state, a.submitted_at,
-                    a.next_action_at, a.extended_until, u.code.label("unit_code"), u.name.label("unit_name"))
-             .join_from(assignments, units, u.id == a.unit_id)
-             .where(a.next_action_at.is_not(None), a.next_action_at <= end).order_by(a.next_action_at, a.id))
-    contexts: list[Context] = []
-    histories: list[dict[str, policy.Past] | None] = []
-    first_at: list[datetime] = []
-    page: list = []
+def _messages(rt: Runtime, start: datetime, end: datetime) -> Iterator[Message]:
+    from tracker.render.mail import render_subject
 
-    def flush() -> None:
-        history = load_history(conn, page)
-        for r in page:
-            ob = obs[r.obligation_id]
-            contexts.append(make_context(ob=ob, plan=plans_[ob.plan_id], unit_code=r.unit_code,
-                                         unit_name=r.unit_name, period=r.period, kind=r.kind, due_at=r.due_at,
-                                         ends_at=r.ends_at, state=r.state, submitted_at=r.submitted_at,
-                                         extended=r.extended_until is not None))
-            histories.append(dict(history[r.id]) or None)
-            first_at.append(r.next_action_at)
-        page.clear()
+    cal, pol = rt.calendar, policy.PolicySettings.from_settings(rt.settings)
+    with rt.store.read() as session:
+        directory = Directory(tuple(rt.settings.escalation.leadership), links=digest_links(rt.settings))
+        directory.load_all(session)
+        units_by_id = {c.id: (code, c.name) for code, c in directory.units.items()}
+        arrivals = [_Stored(session, start, end, units_by_id), _Fresh(rt, session, start, end, directory, cal, pol)]
+        # (time, order within the instant, assignment): the order is unique, so
+        # assignments are never compared.
+        queue: list[tuple[datetime, tuple, _Live]] = []
+        while True:
+            at = queue[0][0] if queue else None
+            for source in arrivals:
+                t = source.next_at()
+                if t is not None and (at is None or t < at):
+                    at = t
+            if at is None or at > end:
+                break
+            # The first pass at ``start`` catches up what was due and never decided,
+            # as the real daemon does on start-up; then one pass at each stage time.
+            for source in arrivals:
+                source.enter(at, queue)
+            due: list[tuple[datetime, tuple, _Live]] = []
+            while queue and queue[0][0] == at:
+                due.append(heapq.heappop(queue))
+            due.sort(key=lambda entry: entry[1])
+            sends: list[Send] = []
+            for _, order, live in due:
+                ctx = live.ctx
+                verdict = policy.decide(ctx.target, live.history or _NONE, cal, pol, at)
+                if verdict.decisions:
+                    history = live.history
+                    if history is None:
+                        history = live.history = {}
+                    keep_routes = ctx.target.state != AssignmentState.OPEN
+                    for d in verdict.decisions:
+                        history[d.stage] = (policy.Past(d.outcome, d.routes, d.scheduled_at) if keep_routes
+                                            else _RECORDED[d.outcome])
+                        if d.outcome == policy.SENT:
+                            sends.append(Send((live, d.stage), _item(ctx, d.stage, directory), d.routes,
+                                              ctx.target.coordinator))
+                nxt = verdict.next_action_at
+                if nxt is not None and nxt <= end:  # else it has nothing left to do here: it leaves
+                    heapq.heappush(queue, (max(nxt, at), order, live))
+            del due
+            grouped = group_digests(at, sends, directory)
+            for live, stage in grouped.unroutable:  # as the tick records them: skipped, no address
+                live.history[stage] = _RECORDED[policy.SKIPPED]
+            del sends
+            for digest in grouped.digests:
+                yield Message(at, digest, render_subject(digest, rt.settings))
 
-    for r in conn.execute(query.execution_options(yield_per=_CHUNK)):
-        page.append(r)
-        if len(page) == _CHUNK:
-            flush()
-    flush()
-    return contexts, histories, first_at
+
+def _item(ctx: Context, stage: str, directory: Directory) -> DigestItem:
+    """The item with the office it reports to, as group_digests would set it: made
+    once here, not copied per route (an instant after a mass of deadlines sends
+    tens of thousands)."""
+    item = ctx.item(stage)
+    coord = directory.units.get(ctx.target.coordinator)
+    return replace(item, report_to=coord.name) if coord is not None else item
 
 
-def _not_yet_materialised(rt: Runtime, session: Session, end: datetime) -> Iterable[Context]:
-    until = horizon_end(rt, end)
-    shift = rt.settings.calendar.shift
-    for ob in session.scalars(select(Obligation).where(Obligation.retired.is_(False))):
-        if ob.materialised_until is not None and ob.materialised_until >= until:
-            continue
-        rule = rule_of(ob, ob.plan, shift)
-        done: set[str] = set()
-        if ob.materialised_until is not None:
-            done = {o.period for o in occurrences(rule, until=ob.materialised_until, calendar=rt.calendar, tz=rt.tz)}
-        fresh = [o for o in occurrences(rule, until=until, calendar=rt.calendar, tz=rt.tz) if o.period not in done]
-        if not fresh:
-            continue
-        for unit in responsible_units(session, ob, ob.plan):
-            for occ in fresh:
-                yield make_context(ob=ob, plan=ob.plan, unit_code=unit.code, unit_name=unit.name,
-                                   period=occ.period, kind=ob.kind, due_at=occ.due_at, ends_at=occ.ends_at)
+class _Stored:
+    """The stored assignments with something left to do by ``end``, read from one
+    cursor in the order of their next action, a chunk (and its histories) at a time."""
+
+    def __init__(self, session: Session, start: datetime, end: datetime,
+                 units_by_id: dict[int, tuple[str, str]]) -> None:
+        conn = session.connection()
+        self._conn, self._start, self._units = conn, start, units_by_id
+        self._obs = {o.id: o for o in conn.execute(select(obligations))}
+        self._plans = {p.id: p for p in conn.execute(select(plans))}
+        a = assignments.c
+        query = (select(a.id, a.obligation_id, a.unit_id, a.period, a.kind, a.due_at, a.ends_at, a.state,
+                        a.submitted_at, a.next_action_at, a.extended_until)
+                 .where(a.next_action_at.is_not(None), a.next_action_at <= end).order_by(a.next_action_at, a.id))
+        self._pages = conn.execute(query.execution_options(yield_per=_CHUNK)).partitions()
+        self._page: list = []
+        self._history: dict[int, dict[str, policy.Past]] = {}
+        self._same: dict = {}  # equal dates of one page as one object: thousands of units share a deadline
+        self._next = 0  # the first row of the page not entered yet
+        self._seq = 0  # rows entered so far: their order within an instant
+
+    def next_at(self) -> datetime | None:
+        if self._next == len(self._page):
+            self._page = next(self._pages, [])
+            self._history = load_history(self._conn, self._page)
+            self._same = {}
+            self._next = 0
+            if not self._page:
+                return None
+        # An assignment the store holds back (an extension waits for the send hour) starts then.
+        return max(self._start, self._page[self._next].next_action_at)
+
+    def enter(self, at: datetime, queue: list) -> None:
+        while (t := self.next_at()) is not None and t <= at:
+            r = self._page[self._next]
+            self._next += 1
+            ob = self._obs[r.obligation_id]
+            code, name = self._units[r.unit_id]
+            same = self._same
+            ctx = make_context(ob=ob, plan=self._plans[ob.plan_id], unit_code=code, unit_name=name,
+                               period=sys.intern(r.period), kind=sys.intern(r.kind),
+                               due_at=same.setdefault(r.due_at, r.due_at),
+                               ends_at=r.ends_at and same.setdefault(r.ends_at, r.ends_at), state=sys.intern(r.state),
+                               submitted_at=r.submitted_at, extended=r.extended_until is not None)
+            heapq.heappush(queue, (t, (0, self._seq), _Live(ctx, self._history.pop(r.id) or None)))
+            self._seq += 1
+
+
+class _Fresh:
+    """The periods the daemon would materialise on the way (beyond each obligation's
+    high-water mark, up to the horizon as seen from ``end``): one context per
+    responsible unit, made when the period's first stage comes."""
+
+    def __init__(self, rt: Runtime, session: Session, start: datetime, end: datetime, directory: Directory,
+                 cal, pol: policy.PolicySettings) -> None:
+        until = horizon_end(rt, end)
+        shift = rt.settings.calendar.shift
+        names = {code: (code, c.name) for code, c in directory.units.items()}  # one string per unit, shared
+        # (first pass, obligation's rank, period's rank, obligation, units, occurrence), by time
+        self._periods: list[tuple] = []
+        query = select(Obligation).where(Obligation.retired.is_(False)).order_by(Obligation.id)
+        for rank, ob in enumerate(session.scalars(query)):
+            if ob.materialised_until is not None and ob.materialised_until >= until:
+                continue
+            rule = rule_of(ob, ob.plan, shift)
+            done: set[str] = set()
+            if ob.materialised_until is not None:
+                done = {o.period for o in occurrences(rule, until=ob.materialised_until, calendar=rt.calendar,
+                                                      tz=rt.tz)}
+            fresh = [o for o in occurrences(rule, until=until, calendar=rt.calendar, tz=rt.tz) if o.period not in done]
+            if not fresh:
+                continue
+            unit_list = tuple(names.get(u.code, (u.code, u.name)) for u in responsible_units(session, ob, ob.plan))
+            for occ_rank, occ in enumerate(fresh):
+                # The ladder is the same for every unit; before its first stage the
+                # policy has nothing to say, so the period starts then (or at ``start``).
+                probe = make_context(ob=ob, plan=ob.plan, unit_code="", unit_name="", period=occ.period,
+                                     kind=ob.kind, due_at=occ.due_at, ends_at=occ.ends_at)
+                first = policy.initial_action_at(probe.target, cal, pol)
+                if first is not None and max(first, start) <= end:
+                    self._periods.append((max(first, start), rank, occ_rank, ob, unit_list, occ))
+        self._periods.sort(key=lambda p: p[:3])
+        self._periods.reverse()  # popped from the end, earliest first
+
+    def next_at(self) -> datetime | None:
+        return self._periods[-1][0] if self._periods else None
+
+    def enter(self, at: datetime, queue: list) -> None:
+        while self._periods and self._periods[-1][0] <= at:
+            t, rank, occ_rank, ob, unit_list, occ = self._periods.pop()
+            for unit_rank, (code, name) in enumerate(unit_list):
+                ctx = make_context(ob=ob, plan=ob.plan, unit_code=code, unit_name=name, period=occ.period,
+                                   kind=ob.kind, due_at=occ.due_at, ends_at=occ.ends_at)
+                heapq.heappush(queue, (t, (1, rank, unit_rank, occ_rank), _Live(ctx, None)))
