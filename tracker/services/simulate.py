@@ -111,8 +111,8 @@ def _messages(rt: Runtime, start: datetime, end: datetime) -> Iterator[Message]:
         directory.load_all(session)
         units_by_id = {c.id: (code, c.name) for code, c in directory.units.items()}
         arrivals = [_Stored(session, start, end, units_by_id), _Fresh(rt, session, start, end, directory, cal, pol)]
-        # (time, order within the instant, assignment): the order is unique, so
-        # assignments are never compared.
+        # (time, order within the instant, assignment): popped in decision order; the
+        # order is unique, so assignments are never compared.
         queue: list[tuple[datetime, tuple, _Live]] = []
         while True:
             at = queue[0][0] if queue else None
@@ -129,7 +129,6 @@ def _messages(rt: Runtime, start: datetime, end: datetime) -> Iterator[Message]:
             due: list[tuple[datetime, tuple, _Live]] = []
             while queue and queue[0][0] == at:
                 due.append(heapq.heappop(queue))
-            due.sort(key=lambda entry: entry[1])
             sends: list[Send] = []
             for _, order, live in due:
                 ctx = live.ctx
