@@ -66,7 +66,7 @@ def review(conn: Connection, rt, row, now: datetime) -> Review:
         return UNCHANGED
     found = _assignments(conn, items)
     later = _sent_stages(conn, found.values())
-    kept: list[DigestItem] = []
+    kept: list[tuple[_Current, str]] = []
     kept_json: list[dict] = []
     dropped: list[str] = []
     for entry in items:
@@ -78,12 +78,18 @@ def review(conn: Connection, rt, row, now: datetime) -> Review:
         if reason:
             dropped.append(f"{'/'.join(str(k) for k in key)} {entry.get('stage')}: {reason}")
             continue
-        kept.append(current.item(entry["stage"]))
+        kept.append((current, entry["stage"]))
         kept_json.append(entry)
     if not dropped:
         return UNCHANGED
     if not kept:
         return Review(tuple(dropped), None, [])
+    return _rendered_again(conn, rt, row, now, tuple(dropped), [c.item(stage) for c, stage in kept], kept_json)
+
+
+def _rendered_again(conn: Connection, rt, row, now: datetime, dropped: tuple[str, ...], kept: list[DigestItem],
+                    kept_json: list[dict]) -> Review:
+    """The message without its dropped items: the kept ones are built from the store's rows only then."""
     from tracker.render.mail import render_digest
 
     name = kept[0].unit_name if row.recipient_unit and kept[0].unit == row.recipient_unit else \
