@@ -28,6 +28,7 @@ write through ``getattr``/``exec``.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import shutil
 from pathlib import Path
@@ -125,24 +126,34 @@ def _module_path(root: Path, module: str) -> Path | None:
     return next((p for p in (base.with_suffix(".py"), base / "__init__.py") if p.exists()), None)
 
 
-_RETURNS: dict[Path, dict[str, str]] = {}  # module -> its row functions (a module is read once per check)
+@functools.lru_cache(maxsize=None)
+def _parse(text: str) -> ast.Module:
+    """A module's tree, once per text: the deliberate violations rescan copies
+    of the tree in which one module differs."""
+    return ast.parse(text)
 
 
-def _row_functions(root: Path, tree: ast.AST, models: dict[str, str], bound_models: dict[str, str]) -> dict[str, str]:
+@functools.lru_cache(maxsize=None)
+def _module_facts(text: str, models: tuple[tuple[str, str], ...]):
+    """The row functions a module defines, and what it imports from the tree."""
+    tree = _parse(text)
+    own = _returns_rows(tree, _bound(tree, set(), dict(models))[2])
+    imports = tuple((node.module, alias.name, alias.asname or alias.name) for node in ast.walk(tree)
+                    if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("tracker.")
+                    for alias in node.names)
+    return own, imports
+
+
+def _row_functions(root: Path, text: str, models: dict[str, str]) -> dict[str, str]:
     """The functions callable by name in a module that return ORM rows: its own,
     and those it imports from another module of the tree."""
-    found = _returns_rows(tree, bound_models)
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("tracker."):
-            source = _module_path(root, node.module)
-            if source is None:
-                continue
-            if source not in _RETURNS:
-                other = ast.parse(source.read_text(encoding="utf-8"))
-                _RETURNS[source] = _returns_rows(other, _bound(other, set(), models)[2])
-            for alias in node.names:
-                if alias.name in _RETURNS[source]:
-                    found[alias.asname or alias.name] = _RETURNS[source][alias.name]
+    key = tuple(sorted(models.items()))
+    own, imports = _module_facts(text, key)
+    found = dict(own)
+    for module, name, bound in imports:
+        source = _module_path(root, module)
+        if source is not None and (t := _module_facts(source.read_text(encoding="utf-8"), key)[0].get(name)):
+            found[bound] = t
     return found
 
 
@@ -219,7 +230,16 @@ def _row_writes(func: ast.AST, bound_models: dict[str, str], row_functions: dict
 def _writes(path: Path, tables: set[str], models: dict[str, str], root: Path = REPO,
             relationships: dict[tuple[str, str], str] | None = None) -> list[tuple[int, str]]:
     """(line, table) of every write of a table in one module."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    text = path.read_text(encoding="utf-8")
+    return _scan(text, frozenset(tables), tuple(sorted(models.items())),
+                 tuple(sorted(_row_functions(root, text, models).items())),
+                 tuple(sorted((relationships or {}).items())))
+
+
+@functools.lru_cache(maxsize=None)
+def _scan(text: str, tables: frozenset[str], models_: tuple, row_functions_: tuple, relationships_: tuple):
+    models, row_functions, relationships = dict(models_), dict(row_functions_), dict(relationships_)
+    tree = _parse(text)
     bound_tables, modules, bound_models = _bound(tree, tables, models)
     # SQL's own shape (INSERT INTO t, UPDATE t SET, DELETE FROM t), not prose such as "update units from FILE"
     names = "|".join(sorted(tables))
@@ -248,7 +268,6 @@ def _writes(path: Path, tables: set[str], models: dict[str, str], root: Path = R
                 found.append((node.lineno, bound_models[func.id]))
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             found += [(node.lineno, next(g for g in m.groups() if g).lower()) for m in sql.finditer(node.value)]
-    row_functions = _row_functions(root, tree, models, bound_models)
     if bound_models or row_functions:  # ORM attribute changes: a module that can name no row holds none
         for node in ast.walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
