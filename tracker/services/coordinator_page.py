@@ -24,6 +24,7 @@ from tracker.services.runtime import Runtime
 from tracker.store.tables import assignments as A, obligations as O, plans as P, submission_files as F
 from tracker.store.tables import submissions as S, units as U
 
+CLOCK_LEEWAY = timedelta(minutes=5)  # servers sharing a store never agree to the millisecond
 ACCEPTED_DAYS = 30  # accepted reports listed with a "return" button
 MAX_ACCEPTED = 50
 
@@ -255,7 +256,10 @@ def _accepted(conn, rt: Runtime, code: str, now: datetime) -> list[AcceptedItem]
     decided = conn.execute(
         select(S.c.id, S.c.assignment_id, S.c.decided_at)
         .where(S.c.state == SubmissionState.ACCEPTED, S.c.decided_at >= now - timedelta(days=ACCEPTED_DAYS),
-               S.c.decided_at <= now)
+               # As of ``now`` (a replay with --now does not show later decisions), give or
+               # take CLOCK_LEEWAY: an acceptance recorded by another server whose clock is a
+               # little ahead must not vanish from this one's list.
+               S.c.decided_at <= now + CLOCK_LEEWAY)
         .order_by(S.c.decided_at.desc(), S.c.id.desc()).limit(20 * MAX_ACCEPTED)).all()
     if not decided:
         return []

@@ -52,16 +52,44 @@ def _convert(rows: list[Sequence[Any]], processors: list[Callable | None]) -> li
 
 
 def insert_many(conn: Connection, table: Table, columns: Sequence[str], rows: list[Sequence[Any]]) -> None:
-    """INSERT ``rows`` (tuples in the order of ``columns``)."""
-    if rows:
-        sql, processors = _prepare(conn, table, "insert", columns)
-        conn.exec_driver_sql(sql, _convert(rows, processors))
+    """INSERT ``rows`` (tuples in the order of ``columns``).
+
+    On PostgreSQL through ``COPY … FROM STDIN`` in the same transaction: the
+    server parses one statement instead of one INSERT per row (a pass after a
+    mass import records five million decisions, and the INSERTs were most of
+    its time there). Constraint violations still fail the batch."""
+    if not rows:
+        return
+    sql, processors = _prepare(conn, table, "insert", columns)
+    values = _convert(rows, processors)
+    if conn.dialect.name == "postgresql":
+        q = conn.dialect.identifier_preparer.quote
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur, cur.copy(
+                f"COPY {q(table.name)} ({', '.join(q(c) for c in columns)}) FROM STDIN") as copy:
+            for row in values:
+                copy.write_row(row)
+        return
+    conn.exec_driver_sql(sql, values)
 
 
 def update_many(conn: Connection, table: Table, columns: Sequence[str], where: Sequence[str],
                 rows: list[Sequence[Any]]) -> None:
     """UPDATE ``columns`` of the rows matching ``where`` (equality); each row gives
     the new values, then the ``where`` values."""
-    if rows:
-        sql, processors = _prepare(conn, table, "update", columns, where)
-        conn.exec_driver_sql(sql, _convert(rows, processors))
+    if not rows:
+        return
+    sql, processors = _prepare(conn, table, "update", columns, where)
+    values = _convert(rows, processors)
+    if conn.dialect.name == "postgresql":
+        # One statement joining unnested arrays, not an UPDATE per row (660k
+        # next-action times after a mass import).
+        dialect, q = conn.dialect, conn.dialect.identifier_preparer.quote
+        names = [*columns, *where]
+        arrays = ", ".join(f"unnest(%s::{table.c[c].type.compile(dialect)}[]) AS v{i}" for i, c in enumerate(names))
+        sets = ", ".join(f"{q(c)} = v.v{i}" for i, c in enumerate(columns))
+        match = " AND ".join(f"t.{q(c)} = v.v{len(columns) + i}" for i, c in enumerate(where))
+        conn.exec_driver_sql(f"UPDATE {q(table.name)} AS t SET {sets} FROM (SELECT {arrays}) AS v WHERE {match}",
+                             tuple(list(col) for col in zip(*values)))
+        return
+    conn.exec_driver_sql(sql, values)
