@@ -95,11 +95,35 @@ class _Live:
         self.history = history  # None until something is decided
 
 
-# A stage decided in the simulation is read again only by name (an open target's
-# ladder: decided or not); its state never changes here, and a submitted target
-# has nothing left once acknowledged. One shared record per outcome, not one per stage.
-_RECORDED = {policy.SENT: policy.Past(policy.SENT), policy.SKIPPED: policy.Past(policy.SKIPPED)}
 _NONE: dict[str, policy.Past] = {}  # the history of an assignment nothing was decided for (never written)
+
+
+class _Histories:
+    """What was decided for each assignment under way, recorded as the policy will read it.
+
+    An open assignment's history is read again only by stage name (decided or not):
+    its state never changes in a simulation. So the open ones that recorded the same
+    stages (every unit of one deadline, mostly) share one dict, never written once
+    shared: tens of thousands of assignments under way hold a handful of dicts. Any
+    other keeps its own with the recipients (an acknowledgement goes to whoever was
+    escalated to), and has nothing left to do once acknowledged."""
+
+    def __init__(self) -> None:
+        self._shared: dict[frozenset, dict[str, policy.Past]] = {}
+
+    def record(self, live: _Live, decided: list[tuple[str, str, tuple[str, ...], datetime | None]]) -> None:
+        if live.ctx.target.state != AssignmentState.OPEN:
+            history = live.history = live.history if live.history is not None else {}
+            for stage, outcome, routes, scheduled_at in decided:
+                history[stage] = policy.Past(outcome, routes, scheduled_at)
+            return
+        outcomes = {stage: past.outcome for stage, past in (live.history or _NONE).items()}
+        outcomes.update((stage, outcome) for stage, outcome, _, _ in decided)
+        key = frozenset(outcomes.items())
+        shared = self._shared.get(key)
+        if shared is None:
+            shared = self._shared[key] = {stage: policy.Past(outcome) for stage, outcome in outcomes.items()}
+        live.history = shared
 
 
 def _messages(rt: Runtime, start: datetime, end: datetime) -> Iterator[Message]:
@@ -114,6 +138,7 @@ def _messages(rt: Runtime, start: datetime, end: datetime) -> Iterator[Message]:
         # (time, order within the instant, assignment): popped in decision order; the
         # order is unique, so assignments are never compared.
         queue: list[tuple[datetime, tuple, _Live]] = []
+        histories = _Histories()
         while True:
             at = queue[0][0] if queue else None
             for source in arrivals:
@@ -134,13 +159,9 @@ def _messages(rt: Runtime, start: datetime, end: datetime) -> Iterator[Message]:
                 ctx = live.ctx
                 verdict = policy.decide(ctx.target, live.history or _NONE, cal, pol, at)
                 if verdict.decisions:
-                    history = live.history
-                    if history is None:
-                        history = live.history = {}
-                    keep_routes = ctx.target.state != AssignmentState.OPEN
+                    histories.record(live, [(d.stage, d.outcome, d.routes, d.scheduled_at)
+                                            for d in verdict.decisions])
                     for d in verdict.decisions:
-                        history[d.stage] = (policy.Past(d.outcome, d.routes, d.scheduled_at) if keep_routes
-                                            else _RECORDED[d.outcome])
                         if d.outcome == policy.SENT:
                             sends.append(Send((live, d.stage), _item(ctx, d.stage, directory), d.routes,
                                               ctx.target.coordinator))
@@ -150,7 +171,7 @@ def _messages(rt: Runtime, start: datetime, end: datetime) -> Iterator[Message]:
             del due
             grouped = group_digests(at, sends, directory)
             for live, stage in grouped.unroutable:  # as the tick records them: skipped, no address
-                live.history[stage] = _RECORDED[policy.SKIPPED]
+                histories.record(live, [(stage, policy.SKIPPED, (), None)])
             del sends
             for digest in grouped.digests:
                 yield Message(at, digest, render_subject(digest, rt.settings))
