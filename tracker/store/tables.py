@@ -161,7 +161,9 @@ assignments = Table(
     UniqueConstraint("obligation_id", "unit_id", "period"),
     # The scheduler polls "next_action_at <= now"; rows with nothing left to do
     # hold NULL there, so years of history never enter the range scanned.
-    Index("ix_assignments_next_action_at", "next_action_at"),
+    # (next_action_at, id): the order batches are claimed in, so a later batch seeks
+    # to its cursor (migration 0008 says why PostgreSQL needs the id).
+    Index("ix_assignments_next_action_at", "next_action_at", "id"),
     # status --state overdue|pending: open rows by due time.
     Index("ix_assignments_state_due_at", "state", "due_at"),
     Index("ix_assignments_unit_id_due_at", "unit_id", "due_at"),
