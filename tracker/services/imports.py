@@ -138,6 +138,10 @@ def _upsert_units(session: Session, specs, now: datetime, actor: str, result: Im
     session.flush()
 
 
+# Assignments created by one import from which the planner's statistics are refreshed at once.
+MASS_IMPORT = 10_000
+
+
 def import_plan(rt: Runtime, path: str | Path, now: datetime) -> ImportResult:
     from tracker.services.officefiles import read_plan_text
 
@@ -180,6 +184,8 @@ def import_plan(rt: Runtime, path: str | Path, now: datetime) -> ImportResult:
                 if ob.id not in changed_obligations:
                     changed_obligations.append(ob.id)
         result.assignments_created = materialise(rt, _connection(session), now, obligation_ids=changed_obligations)
+        if result.assignments_created >= MASS_IMPORT:
+            store_assignments.refresh_statistics(_connection(session))
         if not result.created and not result.updated:
             result.unchanged = 1
         return result

@@ -132,3 +132,13 @@ def reschedule(a: "Assignment", kind: str, base_due_at: datetime, ends_at: Any, 
 def hand_over(a: "Assignment", unit_id: int, now: datetime) -> None:
     """A retired unit's open work goes to the unit that absorbed it."""
     a.unit_id, a.next_action_at, a.updated_at = unit_id, now, now
+
+
+def refresh_statistics(conn: Connection) -> None:
+    """After a mass import, let PostgreSQL's planner see the new rows now, in the
+    importing transaction (it counts its own rows), not when autovacuum gets to
+    them: the first pass after a national import (660k due) took 244 s planned
+    on an empty table's statistics, 117 s after ANALYZE. SQLite plans by its
+    indexes without statistics, and gains nothing."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"ANALYZE {T.name}")
