@@ -91,10 +91,10 @@ class _Pass:
     enqueued: dict[str, outbox.Enqueued] = field(default_factory=dict)
     # Coordinators' codes and the review queue's length, read once per pass (services/inbox.py).
     queue_note: tuple[frozenset[str], int] | None = None
+    # Where each committed batch's decision rows go; None: only counts (the daemon, a
+    # plain `tick`): a pass after a mass import records millions of decisions, and
+    # nobody reads a row object for each.
     on_decisions: Callable[[list[DecisionRow]], None] | None = None
-    # False: only counts (the daemon, a plain `tick`): a pass after a mass import
-    # records millions of decisions, and nobody reads a row object for each.
-    rows_wanted: bool = True
     render_calls: Callable[[str], None] | None = None  # tests count the renderings
     verdicts: dict = field(default_factory=dict)  # policy.decide_shared's, for this pass's ``now``
 
@@ -111,9 +111,10 @@ def tick(rt: Runtime, now: datetime, *, dry_run: bool = False, batch_size: int =
     started = time.monotonic()
     result = TickResult(now=now, dry_run=dry_run)
     directory = Directory(tuple(rt.settings.escalation.leadership), links=digest_links(rt.settings))
-    p = _Pass(rt, now, result, directory,
-              policy.PolicySettings.from_settings(rt.settings), on_decisions=on_decisions,
-              rows_wanted=decision_rows, render_calls=render_calls)
+    if decision_rows and on_decisions is None:
+        on_decisions = result.decisions.extend
+    p = _Pass(rt, now, result, directory, policy.PolicySettings.from_settings(rt.settings),
+              on_decisions=on_decisions if decision_rows else None, render_calls=render_calls)
     with rt.store.writer() as conn:
         if dry_run:  # one transaction, rolled back; each batch in a savepoint
             with conn.begin() as outer:
@@ -203,9 +204,7 @@ def _run_batches(p: _Pass, transaction: Callable[[], ContextManager[Connection]]
         r.decided += outcome["sent"] + outcome["skipped"]
         r.sent += outcome["sent"]
         r.skipped += outcome["skipped"]
-        if p.rows_wanted and p.on_decisions is None:
-            r.decisions += rows_out
-        elif p.rows_wanted:
+        if p.on_decisions is not None:
             p.on_decisions(rows_out)
         r.messages += [key for key in outcome["enqueued"] if key not in p.enqueued]
         p.enqueued.update(outcome["enqueued"])
@@ -307,7 +306,7 @@ def _process(p: _Pass, conn: Connection, rows: list[Any]) -> dict[str, Any]:
             records.append((a_id, a.due_at, d.stage, d.scheduled_at, now, outcome,
                             list(d.routes) if outcome == policy.SENT else None, msg_id))
             sent += outcome == policy.SENT
-            if p.rows_wanted:
+            if p.on_decisions is not None:
                 out.append(DecisionRow(a_id, ctx.plan, ctx.obligation, ctx.target.unit, ctx.period, d.stage, a.due_at,
                                        d.scheduled_at, outcome, reason,
                                        d.routes if outcome == policy.SENT else (), key))
