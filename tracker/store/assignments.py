@@ -13,7 +13,7 @@ them with everything else of the use case in one transaction.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Sequence
 
 from sqlalchemy.engine import Connection
@@ -33,46 +33,11 @@ COLUMNS = ("obligation_id", "unit_id", "period", "kind", "base_due_at", "due_at"
 # --- in bulk ------------------------------------------------------------------------
 
 def insert_materialised(conn: Connection, rows: list[tuple], chunk: int = 10_000) -> None:
-    """Insert assignment rows (tuples in ``COLUMNS`` order) at driver speed.
-
-    A national store materialises a million rows; per-value ORM type
-    processing made that 8x slower than the driver's executemany, so the
-    instants are converted here once (naive UTC, as UTCDateTime stores them).
-    """
-    if not rows:
-        return
-    sqlite = conn.dialect.name == "sqlite"
-    marks = ", ".join("?" if sqlite else "%s" for _ in COLUMNS)
-    sql = f"INSERT INTO assignments ({', '.join(COLUMNS)}) VALUES ({marks})"
-    convert = _sqlite_stamp if sqlite else _naive_utc
-    seen: dict[datetime, object] = {}  # a few distinct instants repeat across thousands of rows
-
-    def stamp(v):
-        if not isinstance(v, datetime):
-            return v
-        if v not in seen:
-            seen[v] = convert(v)
-        return seen[v]
-
-    if conn.dialect.name == "postgresql":
-        # COPY is ~10x faster than executemany for a million rows on psycopg 3.
-        cursor = conn.connection.driver_connection.cursor()
-        with cursor.copy(f"COPY assignments ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-            for r in rows:
-                copy.write_row(tuple(map(stamp, r)))
-        return
+    """Insert assignment rows (tuples in ``COLUMNS`` order) at driver speed, through
+    store/bulk.py (COPY on PostgreSQL). A national store materialises a million
+    rows: in chunks, so the converted copy of the values stays small."""
     for start in range(0, len(rows), chunk):
-        batch = [tuple(map(stamp, r)) for r in rows[start:start + chunk]]
-        conn.exec_driver_sql(sql, batch)
-
-
-def _naive_utc(value: datetime) -> datetime:
-    return value.astimezone(timezone.utc).replace(tzinfo=None)
-
-
-def _sqlite_stamp(value: datetime) -> str:
-    # SQLAlchemy's SQLite DATETIME storage format, so the ORM reads these rows back.
-    return _naive_utc(value).strftime("%Y-%m-%d %H:%M:%S.%f")
+        bulk.insert_many(conn, T, COLUMNS, rows[start:start + chunk])
 
 
 def move_next_actions(conn: Connection, moves: Sequence[tuple[datetime | None, int]]) -> None:
