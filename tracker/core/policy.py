@@ -282,10 +282,14 @@ def decide_shared(target: Target, history: Mapping[str, Past], cal: WorkCalendar
     (empty) history and the same verdict but for the unit named in its routes;
     a pass deciding 600,000 assignments spent most of its time here. ``cache``
     belongs to one pass (one ``now``)."""
-    key = (replace(target, unit=_UNIT), tuple(sorted(history.items())) if history else (), now)
+    # Every field but the unit, as a plain tuple: a copy of the target per assignment
+    # (dataclasses.replace) cost more than the cache saved.
+    t = target
+    key = (t.kind, t.due_at, t.coordinator, t.ends_at, t.state, t.submitted_at, t.reminders, t.escalation,
+           tuple(sorted(history.items())) if history else (), now)
     shared = cache.get(key)
     if shared is None:
-        shared = cache[key] = decide(key[0], history, cal, pol, now)
+        shared = cache[key] = decide(replace(target, unit=_UNIT), history, cal, pol, now)
     if not any(_UNIT in r for d in shared.decisions for r in d.routes):
         return shared
     own = tuple(replace(d, routes=tuple(r.replace(_UNIT, target.unit) for r in d.routes)) if d.routes else d

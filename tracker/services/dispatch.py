@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, Hashable, Iterable, Mapping
 
 from sqlalchemy import select
 
-from tracker.store.tables import decisions, units
+from tracker.store import decisions as store_decisions
+from tracker.store.tables import units
 from tracker.core.digest import Digest, DigestItem
 from tracker.core.policy import LEADERSHIP, RESOLVED, Past, Target, stage_kind
 from tracker.core.states import AssignmentState
@@ -70,11 +71,16 @@ def _tuple(values) -> tuple[int, ...] | None:
 def target_of(ob: Row, plan: Row, *, unit_code: str, kind: str, due_at: datetime,
               ends_at: datetime | None, state: str = AssignmentState.OPEN, submitted_at: datetime | None = None) -> Target:
     """The policy's view of one assignment (or of a period about to become one)."""
+    coordinator, reminders, escalation = shared_by_obligation(ob, plan)
     return Target(
-        kind=kind, due_at=due_at, unit=unit_code, coordinator=ob.report_to or plan.coordinator_code,
-        ends_at=ends_at, state=state, submitted_at=submitted_at, reminders=_tuple(ob.reminders),
-        escalation=_tuple(ob.escalation),
+        kind=kind, due_at=due_at, unit=unit_code, coordinator=coordinator,
+        ends_at=ends_at, state=state, submitted_at=submitted_at, reminders=reminders, escalation=escalation,
     )
+
+
+def shared_by_obligation(ob: Row, plan: Row) -> tuple[str, tuple[int, ...] | None, tuple[int, ...] | None]:
+    """What every target of one obligation shares: the coordinator, the reminder and escalation ladders."""
+    return ob.report_to or plan.coordinator_code, _tuple(ob.reminders), _tuple(ob.escalation)
 
 
 def make_context(*, ob: Row, plan: Row, unit_code: str, unit_name: str, period: str, kind: str,
@@ -123,11 +129,7 @@ def load_history(conn, assignments: Iterable[Row]) -> dict[int, dict[str, Past]]
     history: dict[int, dict[str, Past]] = {i: {} for i in by_id}
     if not by_id:
         return history
-    d = decisions.c
-    rows = conn.execute(
-        select(d.assignment_id, d.due_at, d.stage, d.outcome, d.recipients, d.scheduled_at)
-        .where(d.assignment_id.in_(list(by_id)))
-    )
+    rows = store_decisions.of_assignments(conn, list(by_id))
     for assignment_id, due_at, stage, outcome, recipients, scheduled_at in rows:
         if due_at == by_id[assignment_id].due_at:
             history[assignment_id][stage] = Past(outcome, tuple(recipients or ()), scheduled_at)
@@ -180,10 +182,6 @@ class Directory:
             emails = tuple(u.emails or ())
             bouncing = bool(u.bouncing) and any(a.lower() in u.bouncing for a in emails)
             self.units[u.code] = Contact(u.name, emails, u.head_email, bouncing, u.id, u.link_version)
-
-
-def codes_needed(contexts: Iterable[Context]) -> set[str]:
-    return {c for ctx in contexts for c in (ctx.target.unit, ctx.target.coordinator)}
 
 
 @dataclass(frozen=True)

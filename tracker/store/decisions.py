@@ -8,9 +8,10 @@ batch's transaction instead of sending twice.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
-from sqlalchemy.engine import Connection
+from sqlalchemy import select, text
+from sqlalchemy.engine import Connection, Row
 
 from tracker.store import bulk
 from tracker.store.tables import decisions as T
@@ -24,3 +25,27 @@ def record_many(conn: Connection, rows: list[Sequence[Any]]) -> None:
     mass import a pass records millions, and per-row ORM or Core bookkeeping
     measured more than the database's own work (store/bulk.py)."""
     bulk.insert_many(conn, T, COLUMNS, rows)
+
+
+# PostgreSQL: one index probe per assignment, whatever the statistics say. The
+# plain ``assignment_id IN (...)`` is planned on decisions' statistics, and a
+# table that grew within the pass (a first tick after a mass import adds
+# millions of rows to an empty table) has none: the planner chose a sequential
+# scan, 307 ms a batch at 5.2M rows, so the pass grew with the square of what was
+# due. ``OFFSET 0`` keeps the planner from flattening the lateral subquery back
+# into that join; the array is one parameter, so the statement is planned once.
+PG_HISTORY = text(
+    "SELECT d.assignment_id, d.due_at, d.stage, d.outcome, d.recipients, d.scheduled_at "
+    "FROM unnest(CAST(:ids AS integer[])) AS x(id) CROSS JOIN LATERAL "
+    "(SELECT * FROM decisions WHERE decisions.assignment_id = x.id OFFSET 0) AS d"
+).columns(T.c.assignment_id, T.c.due_at, T.c.stage, T.c.outcome, T.c.recipients, T.c.scheduled_at)
+
+
+def of_assignments(conn: Connection, ids: list[int]) -> Iterable[Row]:
+    """Every recorded decision of these assignments (all deadlines): assignment_id,
+    due_at, stage, outcome, recipients, scheduled_at."""
+    if conn.dialect.name == "postgresql":
+        return conn.execute(PG_HISTORY, {"ids": ids})
+    c = T.c
+    return conn.execute(select(c.assignment_id, c.due_at, c.stage, c.outcome, c.recipients, c.scheduled_at)
+                        .where(c.assignment_id.in_(ids)))
