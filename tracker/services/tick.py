@@ -134,11 +134,14 @@ def tick(rt: Runtime, now: datetime, *, dry_run: bool = False, batch_size: int =
     p = _Pass(rt, now, result, directory, policy.PolicySettings.from_settings(rt.settings),
               on_decisions=on_decisions if decision_rows else None, render_calls=render_calls)
     with rt.store.writer() as conn:
-        if dry_run:  # one transaction, rolled back; each batch in a savepoint
+        if dry_run:
+            # One transaction, rolled back: the periods materialised are decided as the real
+            # pass would decide them. The batches write nothing (each reads in a savepoint: on
+            # PostgreSQL a failed statement would end the others' transaction) and nothing is composed: after a mass import the
+            # 5.2M decisions written and rolled back were most of a dry run's time.
             with conn.begin() as outer:
                 result.materialised = materialise(rt, conn, now)
                 _run_batches(p, lambda: _savepoint(conn), batch_size)
-                _compose(p, conn, lambda: _savepoint(conn))
                 outer.rollback()
         else:
             with _deciding(conn) as leader:
@@ -201,7 +204,6 @@ def _savepoint(conn: Connection) -> Iterator[Connection]:
 def _run_batches(p: _Pass, transaction: Callable[[], ContextManager[Connection]], batch_size: int) -> None:
     cursor: tuple[datetime, int] | None = None
     while True:
-        outcome: dict[str, Any] = {}
         start = cursor
         try:
             with transaction() as conn:
@@ -209,25 +211,34 @@ def _run_batches(p: _Pass, transaction: Callable[[], ContextManager[Connection]]
                 if not rows:
                     return
                 cursor = (rows[-1].next_action_at, rows[-1].id)
-                outcome = _process(p, conn, rows)
+                batch = _decide(p, conn, rows)
+                # A dry run writes no decision: it reports them, and the messages they would go into.
+                stored = ({d.key: outbox.Enqueued(d.key, 0) for d in batch.digests} if p.result.dry_run
+                          else _write(p, conn, batch))
         except Exception:  # the batch is rolled back; its rows stay due for the next pass
             log.exception("batch after %s failed and was rolled back; it will be retried next pass", start)
             p.result.errors += 1
             if cursor == start:  # nothing was claimed (the store is gone?): retrying would spin
                 return
             continue
-        # Only what was committed counts (and is pointed at by later batches).
-        r, rows_out = p.result, outcome["decisions"]
-        r.evaluated += outcome["evaluated"]
-        r.decided += outcome["sent"] + outcome["skipped"]
-        r.sent += outcome["sent"]
-        r.skipped += outcome["skipped"]
-        if p.on_decisions is not None:
-            p.on_decisions(rows_out)
-        r.messages += [key for key in outcome["enqueued"] if key not in p.enqueued]
-        p.enqueued.update(outcome["enqueued"])
+        _committed(p, batch, stored)
         if len(rows) < batch_size:
             return
+
+
+def _committed(p: _Pass, batch: _Batch, stored: dict[str, outbox.Enqueued]) -> None:
+    """Count a committed batch: only what was committed counts (and is pointed at by later batches)."""
+    r, counts = p.result, batch.counts()
+    r.evaluated += counts["evaluated"]
+    r.decided += counts["sent"] + counts["skipped"]
+    r.sent += counts["sent"]
+    r.skipped += counts["skipped"]
+    if p.on_decisions is not None:
+        renamed = {k: e.key for k, e in stored.items() if e.key != k}  # met another pass's row: key#2
+        p.on_decisions([d._replace(outbox_key=renamed[d.outbox_key]) if d.outbox_key in renamed else d
+                        for d in batch.decisions] if renamed else batch.decisions)
+    r.messages += [key for key in stored if key not in p.enqueued]
+    p.enqueued.update(stored)
 
 
 def _compose(p: _Pass, conn: Connection, transaction: Callable[[], ContextManager[Connection]]) -> None:
@@ -276,14 +287,34 @@ def _claim(conn: Connection, now: datetime, cursor: tuple[datetime, int] | None,
     return conn.execute(claim_query(now, cursor, limit, postgresql=conn.dialect.name == "postgresql")).all()
 
 
-def _process(p: _Pass, conn: Connection, rows: list[Any]) -> dict[str, Any]:
+@dataclass
+class _Batch:
+    """One batch decided: what its transaction writes, and what the pass reports once it is committed."""
+
+    rows: list[Any]
+    digests: list[Any]  # the messages (core Digest, routed only) its sent stages go into
+    # (assignment id, stage) -> the keys of the messages carrying it; the first is the decision's own
+    refs: dict[Any, list[str]]
+    # In decisions.COLUMNS order. A sent stage's row is a list whose last slot (outbox_id)
+    # holds its message's key until the message's row exists (_write).
+    records: list[Any]
+    carried: list[list[Any]]  # those lists
+    moves: list[tuple[datetime | None, int]]
+    decisions: list[DecisionRow]  # empty unless the pass reports rows
+    sent: int
+
+    def counts(self) -> dict[str, int]:
+        return {"evaluated": len(self.rows), "sent": self.sent, "skipped": len(self.records) - self.sent}
+
+
+def _decide(p: _Pass, conn: Connection, rows: list[Any]) -> _Batch:
+    """Decide the claimed rows (reads only): the policy's verdicts, routed into messages."""
     rt, now = p.rt, p.now
     cal = rt.calendar
     targets: dict[int, policy.Target] = {}
     verdicts: dict[int, policy.Verdict] = {}
     history = load_history(conn, rows)
     p.catalog.load(conn, rows)
-    obs, plans_, units_ = p.catalog.obligations, p.catalog.plans, p.catalog.units
     for a in rows:
         try:
             targets[a.id] = target = p.catalog.target(a)
@@ -298,46 +329,57 @@ def _process(p: _Pass, conn: Connection, rows: list[Any]) -> dict[str, Any]:
         for a_id, verdict in verdicts.items() for d in verdict.sent
     ]
     grouped = group_digests(now, sends, p.directory)
-    # A recipient's first batch in this pass creates its row; later ones point at it.
-    new = outbox.enqueue_many(conn, [placeholder(d, now) for d in grouped.digests if d.key not in p.enqueued])
-    enqueued: dict[str, outbox.Enqueued] = {}
-    by_ref: dict[Any, list[outbox.Enqueued]] = {}
+    refs: dict[Any, list[str]] = {}
     for digest in grouped.digests:
-        stored = enqueued[digest.key] = new.get(digest.key) or p.enqueued[digest.key]
         for ref in grouped.refs[digest.key]:
-            by_ref.setdefault(ref, []).append(stored)
+            refs.setdefault(ref, []).append(digest.key)
     unroutable = set(grouped.unroutable)
     out: list[DecisionRow] = []
-    sent = 0
-    records: list[tuple] = []
-    moves: list[tuple] = []
+    records: list[Any] = []
+    carried: list[list[Any]] = []
+    moves: list[tuple[datetime | None, int]] = []
     by_id = {a.id: a for a in rows}
     for a_id, verdict in verdicts.items():
         a, unit = by_id[a_id], targets[a_id].unit
         for d in verdict.decisions:
-            outcome, reason = d.outcome, d.reason
+            outcome, reason, key = d.outcome, d.reason, None
             if outcome == policy.SENT and (a_id, d.stage) in unroutable:
                 plan, ob = p.catalog.codes(a)
                 log.warning("%s/%s/%s %s: no e-mail address for %s; recorded as skipped",
                             plan, ob, unit, d.stage, ", ".join(d.routes))
                 outcome, reason = policy.SKIPPED, "no address"
-            carriers = by_ref.get((a_id, d.stage), ()) if outcome == policy.SENT else ()
-            key, msg_id = carriers[0] if carriers else (None, None)
-            records.append((a_id, a.due_at, d.stage, d.scheduled_at, now, outcome,
-                            list(d.routes) if outcome == policy.SENT else None, msg_id))
-            sent += outcome == policy.SENT
+            if outcome == policy.SENT:
+                carriers = refs.get((a_id, d.stage))
+                key = carriers[0] if carriers else None
+                record = [a_id, a.due_at, d.stage, d.scheduled_at, now, outcome, list(d.routes), key]
+                records.append(record)
+                if key is not None:
+                    carried.append(record)
+            else:
+                records.append((a_id, a.due_at, d.stage, d.scheduled_at, now, outcome, None, None))
             if p.on_decisions is not None:
                 out.append(DecisionRow(a_id, *p.catalog.codes(a), unit, a.period, d.stage, a.due_at,
                                        d.scheduled_at, outcome, reason,
                                        d.routes if outcome == policy.SENT else (), key))
         moves.append((verdict.next_action_at, a_id))
-    # One executemany each: the pass costs what is due. A duplicate decision
+    sent = sum(1 for r in records if r[5] == policy.SENT)
+    return _Batch(rows, grouped.digests, refs, records, carried, moves, out, sent)
+
+
+def _write(p: _Pass, conn: Connection, batch: _Batch) -> dict[str, outbox.Enqueued]:
+    """Record a decided batch in its transaction: the messages it opens, its decisions, the
+    next action times. Returns where each of its messages is stored, by key."""
+    # A recipient's first batch in this pass creates its row; later ones point at it.
+    new = outbox.enqueue_many(conn, [placeholder(d, p.now) for d in batch.digests if d.key not in p.enqueued])
+    stored = {d.key: new.get(d.key) or p.enqueued[d.key] for d in batch.digests}
+    for record in batch.carried:
+        record[-1] = stored[record[-1]].id
+    # One statement each: the pass costs what is due. A duplicate decision
     # (the unique key) fails here, inside the batch's transaction.
-    store_decisions.record_many(conn, records)
-    _copies(conn, rows, by_ref)
-    store_assignments.move_next_actions(conn, moves)
-    return {"evaluated": len(rows), "decisions": out, "enqueued": enqueued, "sent": sent,
-            "skipped": len(records) - sent}
+    store_decisions.record_many(conn, batch.records)
+    _copies(conn, batch.rows, {ref: [stored[k] for k in keys] for ref, keys in batch.refs.items()})
+    store_assignments.move_next_actions(conn, batch.moves)
+    return stored
 
 
 def _copies(conn: Connection, rows: list[Any], by_ref: dict[Any, list[outbox.Enqueued]]) -> None:
