@@ -1,17 +1,16 @@
-"""A scorecard as a spreadsheet (.xlsx, openpyxl) or CSV. Pure: data in, bytes out.
+"""A scorecard as a spreadsheet (.xlsx) or CSV. Pure: data in, bytes out.
 
 The workbook is what an office files for the emulation review: Vietnamese
 headers, numbers as numbers, the rate as a percentage, dates as real Excel
 dates, and the header row frozen so it stays on screen while scrolling.
 Text cells are written as text, never as formulas: a unit name beginning with
-"=" stays a name (openpyxl would otherwise store it as a formula).
+"=" stays a name.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
 
 from tracker.render.cells import safe_cell
 from tracker.core.scorecard import Line, Scorecard
@@ -50,60 +49,34 @@ def render_xlsx(*cards: Scorecard) -> bytes:
     """One workbook: for each scorecard its units', reports' and information sheets (sheet
     names end with the period when there are several: a year's end mails Q4, H2 and the year).
 
-    Written in openpyxl's write-only mode, row by row: a national programme's card has
-    a row per unit (55,000), and the default mode kept a cell object for each (1.2M)."""
-    from openpyxl import Workbook
+    Streamed row by row (render/xlsx_stream.py): a national programme's card has a row
+    per unit (55,000), 1.2M cells at a half-year's end."""
+    from tracker.render.xlsx_stream import workbook
 
-    wb = Workbook(write_only=True)
+    sheets = []
     for card in cards:
         suffix = f" {card.period}" if len(cards) > 1 else ""
-        _add_sheets(wb, card, suffix)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+        sheets += _sheets(card, suffix)
+    return workbook(sheets)
 
 
-def _add_sheets(wb, card: Scorecard, suffix: str) -> None:
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+def _sheets(card: Scorecard, suffix: str) -> list:
+    from tracker.render.xlsx_stream import BOLD, PERCENT, Sheet, Styled
 
-    bold = Font(bold=True)
-
-    def cell(ws, value, *, text: bool = False, font=None, number_format: str | None = None):
-        c = WriteOnlyCell(ws, value)
-        if text and isinstance(value, str):
-            c.data_type = "s"  # text, never a formula
-        if font is not None:
-            c.font = font
-        if number_format is not None:
-            c.number_format = number_format
-        return c
-
-    for title, headers, lines in ((SHEETS[0], UNIT_HEADERS, card.units), (SHEETS[1], OBLIGATION_HEADERS, card.obligations)):
-        ws = wb.create_sheet(title + suffix)
-        ws.freeze_panes = "A2"
-        for col, width in enumerate(_WIDTHS, start=1):
-            ws.column_dimensions[chr(64 + col)].width = width
-        ws.append([cell(ws, h, font=bold) for h in headers])
+    def table(headers: tuple[str, ...], lines: list[Line]):
+        yield [Styled(h, BOLD) for h in headers]
         for line in lines:
             values = _values(line)
-            values[1] = cell(ws, values[1], text=True)
-            values[2] = cell(ws, values[2], text=True)
-            values[10] = cell(ws, values[10], number_format="0.0%")
-            ws.append(values)
-    info = wb.create_sheet(SHEETS[2] + suffix)
-    info.column_dimensions["A"].width = 20
-    info.column_dimensions["B"].width = 32
-    for label, value in _info(card):
-        if isinstance(value, datetime):
-            shown = cell(info, value, number_format="dd/mm/yyyy hh:mm")
-        elif hasattr(value, "isoformat"):
-            shown = cell(info, value, number_format="dd/mm/yyyy")
-        elif isinstance(value, float):
-            shown = cell(info, value, number_format="0.0%")
-        else:
-            shown = cell(info, value, text=True)
-        info.append((cell(info, label, font=bold), shown))
+            values[10] = Styled(values[10], PERCENT)
+            yield values
+
+    info = [(Styled(label, BOLD), Styled(value, PERCENT) if isinstance(value, float) else value)
+            for label, value in _info(card)]
+    return [
+        Sheet(SHEETS[0] + suffix, _WIDTHS, freeze_header=True, rows=table(UNIT_HEADERS, card.units)),
+        Sheet(SHEETS[1] + suffix, _WIDTHS, freeze_header=True, rows=table(OBLIGATION_HEADERS, card.obligations)),
+        Sheet(SHEETS[2] + suffix, (20, 32), rows=info),
+    ]
 
 
 def render_csv(card: Scorecard) -> bytes:
