@@ -1,18 +1,20 @@
 """The backlog scenario of bench/scale.py (``--backlog``): the worst day, not the steady one.
 
-    .venv/bin/python bench/scale.py --backlog                      # 5,500 and 55,000 units (110k, 1.1M)
-    .venv/bin/python bench/scale.py --backlog --units 550,5500     # a tenth of that, to try it
+    .venv/bin/python bench/scale.py --backlog                      # 5,000 and 50,000 units (100k, 1M)
+    .venv/bin/python bench/scale.py --backlog --units 500,5000     # a tenth of that, to try it
 
 A national programme imported on 1 July (bench/generate.py, write_backlog_inputs):
 every unit x 20 one-off deadlines across 2026, twelve of them already past, so
 60 % of the assignments are due at once with every stage of their ladders
 (five reminders and three escalation levels: one sent, the others recorded as
-skipped catch-up). For each size, each in a fresh process:
+skipped catch-up). The sizes are the issue's: 50,000 units x 20 = 1M assignments,
+600k due. For each size, each in a fresh process:
 
-- ``tick --dry-run`` (decides, composes, rolls back; its output, one line per
-  decision, goes to a file),
+- ``tick --dry-run`` (decides and reports, writes nothing; its output, one line
+  per decision, goes to a file), on a copy of the freshly imported store,
 - the real ``tick`` (transport none: the first 500 messages are built and
-  handed over, the coordinator's long digest among them),
+  handed over, the coordinator's long digest among them), on the imported store
+  itself: both start from the same state, as a daemon's first pass would,
 - ``tick`` five minutes later: nothing left to decide;
 
 wall seconds, CPU seconds, peak memory, the largest message body and the
@@ -66,13 +68,45 @@ def _due(db: str) -> int:
         engine.dispose()
 
 
+def _copy(db: str) -> str:
+    """A copy of the store (a file copy; PostgreSQL: a database made from it as a template)."""
+    if db.startswith("sqlite:///"):
+        import shutil
+        import sqlite3
+
+        path = db.removeprefix("sqlite:///")
+        with sqlite3.connect(path) as conn:  # everything in the main file, none left in the WAL
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        shutil.copyfile(path, path + ".copy")
+        return db + ".copy"
+    import psycopg
+
+    from bench.scale import PG_URL
+
+    name = db.rpartition("/")[2]
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}_copy" TEMPLATE "{name}"')
+    return f"{db}_copy"
+
+
+def _drop_copy(copy: str) -> None:
+    if copy.startswith("sqlite:///"):
+        Path(copy.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    else:
+        drop_pg(copy)
+
+
 def bench_size(db: str, folder: Path, units: int) -> dict:
     units_csv, plan = write_backlog_inputs(folder, units)
     run(db, "init")
     u = run(db, "units", "import", str(units_csv), now=NOW)
     p = run(db, "plan", "import", str(plan), now=NOW)
     due = _due(db)
-    dry = run(db, "tick", "--dry-run", preload=TICK_MODULES, now=NOW, keep_stdout=False)
+    copy = _copy(db)
+    try:
+        dry = run(copy, "tick", "--dry-run", preload=TICK_MODULES, now=NOW, keep_stdout=False)
+    finally:
+        _drop_copy(copy)
     tick = run(db, "tick", preload=TICK_MODULES, now=NOW)
     store = _store_figures(db)
     later = run(db, "tick", preload=TICK_MODULES, now=LATER)
@@ -129,7 +163,7 @@ def report(backend: str, small: dict, large: dict) -> list[str]:
 
 
 def main(args) -> None:
-    small_units, large_units = (int(n) for n in (args.units or ("550,5500" if args.quick else "5500,55000"))
+    small_units, large_units = (int(n) for n in (args.units or ("500,5000" if args.quick else "5000,50000"))
                                 .split(","))
     precompile()
     print(f"machine reference: a fixed pure-Python workload took {machine_reference() * 1000:.0f} ms")

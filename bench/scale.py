@@ -297,7 +297,7 @@ def main() -> None:
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     parser.add_argument("--backlog", action="store_true",
                         help="the backlog scenario instead (bench/backlog.py): 60%% of the store due at once")
-    parser.add_argument("--units", default="", help="with --backlog: the two sizes in units, e.g. 5500,55000")
+    parser.add_argument("--units", default="", help="with --backlog: the two sizes in units, e.g. 5000,50000")
     parser.add_argument("--periodic-only", action="store_true",
                         help="only the periodic-reports store (monthly reports for 3,500 units: tick and scorecard)")
     args = parser.parse_args()

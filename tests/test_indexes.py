@@ -17,7 +17,8 @@ from tracker.store.models import Assignment
 from tracker.services.catalog import init_db
 from tracker.services.records import submit, waive
 from tracker.services.runtime import Runtime
-from tracker.services.tick import claim_query, tick
+from tracker.services.batches import claim_query
+from tracker.services.tick import tick
 
 
 def _plan(session, postgresql: bool) -> str:

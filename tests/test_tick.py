@@ -166,9 +166,9 @@ def test_catch_up_after_a_short_stop_gives_each_unit_one_message_with_its_head_i
 
 def test_a_tick_interrupted_mid_batch_loses_and_doubles_nothing(sample, monkeypatch):
     rt = sample
-    import tracker.services.tick
+    import tracker.services.batches
 
-    real = tracker.services.tick.placeholder
+    real = tracker.services.batches.placeholder
     calls = {"n": 0}
 
     def flaky(*args, **kwargs):
@@ -177,11 +177,11 @@ def test_a_tick_interrupted_mid_batch_loses_and_doubles_nothing(sample, monkeypa
             raise RuntimeError("disk full")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(tracker.services.tick, "placeholder", flaky)
+    monkeypatch.setattr(tracker.services.batches, "placeholder", flaky)
     start = outbox(rt)[-1].id
     first = tick(rt, at("2021-05-17T08:00"), batch_size=5)
     assert first.errors == 1 and first.sent == UNITS - 5
-    monkeypatch.setattr(tracker.services.tick, "placeholder", real)
+    monkeypatch.setattr(tracker.services.batches, "placeholder", real)
     second = tick(rt, at("2021-05-17T08:05"), batch_size=5)
     assert second.sent == 5 and second.errors == 0
     sent = [(d.assignment_id, d.stage) for d in decisions(rt, "before:14") if d.due_at == at("2021-05-31T23:59:59")]
@@ -191,9 +191,9 @@ def test_a_tick_interrupted_mid_batch_loses_and_doubles_nothing(sample, monkeypa
 
 def test_a_crash_that_ends_the_process_mid_batch_rolls_the_batch_back(sample, monkeypatch):
     rt = sample
-    import tracker.services.tick
+    import tracker.services.batches
 
-    real = tracker.services.tick.placeholder
+    real = tracker.services.batches.placeholder
     calls = {"n": 0}
 
     def dies(*args, **kwargs):
@@ -202,12 +202,12 @@ def test_a_crash_that_ends_the_process_mid_batch_rolls_the_batch_back(sample, mo
             raise KeyboardInterrupt  # not an Exception: nothing catches it, like a kill mid-write
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(tracker.services.tick, "placeholder", dies)
+    monkeypatch.setattr(tracker.services.batches, "placeholder", dies)
     before = _counts(rt)
     with pytest.raises(KeyboardInterrupt):
         tick(rt, at("2021-05-17T08:00"), batch_size=5)
     assert _counts(rt) == before
-    monkeypatch.setattr(tracker.services.tick, "placeholder", real)
+    monkeypatch.setattr(tracker.services.batches, "placeholder", real)
     start = outbox(rt)[-1].id
     assert tick(rt, at("2021-05-17T08:01"), batch_size=5).sent == UNITS
     assert len([d for d in decisions(rt, "before:14") if d.due_at == at("2021-05-31T23:59:59")]) == UNITS
@@ -216,9 +216,9 @@ def test_a_crash_that_ends_the_process_mid_batch_rolls_the_batch_back(sample, mo
 
 def test_a_pass_ends_when_the_store_fails_after_its_first_batch(sample, monkeypatch):
     rt = sample
-    import tracker.services.tick as tick_module
+    import tracker.services.batches as batches_module
 
-    real = tick_module._claim
+    real = batches_module._claim
     calls = {"n": 0}
 
     def store_gone(*args, **kwargs):
@@ -229,7 +229,7 @@ def test_a_pass_ends_when_the_store_fails_after_its_first_batch(sample, monkeypa
             raise RuntimeError("database dropped")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(tick_module, "_claim", store_gone)
+    monkeypatch.setattr(batches_module, "_claim", store_gone)
     result = tick(rt, at("2021-05-17T08:00"), batch_size=5, deliver=False)
     assert (calls["n"], result.errors, result.evaluated, result.sent) == (2, 1, 5, 5)
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from datetime import datetime
 
+import pytest
 from sqlalchemy import select
 
 from tests.conftest import at, load_sample
@@ -75,3 +77,82 @@ def test_a_pass_that_finds_another_deciding_only_delivers(pg_url, settings):
     freed = tick(rt, at("2021-05-17T08:05"))
     assert (freed.deferred, freed.sent, freed.delivered) == (False, 14, 14)
     rt.store.dispose()
+
+
+@pytest.fixture
+def pg_sample(pg_url, settings):
+    rt = Runtime(settings, Store(pg_url), actor="tester")
+    init_db(rt)
+    load_sample(rt, at("2021-02-01T09:00"))
+    tick(rt, at("2021-05-10T09:00"))  # as tests/test_tick.py's sample: the tests start in May
+    yield rt
+    rt.store.dispose()
+
+
+def _messages(rt, since: datetime) -> list[OutboxMessage]:
+    with rt.store.read() as s:
+        return list(s.scalars(select(OutboxMessage).where(OutboxMessage.created_at >= since)))
+
+
+def test_on_postgresql_batch_two_is_decided_while_batch_one_is_written(pg_sample, monkeypatch):
+    """The pass overlaps its own batches: the server writes one while this process decides the next."""
+    import tracker.services.batches as batches
+
+    real_decide, real_write = batches._decide, batches._write
+    second_decided, threads = threading.Event(), []
+
+    def decide(p, conn, rows):
+        batch = real_decide(p, conn, rows)
+        if p.result.evaluated == 0 and threads:  # batch 1 is being written, not yet counted
+            second_decided.set()
+        return batch
+
+    def write(p, conn, batch):
+        threads.append(threading.current_thread().name)
+        if len(threads) == 1:  # batch 1's write waits until batch 2 has been decided
+            assert second_decided.wait(timeout=30), "batch 2 was not decided while batch 1 was written"
+        return real_write(p, conn, batch)
+
+    monkeypatch.setattr(batches, "_decide", decide)
+    monkeypatch.setattr(batches, "_write", write)
+    result = tick(pg_sample, at("2021-05-17T08:00"), batch_size=5, deliver=False)
+    assert (result.errors, result.evaluated, result.sent, len(set(result.messages))) == (0, 14, 14, 14)
+    assert len(threads) == 3 and all(name.startswith("tick-writer") for name in threads)
+
+
+def test_on_postgresql_batches_of_one_pass_merge_into_one_message_per_recipient(pg_sample):
+    rt = pg_sample
+    tick(rt, at("2021-06-01T08:00"), deliver=False)
+    tick(rt, at("2021-06-03T08:00"), batch_size=4, deliver=False)
+    coordinator = [m for m in _messages(rt, at("2021-06-03T08:00")) if m.key == "unit:sldtbxh|2021-06-03T01:00:00Z"]
+    assert len(coordinator) == 1 and len(coordinator[0].items) == 14
+    with rt.store.read() as s:
+        sent = list(s.scalars(select(Decision).where(Decision.stage == "after:2",
+                                                     Decision.due_at == at("2021-05-31T23:59:59"))))
+    assert {d.outbox_id for d in sent} == {coordinator[0].id} and len(sent) == 14
+
+
+def test_on_postgresql_a_failed_batch_is_rolled_back_alone_and_the_next_opens_its_own_messages(
+        pg_sample, monkeypatch):
+    import tracker.services.batches as batches
+
+    rt, real, calls = pg_sample, batches.placeholder, {"n": 0}
+
+    def flaky(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 7:  # the second batch of five
+            raise RuntimeError("disk full")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(batches, "placeholder", flaky)
+    first = tick(rt, at("2021-05-17T08:00"), batch_size=5, deliver=False)
+    assert (first.errors, first.sent) == (1, 9)
+    monkeypatch.setattr(batches, "placeholder", real)
+    second = tick(rt, at("2021-05-17T08:05"), batch_size=5, deliver=False)
+    assert (second.errors, second.sent) == (0, 5)
+    with rt.store.read() as s:
+        sent = [(d.assignment_id, d.stage) for d in s.scalars(select(Decision).where(
+            Decision.stage == "before:14", Decision.due_at == at("2021-05-31T23:59:59")))]
+    assert len(sent) == len(set(sent)) == 14
+    items = Counter(i["unit"] for m in _messages(rt, at("2021-05-17T08:00")) for i in m.items)
+    assert items == {unit: 1 for unit in items} and len(items) == 14
