@@ -130,6 +130,7 @@ def test_on_postgresql_batches_of_one_pass_merge_into_one_message_per_recipient(
         sent = list(s.scalars(select(Decision).where(Decision.stage == "after:2",
                                                      Decision.due_at == at("2021-05-31T23:59:59"))))
     assert {d.outbox_id for d in sent} == {coordinator[0].id} and len(sent) == 14
+    assert all(d.recipients and all(isinstance(r, str) for r in d.recipients) for d in sent)  # binary COPY: JSON
 
 
 def test_on_postgresql_a_failed_batch_is_rolled_back_alone_and_the_next_opens_its_own_messages(
