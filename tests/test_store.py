@@ -104,3 +104,39 @@ def test_naive_datetimes_are_rejected_by_the_store(tmp_path):
         with store.write() as session:
             session.add(Unit(code="x", name="X", emails=[], status="active", created_at=datetime(2021, 1, 1),
                              updated_at=datetime(2021, 1, 1)))
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_upgrading_to_0009_keeps_every_decision_and_every_message_link(backend, tmp_path, request):
+    """0009 drops decisions' foreign key to assignments: SQLite rebuilds the table, and its
+    DROP TABLE would cascade into outbox_copies (a link per further message carrying a stage)."""
+    from alembic import command
+
+    from tests.conftest import load_sample
+    from tracker.services.catalog import alembic_config
+    from tracker.services.tick import tick
+
+    url = f"sqlite:///{tmp_path}/old.db" if backend == "sqlite" else request.getfixturevalue("pg_url")
+    store = Store(url)
+    with store.engine.begin() as conn:
+        cfg = alembic_config(url)
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0008_next_action_index")
+    rt = Runtime(load_settings(None, environ={}), store, actor="tester")
+    load_sample(rt, at("2021-02-01T09:00"))
+    tick(rt, at("2021-05-17T08:00"), deliver=False)
+    with store.engine.begin() as conn:  # a stage carried by a second message, as `resolved` is
+        conn.execute(text("INSERT INTO outbox_copies (outbox_id, decision_id) "
+                          "SELECT max(o.id), min(d.id) FROM outbox o, decisions d"))
+
+    def rows():
+        with store.engine.connect() as conn:
+            return [conn.execute(text(f"SELECT * FROM {t} ORDER BY 1, 2")).all()
+                    for t in ("decisions", "outbox_copies")]
+
+    before = rows()
+    assert len(before[0]) == 128 and len(before[1]) == 1
+    init_db(rt)
+    assert rows() == before
+    assert differences(store) == []
+    store.dispose()

@@ -28,6 +28,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from tracker.store.types import UTCDateTime
@@ -232,15 +233,20 @@ audit_log = Table(
 decisions = Table(
     "decisions", metadata,
     _id(),
-    _required("assignment_id", ForeignKey("assignments.id", ondelete="CASCADE")),
+    # No foreign key (migration 0009 says why): the one writer records stages only for
+    # assignments its transaction has claimed, and assignments are never deleted.
+    _required("assignment_id", Integer),
     _required("due_at", UTCDateTime),  # the deadline the stage was decided for
     _required("stage", String(32)),
     _required("scheduled_at", UTCDateTime),  # when the policy wanted it
     _required("decided_at", UTCDateTime),
     _required("outcome", String(16)),  # sent | skipped
     _optional("recipients", JSON),  # who it went to (for `resolved`)
-    _optional("outbox_id", ForeignKey("outbox.id"), index=True),
+    _optional("outbox_id", ForeignKey("outbox.id")),
     UniqueConstraint("assignment_id", "due_at", "stage"),
+    # Sent stages only: nine decisions in ten after a mass import are skipped, with no message.
+    Index("ix_decisions_outbox_id", "outbox_id", sqlite_where=text("outbox_id IS NOT NULL"),
+          postgresql_where=text("outbox_id IS NOT NULL")),
 )
 
 # One digest to one recipient. Queued -> sending (claimed) -> sent | failed.
