@@ -230,3 +230,21 @@ def test_a_verdict_shared_by_the_units_of_one_deadline_names_each_unit():
     own = Target("deadline", local("2021-06-01T23:59:59"), "syt", "sldtbxh")
     assert decide_shared(own, history, CAL, POL, now, cache) == decide(own, history, CAL, POL, now)
     assert len(cache) == 2
+
+
+def test_units_share_a_verdict_only_when_every_other_field_of_their_targets_is_equal():
+    """decide_shared computes a verdict once for the targets that differ only in their unit;
+    a field added to Target and missing from the key would share a verdict it must not."""
+    from dataclasses import fields, replace
+
+    from tracker.core.policy import Target, shared_key
+
+    base = Target(kind="deadline", due_at=datetime(2021, 5, 31, 16, 59, 59, tzinfo=timezone.utc), unit="a",
+                  coordinator="c")
+    changed = {"kind": "window", "due_at": base.due_at + timedelta(days=1), "coordinator": "d",
+               "ends_at": base.due_at, "state": "submitted", "submitted_at": base.due_at,
+               "reminders": (3,), "escalation": (2,)}
+    assert {f.name for f in fields(Target)} - {"unit"} == set(changed)
+    assert shared_key(replace(base, unit="b")) == shared_key(base)
+    for name, value in changed.items():
+        assert shared_key(replace(base, **{name: value})) != shared_key(base), name

@@ -274,6 +274,12 @@ def _after_submission(target: Target, history: Mapping[str, Past], cal: WorkCale
 _UNIT = "\x00"  # stands for the unit in a verdict shared by the units of one deadline
 
 
+def shared_key(t: Target) -> tuple:
+    """Every field of a target but its unit, as a plain tuple: a copy of the target per
+    assignment (dataclasses.replace) cost more than sharing the verdict saved."""
+    return (t.kind, t.due_at, t.coordinator, t.ends_at, t.state, t.submitted_at, t.reminders, t.escalation)
+
+
 def decide_shared(target: Target, history: Mapping[str, Past], cal: WorkCalendar, pol: PolicySettings,
                   now: datetime, cache: dict) -> Verdict:
     """``decide``, computed once for all the targets that differ only in their unit.
@@ -282,11 +288,7 @@ def decide_shared(target: Target, history: Mapping[str, Past], cal: WorkCalendar
     (empty) history and the same verdict but for the unit named in its routes;
     a pass deciding 600,000 assignments spent most of its time here. ``cache``
     belongs to one pass (one ``now``)."""
-    # Every field but the unit, as a plain tuple: a copy of the target per assignment
-    # (dataclasses.replace) cost more than the cache saved.
-    t = target
-    key = (t.kind, t.due_at, t.coordinator, t.ends_at, t.state, t.submitted_at, t.reminders, t.escalation,
-           tuple(sorted(history.items())) if history else (), now)
+    key = (shared_key(target), tuple(sorted(history.items())) if history else (), now)
     shared = cache.get(key)
     if shared is None:
         shared = cache[key] = decide(replace(target, unit=_UNIT), history, cal, pol, now)

@@ -186,6 +186,7 @@ def _decide(p: Pass, conn: Connection, rows: list[Any]) -> _Batch:
     records: list[Any] = []
     carried: list[list[Any]] = []
     moves: list[tuple[datetime | None, int]] = []
+    sent = 0
     by_id = {a.id: a for a in rows}
     for a_id, verdict in verdicts.items():
         a, unit = by_id[a_id], targets[a_id].unit
@@ -201,6 +202,7 @@ def _decide(p: Pass, conn: Connection, rows: list[Any]) -> _Batch:
                 key = carriers[0] if carriers else None
                 record = [a_id, a.due_at, d.stage, d.scheduled_at, now, outcome, list(d.routes), key]
                 records.append(record)
+                sent += 1
                 if key is not None:
                     carried.append(record)
             else:
@@ -210,7 +212,6 @@ def _decide(p: Pass, conn: Connection, rows: list[Any]) -> _Batch:
                                        d.scheduled_at, outcome, reason,
                                        d.routes if outcome == policy.SENT else (), key))
         moves.append((verdict.next_action_at, a_id))
-    sent = sum(1 for r in records if r[5] == policy.SENT)
     return _Batch(rows, grouped.digests, refs, records, carried, moves, out, sent)
 
 
