@@ -37,7 +37,8 @@ from tracker.core.digest import Digest, DigestItem
 from tracker.core.outgoing import Rendered
 from tracker.core.policy import is_acknowledgement
 from tracker.core.states import AssignmentState, StageOutcome
-from tracker.store.tables import assignments, decisions, obligations, plans, units
+from tracker.store import decisions as store_decisions
+from tracker.store.tables import assignments, obligations, plans, units
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ def _sent_stages(conn: Connection, found) -> dict[int, list[tuple[datetime, str,
     if not current:
         return {}
     out: dict[int, list[tuple[datetime, str, bool]]] = {}
-    for r in conn.execute(_statements()["decisions"], {"ids": _padded(current)}):
+    for r in store_decisions.of_assignments(conn, list(current)):
         if r.due_at == current[r.assignment_id]:
             out.setdefault(r.assignment_id, []).append((r.scheduled_at, r.stage, r.outcome == StageOutcome.SENT))
     return out
@@ -195,9 +196,9 @@ def _padded(values) -> list:
 
 @lru_cache(maxsize=1)
 def _statements() -> dict:
-    """The check's two statements, built once with expanding parameters: building
+    """The check's statement, built once with expanding parameters: building
     and cache-keying a four-table join per message cost more than running it."""
-    a, o, p, u, d = assignments, obligations, plans, units, decisions
+    a, o, p, u = assignments, obligations, plans, units
     obligation_ids = select(o.c.id).select_from(o.join(p, o.c.plan_id == p.c.id)).where(
         p.c.code.in_(bindparam("plans", expanding=True)), o.c.code.in_(bindparam("obligations", expanding=True)))
     unit_ids = select(u.c.id).where(u.c.code.in_(bindparam("units", expanding=True)))
@@ -208,9 +209,7 @@ def _statements() -> dict:
         .where(a.c.obligation_id.in_(obligation_ids), a.c.unit_id.in_(unit_ids),
                a.c.period.in_(bindparam("periods", expanding=True)))
     )
-    decided = select(d.c.assignment_id, d.c.due_at, d.c.stage, d.c.scheduled_at, d.c.outcome).where(
-        d.c.assignment_id.in_(bindparam("ids", expanding=True)))
-    return {"assignments": found, "decisions": decided}
+    return {"assignments": found}
 
 
 # A plan's unit list and an obligation's responsible list hold thousands of codes in a

@@ -31,40 +31,35 @@ class UTCDateTime(TypeDecorator):
         convert = super().bind_processor(dialect)
         if convert is None:
             return None
-        cache: dict[datetime, object] = {}
-
-        def process(value):
-            if value is None:
-                return None
-            try:
-                return cache[value]
-            except (KeyError, TypeError):
-                out = convert(value)  # raises for a naive datetime, which is never cached
-            if len(cache) < 4096:
-                cache[value] = out
-            return out
-
-        return process
+        remembered = _remembered(convert)  # convert raises for a naive datetime, which is never cached
+        return lambda value: None if value is None else remembered(value)
 
     def result_processor(self, dialect, coltype):
         """The conversion below after the driver's, remembered per stored value like
         ``bind_processor``: a pass after a mass import reads 660,000 due rows and
         composes as many items, with a few hundred distinct instants among them."""
-        convert = super().result_processor(dialect, coltype)
-        cache: dict[object, datetime | None] = {}
-
-        def process(value):
-            try:
-                return cache[value]
-            except KeyError:
-                out = convert(value)  # never None: process_result_value is defined below
-            if len(cache) < 4096:
-                cache[value] = out
-            return out
-
-        return process
+        return _remembered(super().result_processor(dialect, coltype))
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc)
+
+
+_MISSING = object()
+
+
+def _remembered(convert):
+    """``convert``, remembering up to 4,096 results by value. A miss costs one dict lookup
+    (not a raised KeyError): columns of distinct instants (created_at) read as fast as before."""
+    cache: dict = {}
+
+    def process(value):
+        out = cache.get(value, _MISSING)
+        if out is _MISSING:
+            out = convert(value)
+            if len(cache) < 4096:
+                cache[value] = out
+        return out
+
+    return process
