@@ -260,9 +260,8 @@ def run_batches(p: Pass, transaction: Callable[[], ContextManager[Connection]], 
                 # A dry run writes no decision: it reports them, and the messages they would go into.
                 stored = ({d.key: outbox.Enqueued(d.key, 0) for d in batch.digests} if p.result.dry_run
                           else _write(p, conn, batch))
-        except Exception:  # the batch is rolled back; its rows stay due for the next pass
-            log.exception("batch after %s failed and was rolled back; it will be retried next pass", start)
-            p.result.errors += 1
+        except Exception:
+            _failed(p, start)
             if cursor == start:  # nothing was claimed (the store is gone?): retrying would spin
                 return
             continue
@@ -310,10 +309,9 @@ def run_pipelined(p: Pass, lanes: tuple[Connection, Connection], batch_size: int
                     if rows:
                         cursor = (rows[-1].next_action_at, rows[-1].id)
                         batch = _decide(p, conn, rows)
-                except Exception:  # as run_batches: rolled back, its rows stay due for the next pass
+                except Exception:
                     txn.rollback()
-                    log.exception("batch after %s failed and was rolled back; it will be retried next pass", start)
-                    p.result.errors += 1
+                    _failed(p, start)
                     if cursor == start:
                         return
                     continue
@@ -342,12 +340,17 @@ def _write_and_commit(p: Pass, conn: Connection, txn: Any, batch: _Batch) -> Non
 
 
 def _settle(p: Pass, pending: tuple[Future, Any] | None) -> None:
-    """Wait for a batch's write; a failed one is logged and counted like run_batches'."""
+    """Wait for a batch's write; a failed one is logged and counted."""
     if pending is None:
         return
     future, start = pending
     try:
         future.result()
     except Exception:
-        log.exception("batch after %s failed and was rolled back; it will be retried next pass", start)
-        p.result.errors += 1
+        _failed(p, start)
+
+
+def _failed(p: Pass, start: tuple[datetime, int] | None) -> None:
+    """A batch rolled back (called in its ``except``): its rows stay due, for the next pass."""
+    log.exception("batch after %s failed and was rolled back; it will be retried next pass", start)
+    p.result.errors += 1
