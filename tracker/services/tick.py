@@ -65,7 +65,7 @@ def tick(rt: Runtime, now: datetime, *, dry_run: bool = False, batch_size: int =
     if decision_rows and on_decisions is None:
         on_decisions = result.decisions.extend
     p = Pass(rt, now, result, directory, policy.PolicySettings.from_settings(rt.settings),
-              on_decisions=on_decisions if decision_rows else None, render_calls=render_calls)
+             on_decisions=on_decisions if decision_rows else None, render_calls=render_calls)
     with rt.store.writer() as conn:
         if dry_run:
             # One transaction, rolled back: the periods materialised are decided as the real
