@@ -129,9 +129,10 @@ def test_a_pass_reads_history_by_index_on_postgresql_even_before_the_table_has_s
             "SELECT a.id, a.due_at, 's' || n, a.due_at, a.due_at, 'skipped' "
             "FROM assignments a CROSS JOIN generate_series(1, CAST(60000 / (SELECT count(*) FROM assignments) "
             "AS integer) + 1) AS n"))
-        ids = list(conn.scalars(sql("SELECT id FROM assignments ORDER BY id")))
+        due = dict(conn.execute(select(Assignment.id, Assignment.due_at).order_by(Assignment.id)).all())
+        ids = list(due)
         assert conn.scalar(sql("SELECT reltuples FROM pg_class WHERE relname = 'decisions'")) <= 0
-        history = store_decisions.of_assignments(conn, ids[:5])
+        history = store_decisions.of_current_deadlines(conn, {i: due[i] for i in ids[:5]})
         assert {r.assignment_id for r in history} == set(ids[:5])
         plan = " ".join(r[0] for r in conn.execute(
             sql("EXPLAIN " + str(store_decisions.PG_HISTORY)), {"ids": ids[:1000]}))

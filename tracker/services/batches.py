@@ -151,9 +151,6 @@ class _Batch:
     decisions: list[DecisionRow]  # empty unless the pass reports rows
     sent: int
 
-    def counts(self) -> dict[str, int]:
-        return {"evaluated": len(self.rows), "sent": self.sent, "skipped": len(self.records) - self.sent}
-
 
 def _decide(p: Pass, conn: Connection, rows: list[Any]) -> _Batch:
     """Decide the claimed rows (reads only): the policy's verdicts, routed into messages."""
@@ -272,11 +269,11 @@ def run_batches(p: Pass, transaction: Callable[[], ContextManager[Connection]], 
 
 def _committed(p: Pass, batch: _Batch, stored: dict[str, outbox.Enqueued]) -> None:
     """Count a committed batch: only what was committed counts (and is pointed at by later batches)."""
-    r, counts = p.result, batch.counts()
-    r.evaluated += counts["evaluated"]
-    r.decided += counts["sent"] + counts["skipped"]
-    r.sent += counts["sent"]
-    r.skipped += counts["skipped"]
+    r = p.result
+    r.evaluated += len(batch.rows)
+    r.decided += len(batch.records)
+    r.sent += batch.sent
+    r.skipped += len(batch.records) - batch.sent
     if p.on_decisions is not None:
         renamed = {k: e.key for k, e in stored.items() if e.key != k}  # met another pass's row: key#2
         p.on_decisions([d._replace(outbox_key=renamed[d.outbox_key]) if d.outbox_key in renamed else d

@@ -129,10 +129,9 @@ def load_history(conn, assignments: Iterable[Row]) -> dict[int, dict[str, Past]]
     history: dict[int, dict[str, Past]] = {i: {} for i in by_id}
     if not by_id:
         return history
-    rows = store_decisions.of_assignments(conn, list(by_id))
-    for assignment_id, due_at, stage, outcome, recipients, scheduled_at in rows:
-        if due_at == by_id[assignment_id].due_at:
-            history[assignment_id][stage] = Past(outcome, tuple(recipients or ()), scheduled_at)
+    rows = store_decisions.of_current_deadlines(conn, {i: a.due_at for i, a in by_id.items()})
+    for assignment_id, _, stage, outcome, recipients, scheduled_at in rows:
+        history[assignment_id][stage] = Past(outcome, tuple(recipients or ()), scheduled_at)
     return history
 
 

@@ -140,12 +140,9 @@ def _sent_stages(conn: Connection, found) -> dict[int, list[tuple[datetime, str,
     """The decisions of each assignment's current deadline: one query through the
     unique (assignment, deadline, stage) index, a few rows per assignment."""
     current = {c.assignment.id: c.assignment.due_at for c in found}
-    if not current:
-        return {}
     out: dict[int, list[tuple[datetime, str, bool]]] = {}
-    for r in store_decisions.of_assignments(conn, list(current)):
-        if r.due_at == current[r.assignment_id]:
-            out.setdefault(r.assignment_id, []).append((r.scheduled_at, r.stage, r.outcome == StageOutcome.SENT))
+    for r in store_decisions.of_current_deadlines(conn, current):
+        out.setdefault(r.assignment_id, []).append((r.scheduled_at, r.stage, r.outcome == StageOutcome.SENT))
     return out
 
 
@@ -173,7 +170,7 @@ def _assignments(conn: Connection, items: list[dict]) -> dict[tuple, _Current]:
     params = {"plans": _padded({k[0] for k in keys}), "obligations": _padded({k[1] for k in keys}),
               "units": _padded({k[2] for k in keys}), "periods": _padded({k[3] for k in keys})}
     out: dict[tuple, _Current] = {}
-    for r in conn.execute(_statements()["assignments"], params):
+    for r in conn.execute(_statement(), params):
         m = r._mapping
         rows = [_Row({c.name: m[c] for c in _columns(t)}) for t in (a, o, p, u)]
         key = (rows[2].code, rows[1].code, rows[3].code, rows[0].period)
@@ -195,7 +192,7 @@ def _padded(values) -> list:
 
 
 @lru_cache(maxsize=1)
-def _statements() -> dict:
+def _statement():
     """The check's statement, built once with expanding parameters: building
     and cache-keying a four-table join per message cost more than running it."""
     a, o, p, u = assignments, obligations, plans, units
@@ -209,7 +206,7 @@ def _statements() -> dict:
         .where(a.c.obligation_id.in_(obligation_ids), a.c.unit_id.in_(unit_ids),
                a.c.period.in_(bindparam("periods", expanding=True)))
     )
-    return {"assignments": found}
+    return found
 
 
 # A plan's unit list and an obligation's responsible list hold thousands of codes in a

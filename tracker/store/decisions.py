@@ -8,7 +8,8 @@ batch's transaction instead of sending twice.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from datetime import datetime
+from typing import Any, Iterator, Sequence
 
 from sqlalchemy import select, text
 from sqlalchemy.engine import Connection, Row
@@ -41,11 +42,18 @@ PG_HISTORY = text(
 ).columns(T.c.assignment_id, T.c.due_at, T.c.stage, T.c.outcome, T.c.recipients, T.c.scheduled_at)
 
 
-def of_assignments(conn: Connection, ids: list[int]) -> Iterable[Row]:
-    """Every recorded decision of these assignments (all deadlines): assignment_id,
-    due_at, stage, outcome, recipients, scheduled_at."""
+def of_current_deadlines(conn: Connection, due_at: dict[int, datetime]) -> Iterator[Row]:
+    """The recorded decisions of each assignment's current deadline (``due_at``: assignment
+    id -> deadline; an extension starts a fresh ladder, so older deadlines' stages are left
+    out): assignment_id, due_at, stage, outcome, recipients, scheduled_at."""
+    if not due_at:
+        return
     if conn.dialect.name == "postgresql":
-        return conn.execute(PG_HISTORY, {"ids": ids})
-    c = T.c
-    return conn.execute(select(c.assignment_id, c.due_at, c.stage, c.outcome, c.recipients, c.scheduled_at)
-                        .where(c.assignment_id.in_(ids)))
+        rows = conn.execute(PG_HISTORY, {"ids": list(due_at)})
+    else:
+        c = T.c
+        rows = conn.execute(select(c.assignment_id, c.due_at, c.stage, c.outcome, c.recipients, c.scheduled_at)
+                            .where(c.assignment_id.in_(list(due_at))))
+    for row in rows:
+        if row.due_at == due_at[row.assignment_id]:
+            yield row
